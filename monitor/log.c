@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* log.c - format a line once, then write it whole under a lock so CPUs never interleave. */
+#include <stdarg.h>
+#include "fmt.h"
+#include "log.h"
+#include "serial.h"
+#include "spinlock.h"
+
+#define LINE_MAX 256
+
+static struct spinlock log_lock;
+
+void log_printf(enum log_level level, const char *fmt, ...)
+{
+	char line[LINE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = bh_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(line)) { /* truncated: keep the line break */
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	spin_lock(&log_lock);
+	serial_write(COM2, line, n);
+	if (level <= LOG_NOTICE)
+		serial_write(COM1, line, n);
+	spin_unlock(&log_lock);
+}

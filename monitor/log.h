@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* log.h - leveled logging. Every line goes to the monitor log (COM2); NOTICE and above also
+ * to the operator console (COM1). Each .c file may define pr_fmt() for its prefix before
+ * including this header. Levels below LOG_LEVEL (fixed at build time) compile away. */
+#ifndef MONITOR_LOG_H
+#define MONITOR_LOG_H
+
+enum log_level { LOG_ERR, LOG_WARN, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+
+#ifndef LOG_LEVEL
+#define LOG_LEVEL LOG_INFO
+#endif
+#ifndef pr_fmt
+#define pr_fmt(fmt) fmt
+#endif
+
+void log_printf(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define pr_level(lvl, fmt, ...)                                            \
+	do {                                                               \
+		if ((lvl) <= LOG_LEVEL)                                    \
+			log_printf(lvl, pr_fmt(fmt) "\n", ##__VA_ARGS__);  \
+	} while (0)
+#define pr_err(fmt, ...)    pr_level(LOG_ERR, fmt, ##__VA_ARGS__)
+#define pr_warn(fmt, ...)   pr_level(LOG_WARN, fmt, ##__VA_ARGS__)
+#define pr_notice(fmt, ...) pr_level(LOG_NOTICE, fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...)   pr_level(LOG_INFO, fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...)  pr_level(LOG_DEBUG, fmt, ##__VA_ARGS__)
+
+/* A line without the file's prefix (register dumps, the summary line). */
+#define log_raw(lvl, fmt, ...) log_printf(lvl, fmt "\n", ##__VA_ARGS__)
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* palloc.c - one frame pool for the whole monitor, shared by all CPUs under a lock. The
+ * monitor's memory is identity-mapped, so a frame's physical address is its pointer. */
+#include <string.h>
+#include "palloc.h"
+#include "spinlock.h"
+
+static struct frame_pool pool;
+static struct spinlock lock;
+
+int palloc_init(const struct bh_bootinfo *bi, const struct frame_range *reserved, unsigned n)
+{
+	return frame_pool_init(&pool, bi, reserved, n);
+}
+
+uint64_t palloc(uint64_t npages, uint64_t align, uint64_t limit)
+{
+	uint64_t pa;
+
+	spin_lock(&lock);
+	pa = frame_alloc(&pool, npages, align, limit);
+	spin_unlock(&lock);
+	if (pa)
+		memset((void *)pa, 0, npages * FRAME_SIZE);
+	return pa;
+}
+
+uint64_t palloc_free_bytes(void)
+{
+	return frame_pool_free_bytes(&pool);
+}

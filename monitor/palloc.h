@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* palloc.h - the monitor's physical page allocator: the frame pool behind a lock. */
+#ifndef MONITOR_PALLOC_H
+#define MONITOR_PALLOC_H
+
+#include <stdint.h>
+#include "frame.h"
+
+#define LIMIT_4G 0x100000000ull
+
+int palloc_init(const struct bh_bootinfo *bi, const struct frame_range *reserved, unsigned n);
+
+/* npages zeroed frames (see frame_alloc for align and limit); 0 when out of memory. */
+uint64_t palloc(uint64_t npages, uint64_t align, uint64_t limit);
+
+uint64_t palloc_free_bytes(void);
+
+#endif

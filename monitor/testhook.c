@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* testhook.c - the test= words:
+ *   boot      stop with status 0 once bring-up is done
+ *   fault     write to an unmapped address after bring-up (#PF dump, status 3)
+ *   dump-mbi  print the raw Multiboot2 information block in hex on COM2, then stop (status 0);
+ *             tools/record-mbi.py turns it into a unit-test fixture */
+#define pr_fmt(fmt) "test: " fmt
+#include <string.h>
+#include "cmdline.h"
+#include "log.h"
+#include "stop.h"
+#include "testhook.h"
+
+#define UNMAPPED_ADDRESS 0xdead0000000ull /* above any RAM of the test machines */
+
+static void dump_mbi(const struct bh_bootinfo *bi)
+{
+	const uint8_t *p = (const uint8_t *)bi->info_start;
+	uint64_t len = bi->info_end - bi->info_start;
+
+	log_raw(LOG_INFO, "mbi-dump begin %lu", len);
+	for (uint64_t off = 0; off < len; off += 32) {
+		char hex[65];
+		unsigned n = len - off < 32 ? (unsigned)(len - off) : 32;
+		for (unsigned i = 0; i < n; i++) {
+			hex[2 * i] = "0123456789abcdef"[p[off + i] >> 4];
+			hex[2 * i + 1] = "0123456789abcdef"[p[off + i] & 15];
+		}
+		hex[2 * n] = '\0';
+		log_raw(LOG_INFO, "mbi-dump %06lx %s", off, hex);
+	}
+	log_raw(LOG_INFO, "mbi-dump end");
+}
+
+void testhook_early(const struct bh_bootinfo *bi)
+{
+	if (!strcmp(cmdline_test(), "dump-mbi") && bi->source == BH_BOOT_MULTIBOOT2) {
+		dump_mbi(bi);
+		machine_stop(STOP_OK);
+	}
+}
+
+void testhook_late(void)
+{
+	const char *t = cmdline_test();
+
+	if (!t[0])
+		return;
+	pr_info("hook \"%s\"", t);
+	if (!strcmp(t, "boot"))
+		machine_stop(STOP_OK);
+	if (!strcmp(t, "fault"))
+		*(volatile uint64_t *)UNMAPPED_ADDRESS = 1;
+	pr_err("unknown test hook \"%s\"", t);
+	machine_stop(STOP_FAIL);
+}

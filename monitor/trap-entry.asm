@@ -1,0 +1,70 @@
+; SPDX-License-Identifier: MIT
+; trap-entry.asm - IDT stubs: give every vector the same frame (struct trap_frame in trap.h)
+; and call trap_handler. Vectors that push no error code push a zero (SDM vol 3, 6.13
+; "Error Code"); spurious interrupts return at once.
+
+bits 64
+section .text
+extern trap_handler
+global trap_stubs, trap_spurious
+
+%macro STUB 1
+align 16
+	%if (%1 == 8) || (%1 >= 10 && %1 <= 14) || (%1 == 17) || (%1 == 21) || (%1 == 29) || (%1 == 30)
+	%else
+	push 0
+	%endif
+	push %1
+	jmp trap_common
+%endmacro
+
+align 16
+trap_stubs:                             ; 32 stubs, 16 bytes apart
+%assign v 0
+%rep 32
+	STUB v
+%assign v v + 1
+%endrep
+
+trap_common:
+	push rax
+	push rbx
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push rbp
+	push r8
+	push r9
+	push r10
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+	cld
+	mov rbx, rsp                    ; callee-saved: survives the call
+	mov rdi, rsp
+	and rsp, -16
+	call trap_handler               ; returns only for recoverable traps
+	mov rsp, rbx
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rbp
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rbx
+	pop rax
+	add rsp, 16
+	iretq
+
+trap_spurious:
+	iretq

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* trap.c - IDT setup and the exception handler: name the fault, dump the CPU state on both
+ * consoles, then stop this CPU (or, under test=, the machine with STOP_FAULT). */
+#define pr_fmt(fmt) fmt
+#include "log.h"
+#include "percpu.h"
+#include "stop.h"
+#include "trap.h"
+#include "x86.h"
+
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr; /* 0x8e: present, DPL 0, 64-bit interrupt gate */
+	uint16_t offset_mid;
+	uint32_t offset_hi;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct idt_gate) == 16, "SDM vol 3, Figure 6-8 64-bit IDT gate");
+
+extern const char trap_stubs[], trap_spurious[];
+#define STUB_STRIDE 16
+
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+
+static const char *const exception_names[32] = {
+	[0] = "#DE", [1] = "#DB", [2] = "NMI", [3] = "#BP", [4] = "#OF", [5] = "#BR",
+	[6] = "#UD", [7] = "#NM", [8] = "#DF", [10] = "#TS", [11] = "#NP", [12] = "#SS",
+	[13] = "#GP", [14] = "#PF", [16] = "#MF", [17] = "#AC", [18] = "#MC", [19] = "#XM",
+	[20] = "#VE", [21] = "#CP", [28] = "#HV", [29] = "#VC", [30] = "#SX",
+};
+
+/* Faults that must not run on a possibly broken stack get their own (SDM vol 3, 7.14.5). */
+static const uint8_t vector_ist[32] = { [2] = IST_NMI, [8] = IST_DF, [18] = IST_MC };
+
+static void set_gate(unsigned vec, const void *handler, unsigned ist)
+{
+	uint64_t a = (uint64_t)handler;
+
+	idt[vec] = (struct idt_gate){
+		.offset_lo = a & 0xffff, .selector = SEL_CODE, .ist = ist, .type_attr = 0x8e,
+		.offset_mid = (a >> 16) & 0xffff, .offset_hi = a >> 32,
+	};
+}
+
+void idt_init(void)
+{
+	for (unsigned v = 0; v < 32; v++)
+		set_gate(v, trap_stubs + v * STUB_STRIDE, vector_ist[v]);
+	set_gate(VEC_SPURIOUS, trap_spurious, IST_NONE);
+}
+
+void idt_load(void)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
+		sizeof(idt) - 1, (uint64_t)idt
+	};
+
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+static void dump(const struct trap_frame *f, unsigned cpu)
+{
+	const char *name = f->vector < 32 && exception_names[f->vector] ?
+				   exception_names[f->vector] : "vector";
+
+	log_raw(LOG_ERR, "cpu%u: exception %s (%lu) error=%#lx rip=%#lx cr2=%#lx", cpu, name,
+		f->vector, f->error, f->rip, read_cr2());
+	log_raw(LOG_ERR, "  rax=%#018lx rbx=%#018lx rcx=%#018lx rdx=%#018lx", f->rax, f->rbx,
+		f->rcx, f->rdx);
+	log_raw(LOG_ERR, "  rsi=%#018lx rdi=%#018lx rbp=%#018lx rsp=%#018lx", f->rsi, f->rdi,
+		f->rbp, f->rsp);
+	log_raw(LOG_ERR, "  r8=%#018lx r9=%#018lx r10=%#018lx r11=%#018lx", f->r8, f->r9,
+		f->r10, f->r11);
+	log_raw(LOG_ERR, "  r12=%#018lx r13=%#018lx r14=%#018lx r15=%#018lx", f->r12, f->r13,
+		f->r14, f->r15);
+	log_raw(LOG_ERR, "  cs=%#lx ss=%#lx rflags=%#lx cr0=%#lx cr3=%#lx cr4=%#lx", f->cs,
+		f->ss, f->rflags, read_cr0(), read_cr3(), read_cr4());
+}
+
+void trap_handler(struct trap_frame *f)
+{
+	dump(f, this_cpu()->id);
+	stop_on_fault();
+}
