@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* hypercall.h - the partition → monitor call interface (ABI v1). Append only.
+ *
+ * VMMCALL (AMD) or VMCALL (Intel); the monitor accepts either on both vendors (the other
+ * one traps as #UD and is treated the same), so one binary runs everywhere.
+ *   RAX = call number, RDI, RSI, RDX, R10, R8, R9 = arguments, RAX = result:
+ *   0 or a positive value on success, a negative BH_E* error otherwise.
+ * Every pointer is a guest-physical address checked against the caller's memory map.
+ * A call a partition may not make fails with -BH_EPERM; it never kills the caller.
+ * The monitor preserves every register except RAX.
+ */
+#ifndef BULKHEAD_HYPERCALL_H
+#define BULKHEAD_HYPERCALL_H
+
+#include <bulkhead/abi.h>
+
+#define BH_ABI_VERSION 1
+
+/* CPUID leaf 0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX = "BulkheadHV\0\0".
+ * Leaf 0x40000001: EAX = BH_ABI_VERSION. */
+#define BH_CPUID_LEAF      0x40000000u
+#define BH_CPUID_SIGNATURE "BulkheadHV"
+
+enum bh_hypercall {
+	BH_HC_INFO          = 0, /* (gpa buf, len): copy struct bh_partition_info; → bytes */
+	BH_HC_CONSOLE_WRITE = 1, /* (gpa buf, len ≤ BH_CONSOLE_MAX): → bytes written */
+	BH_HC_YIELD         = 2, /* (): give up the CPU to the next runnable vCPU */
+	BH_HC_TIME          = 3, /* (): → nanoseconds since the monitor started */
+	BH_HC_TIMER_SET     = 4, /* (deadline ns, 0 = cancel): one-shot; fires BH_EVENT_TIMER */
+	BH_HC_WAIT          = 5, /* (): block until an event is pending; → event mask, cleared */
+	BH_HC_EXIT          = 6, /* (status): end this partition (all its vCPUs) */
+	BH_HC_COUNT
+};
+
+#define BH_CONSOLE_MAX 4096 /* bytes per console write */
+
+/* Event bits returned by BH_HC_WAIT. */
+#define BH_EVENT_TIMER (1u << 0)
+
+#endif

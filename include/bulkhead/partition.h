@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* partition.h - how a partition starts and what it is told (ABI v1). Append only.
+ *
+ * Start state of every vCPU: 64-bit long mode, CPL 0, paging on with identity-mapped page
+ * tables built by the loader (VA = GPA over the partition's memory, 2 MiB pages, the first
+ * 2 MiB in 4 KiB pages with page 0 unmapped), interrupts off, RIP = the image's ELF entry,
+ * RSP = top of this vCPU's stack, RDI = guest-physical address of the read-only
+ * struct bh_partition_info, RSI = vCPU index. Guest-physical layout (docs/abi.md):
+ *
+ *   0x000000  (unmapped in the guest page tables: NULL faults)
+ *   0x001000  struct bh_partition_info, read-only
+ *   0x002000  guest page tables (BH_PT_PAGES pages): the partition's own to keep or replace
+ *   0x200000  image (PT_LOAD segments must lie in [BH_IMAGE_BASE, heap_start))
+ *   ...       heap [heap_start, heap_end)
+ *   ...       vCPU stacks, BH_STACK_SIZE each, vCPU 0 highest
+ */
+#ifndef BULKHEAD_PARTITION_H
+#define BULKHEAD_PARTITION_H
+
+#include <bulkhead/abi.h>
+
+#define BH_INFO_GPA      0x1000ull
+#define BH_PT_GPA        0x2000ull
+#define BH_PT_PAGES      8 /* PML4, PDPT, up to 4 PDs (4 GiB), one PT for the first 2 MiB, spare */
+#define BH_IMAGE_BASE    0x200000ull
+#define BH_STACK_SIZE    0x10000ull
+#define BH_NAME_MAX      32
+#define BH_INFO_MEM_MAX  16
+#define BH_INFO_MAGIC    0x4f464e49484bull /* "KHINFO" */
+
+/* bh_mem_region.flags */
+#define BH_MEM_R (1u << 0)
+#define BH_MEM_W (1u << 1)
+#define BH_MEM_X (1u << 2)
+
+struct bh_mem_region {
+	uint64_t gpa;    /* 0x00 */
+	uint64_t size;   /* 0x08 */
+	uint32_t flags;  /* 0x10  BH_MEM_* */
+	uint32_t kind;   /* 0x14  0 = private RAM */
+};
+BH_SIZE(bh_mem_region, 0x18);
+
+struct bh_partition_info {
+	uint64_t magic;        /* 0x00  BH_INFO_MAGIC */
+	uint32_t abi_version;  /* 0x08  BH_ABI_VERSION */
+	uint32_t id;           /* 0x0c  partition id, unique while it exists */
+	char     name[BH_NAME_MAX]; /* 0x10 NUL-terminated */
+	uint32_t vcpu_count;   /* 0x30 */
+	uint32_t mem_count;    /* 0x34 */
+	uint64_t heap_start;   /* 0x38  GPA */
+	uint64_t heap_end;     /* 0x40 */
+	uint64_t tsc_hz;       /* 0x48  0 if unknown */
+	struct bh_mem_region mem[BH_INFO_MEM_MAX]; /* 0x50 */
+	char     cmdline[128]; /* 0x1d0 */
+};
+BH_OFFSET(bh_partition_info, vcpu_count, 0x30);
+BH_OFFSET(bh_partition_info, heap_start, 0x38);
+BH_OFFSET(bh_partition_info, mem, 0x50);
+BH_OFFSET(bh_partition_info, cmdline, 0x1d0);
+BH_SIZE(bh_partition_info, 0x250);
+
+#endif
