@@ -31,7 +31,8 @@ void cpu_start(struct percpu *pc)
 	cpufeat_detect(&pc->feat);
 	if (pc->feat.nx)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
-	write_cr4(read_cr4() | CR4_PGE);
+	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
+	write_cr4(read_cr4() | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT); /* FXSAVE of guest SSE */
 	if (lapic_init())
 		pr_err("cpu%u: local APIC unusable", pc->id);
 	pc->apic_id = lapic_id();

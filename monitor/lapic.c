@@ -2,9 +2,11 @@
 /* lapic.c - local APIC access: two register back ends, chosen once on the BSP. */
 #define pr_fmt(fmt) "lapic: " fmt
 #include <stdbool.h>
+#include "clock.h"
 #include "lapic.h"
 #include "log.h"
 #include "paging.h"
+#include "timer.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -111,4 +113,27 @@ void lapic_timer_start(uint32_t count)
 uint32_t lapic_timer_current(void)
 {
 	return reg_read(LAPIC_TIMER_CUR);
+}
+
+void lapic_timer_oneshot(uint64_t ns, uint8_t vector)
+{
+	uint64_t ticks = muldiv64(ns, lapic_timer_hz(), 1000000000u);
+
+	if (ticks == 0)
+		ticks = 1;
+	if (ticks > 0xffffffffu)
+		ticks = 0xffffffffu;
+	reg_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	reg_write(LAPIC_LVT_TIMER, vector); /* one-shot, unmasked */
+	reg_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
+}
+
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+	send_ipi(apic_id, vector); /* fixed delivery, physical destination */
+}
+
+void lapic_eoi(void)
+{
+	reg_write(LAPIC_EOI, 0);
 }

@@ -20,4 +20,9 @@ void lapic_send_sipi(uint32_t apic_id, uint64_t page);
 void lapic_timer_start(uint32_t count);
 uint32_t lapic_timer_current(void);
 
+/* Interrupt 'vector' on this CPU after ns nanoseconds (clamped to the timer's range). */
+void lapic_timer_oneshot(uint64_t ns, uint8_t vector);
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+void lapic_eoi(void);
+
 #endif

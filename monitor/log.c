@@ -29,3 +29,17 @@ void log_printf(enum log_level level, const char *fmt, ...)
 		serial_write(COM1, line, n);
 	spin_unlock(&log_lock);
 }
+
+void log_console(const char *who, const char *s, size_t n)
+{
+	char prefix[48];
+	int len = bh_snprintf(prefix, sizeof(prefix), "[%s] ", who);
+
+	if (len >= (int)sizeof(prefix))
+		len = sizeof(prefix) - 1;
+	spin_lock(&log_lock);
+	serial_write(COM1, prefix, len);
+	serial_write(COM1, s, n);
+	serial_write(COM1, "\n", 1);
+	spin_unlock(&log_lock);
+}

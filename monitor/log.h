@@ -5,6 +5,8 @@
 #ifndef MONITOR_LOG_H
 #define MONITOR_LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_ERR, LOG_WARN, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
 
 #ifndef LOG_LEVEL
@@ -26,6 +28,9 @@ void log_printf(enum log_level level, const char *fmt, ...) __attribute__((forma
 #define pr_notice(fmt, ...) pr_level(LOG_NOTICE, fmt, ##__VA_ARGS__)
 #define pr_info(fmt, ...)   pr_level(LOG_INFO, fmt, ##__VA_ARGS__)
 #define pr_debug(fmt, ...)  pr_level(LOG_DEBUG, fmt, ##__VA_ARGS__)
+
+/* One line of a partition's console on COM1, prefixed "[who] ". */
+void log_console(const char *who, const char *s, size_t n);
 
 /* A line without the file's prefix (register dumps, the summary line). */
 #define log_raw(lvl, fmt, ...) log_printf(lvl, fmt "\n", ##__VA_ARGS__)

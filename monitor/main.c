@@ -3,14 +3,18 @@
 #define pr_fmt(fmt) "boot: " fmt
 #include <string.h>
 #include "acpi.h"
+#include "clock.h"
 #include "cmdline.h"
 #include "cpu.h"
 #include "log.h"
 #include "mb2.h"
 #include "memmap.h"
 #include "paging.h"
+#include "part.h"
+#include "sched.h"
 #include "palloc.h"
 #include "percpu.h"
+#include "pic.h"
 #include "serial.h"
 #include "smp.h"
 #include "stop.h"
@@ -60,12 +64,48 @@ static void cpus_init(const struct bh_bootinfo *bi, uint64_t trampoline)
 
 	if (!n)
 		pr_warn("no usable MADT: running on the boot CPU only");
+	smp_park_aps();
 	if (timer_calibrate())
 		machine_stop(STOP_BAD_BOOT);
+	clock_init();
 	if (n > 1 && !trampoline)
 		pr_err("no free page below 640 KiB for the AP trampoline: APs stay off");
 	else if (n > 1)
 		smp_boot(trampoline, apic_ids, n);
+}
+
+const struct vendor_ops *vendor;
+volatile bool sched_started;
+
+static bool is_partition_module(const struct bh_module *m)
+{
+	return !strncmp(m->name, "partition", 9) && (m->name[9] == ' ' || !m->name[9]);
+}
+
+/* Start the partitions the boot modules name, then run them on this CPU too. */
+static void partitions_start(const struct bh_bootinfo *bi)
+{
+	unsigned wanted = 0;
+
+	for (uint32_t i = 0; i < bi->module_count; i++)
+		wanted += is_partition_module(&bi->modules[i]);
+	if (!wanted)
+		return;
+	if (cpus[0].feat.virt != VIRT_SVM) {
+		pr_err("no monitor backend for %s on this machine: partitions not started",
+		       virt_name(cpus[0].feat.virt));
+		return;
+	}
+	vendor = &svm_ops;
+	if (vendor->cpu_enable())
+		return;
+	for (uint32_t i = 0; i < bi->module_count; i++)
+		if (is_partition_module(&bi->modules[i]))
+			part_create_from_module(&bi->modules[i]);
+	__atomic_store_n(&sched_started, true, __ATOMIC_RELEASE);
+	for (unsigned c = 1; c < cpu_count; c++)
+		sched_kick(c);
+	sched_loop();
 }
 
 /* The common entry of every boot path: bi is complete and normalized. */
@@ -86,6 +126,7 @@ __attribute__((noreturn)) void monitor_main(struct bh_bootinfo *bi)
 	log_raw(LOG_NOTICE, "bulkhead: %u cpus online, %s, %lu MiB RAM", cpu_count,
 		virt_name(cpus[0].feat.virt), memmap_ram_bytes(bi) >> 20);
 	testhook_late();
+	partitions_start(bi);
 	cpu_halt_forever();
 }
 
@@ -96,6 +137,7 @@ __attribute__((noreturn)) void boot_mb2(uint32_t magic, uint64_t mbi)
 
 	serial_init(COM1);
 	serial_init(COM2);
+	pic_disable();
 	idt_init();
 	percpu_load(&cpus[0]);
 	pr_info("bulkhead monitor starting");

@@ -10,16 +10,26 @@
 #include "log.h"
 #include "paging.h"
 #include "percpu.h"
+#include "sched.h"
 #include "smp.h"
+#include "vcpu.h"
 #include "timer.h"
 #include "x86.h"
 
 #define AP_START_TIMEOUT_US 1000000
+#define INIT_TO_SIPI_US     10000 /* 9.4.4.1: wait 10 ms after INIT */
 
+extern volatile bool sched_started;
+
+/* An AP idles until the BSP has built the partitions, then runs its share of vCPUs. */
 static void ap_main(struct percpu *pc)
 {
 	cpu_start(pc);
-	cpu_halt_forever();
+	while (!__atomic_load_n(&sched_started, __ATOMIC_ACQUIRE))
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	if (vendor->cpu_enable())
+		cpu_halt_forever();
+	sched_loop();
 }
 
 static void trampoline_prepare(uint64_t page, struct percpu *pc)
@@ -49,14 +59,18 @@ static int start_ap(uint64_t page, struct percpu *pc)
 	return -1;
 }
 
+void smp_park_aps(void)
+{
+	lapic_send_init_all_but_self();
+}
+
 unsigned smp_boot(uint64_t trampoline, const uint32_t *apic_ids, unsigned n)
 {
 	uint32_t self = cpus[0].apic_id;
 	unsigned failed = 0;
 
 	memcpy((void *)trampoline, ap_trampoline_start, ap_trampoline_end - ap_trampoline_start);
-	lapic_send_init_all_but_self();
-	udelay(10000);
+	udelay(INIT_TO_SIPI_US);
 	for (unsigned i = 0; i < n; i++) {
 		if (apic_ids[i] == self)
 			continue;

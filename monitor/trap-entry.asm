@@ -6,7 +6,8 @@
 bits 64
 section .text
 extern trap_handler
-global trap_stubs, trap_spurious
+global trap_stubs, trap_spurious, trap_irq
+extern lapic_eoi
 
 %macro STUB 1
 align 16
@@ -67,4 +68,34 @@ trap_common:
 	iretq
 
 trap_spurious:
+	iretq
+
+; Timer and kick interrupts only need acknowledging: the scheduler loop looks at its
+; vCPUs after every interrupt window.
+trap_irq:
+	push rax
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push r8
+	push r9
+	push r10
+	push r11
+	mov rsi, rsp
+	and rsp, -16
+	push rsi
+	sub rsp, 8
+	call lapic_eoi
+	add rsp, 8
+	pop rsp
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rax
 	iretq

@@ -4,6 +4,7 @@
 #define pr_fmt(fmt) fmt
 #include "log.h"
 #include "percpu.h"
+#include "sched.h"
 #include "stop.h"
 #include "trap.h"
 #include "x86.h"
@@ -19,7 +20,7 @@ struct idt_gate {
 };
 _Static_assert(sizeof(struct idt_gate) == 16, "SDM vol 3, Figure 6-8 64-bit IDT gate");
 
-extern const char trap_stubs[], trap_spurious[];
+extern const char trap_stubs[], trap_spurious[], trap_irq[];
 #define STUB_STRIDE 16
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
@@ -49,6 +50,8 @@ void idt_init(void)
 	for (unsigned v = 0; v < 32; v++)
 		set_gate(v, trap_stubs + v * STUB_STRIDE, vector_ist[v]);
 	set_gate(VEC_SPURIOUS, trap_spurious, IST_NONE);
+	set_gate(VEC_TIMER, trap_irq, IST_NONE);
+	set_gate(VEC_KICK, trap_irq, IST_NONE);
 }
 
 void idt_load(void)
@@ -67,13 +70,13 @@ static void dump(const struct trap_frame *f, unsigned cpu)
 
 	log_raw(LOG_ERR, "cpu%u: exception %s (%lu) error=%#lx rip=%#lx cr2=%#lx", cpu, name,
 		f->vector, f->error, f->rip, read_cr2());
-	log_raw(LOG_ERR, "  rax=%#018lx rbx=%#018lx rcx=%#018lx rdx=%#018lx", f->rax, f->rbx,
+	log_raw(LOG_ERR, "  rax=0x%016lx rbx=0x%016lx rcx=0x%016lx rdx=0x%016lx", f->rax, f->rbx,
 		f->rcx, f->rdx);
-	log_raw(LOG_ERR, "  rsi=%#018lx rdi=%#018lx rbp=%#018lx rsp=%#018lx", f->rsi, f->rdi,
+	log_raw(LOG_ERR, "  rsi=0x%016lx rdi=0x%016lx rbp=0x%016lx rsp=0x%016lx", f->rsi, f->rdi,
 		f->rbp, f->rsp);
-	log_raw(LOG_ERR, "  r8=%#018lx r9=%#018lx r10=%#018lx r11=%#018lx", f->r8, f->r9,
+	log_raw(LOG_ERR, "  r8=0x%016lx r9=0x%016lx r10=0x%016lx r11=0x%016lx", f->r8, f->r9,
 		f->r10, f->r11);
-	log_raw(LOG_ERR, "  r12=%#018lx r13=%#018lx r14=%#018lx r15=%#018lx", f->r12, f->r13,
+	log_raw(LOG_ERR, "  r12=0x%016lx r13=0x%016lx r14=0x%016lx r15=0x%016lx", f->r12, f->r13,
 		f->r14, f->r15);
 	log_raw(LOG_ERR, "  cs=%#lx ss=%#lx rflags=%#lx cr0=%#lx cr3=%#lx cr4=%#lx", f->cs,
 		f->ss, f->rflags, read_cr0(), read_cr3(), read_cr4());

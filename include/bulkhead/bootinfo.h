@@ -16,7 +16,7 @@
 #define BH_BOOT_MMAP_MAX    256
 #define BH_BOOT_MODULES_MAX 32
 #define BH_BOOT_CMDLINE_MAX 256
-#define BH_BOOT_MODNAME_MAX 64
+#define BH_BOOT_MODNAME_MAX 176 /* module command line */
 #define BH_BOOT_RSDP_MAX    36 /* ACPI 2.0+ RSDP; ACPI 1.0 uses the first 20 bytes */
 
 enum bh_boot_source {
@@ -54,7 +54,7 @@ struct bh_module {
 	char name[BH_BOOT_MODNAME_MAX]; /* 0x10  the module's command line, NUL-terminated */
 };
 BH_OFFSET(bh_module, name, 0x10);
-BH_SIZE(bh_module, 0x50);
+BH_SIZE(bh_module, 0xc0);
 
 struct bh_framebuffer {
 	uint64_t addr;   /* 0x00 */

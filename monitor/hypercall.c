@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* hypercall.c - one function per call, one table from number to function. Every pointer
+ * is a guest-physical address checked against the caller's memory before any access. */
+#include <string.h>
+#include <bulkhead/errno.h>
+#include <bulkhead/hypercall.h>
+#include "clock.h"
+#include "hypercall.h"
+#include "part.h"
+
+typedef int64_t (*hc_fn)(struct vcpu *v, uint64_t a0, uint64_t a1);
+
+static int64_t hc_info(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+	uint64_t n = len < sizeof(*v->part->info) ? len : sizeof(*v->part->info);
+	void *dst = gpa_to_host(v->part, gpa, n);
+
+	if (!dst)
+		return -BH_EFAULT;
+	memcpy(dst, v->part->info, n);
+	return (int64_t)n;
+}
+
+static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+	const char *src;
+
+	if (len > BH_CONSOLE_MAX)
+		return -BH_E2BIG;
+	if (!(src = gpa_to_host(v->part, gpa, len)))
+		return -BH_EFAULT;
+	part_console(v->part, src, len);
+	return (int64_t)len;
+}
+
+static int64_t hc_yield(struct vcpu *v, uint64_t a0, uint64_t a1)
+{
+	v->yielded = true;
+	return 0;
+}
+
+static int64_t hc_time(struct vcpu *v, uint64_t a0, uint64_t a1)
+{
+	return (int64_t)clock_ns();
+}
+
+static int64_t hc_timer_set(struct vcpu *v, uint64_t deadline, uint64_t a1)
+{
+	v->timer_deadline = deadline;
+	return 0;
+}
+
+static int64_t hc_wait(struct vcpu *v, uint64_t a0, uint64_t a1)
+{
+	uint32_t ev = __atomic_exchange_n(&v->events, 0, __ATOMIC_ACQ_REL);
+
+	if (ev)
+		return ev;
+	v->waiting = true; /* the scheduler returns the events when it wakes us */
+	v->state = VCPU_BLOCKED;
+	return 0;
+}
+
+static int64_t hc_exit(struct vcpu *v, uint64_t status, uint64_t a1)
+{
+	part_exit(v->part, (int)status);
+	return 0;
+}
+
+static const hc_fn hypercalls[BH_HC_COUNT] = {
+	[BH_HC_INFO] = hc_info,
+	[BH_HC_CONSOLE_WRITE] = hc_console_write,
+	[BH_HC_YIELD] = hc_yield,
+	[BH_HC_TIME] = hc_time,
+	[BH_HC_TIMER_SET] = hc_timer_set,
+	[BH_HC_WAIT] = hc_wait,
+	[BH_HC_EXIT] = hc_exit,
+};
+
+void hypercall(struct vcpu *v)
+{
+	uint64_t nr = v->regs.rax;
+	hc_fn fn = nr < BH_HC_COUNT ? hypercalls[nr] : NULL;
+
+	v->regs.rax = fn ? (uint64_t)fn(v, v->regs.rdi, v->regs.rsi) : (uint64_t)-BH_ENOSYS;
+}

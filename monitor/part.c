@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/* part.c - partition lifecycle in the monitor: memory, nested and guest page tables, info
+ * page, image, vCPUs; and the end of a partition, by its own wish or by containment. */
+#define pr_fmt(fmt) "part: " fmt
+#include <string.h>
+#include <bulkhead/errno.h>
+#include <bulkhead/hypercall.h>
+#include "elf/elf-load.h"
+#include "fmt.h"
+#include "lapic.h"
+#include "log.h"
+#include "palloc.h"
+#include "part.h"
+#include "percpu.h"
+#include "sched.h"
+#include "timer.h"
+
+struct partition *partitions[MAX_PARTITIONS];
+unsigned partition_count;
+
+extern const char __image_start[], __image_end[];
+
+void *gpa_to_host(const struct partition *p, uint64_t gpa, uint64_t len)
+{
+	if (gpa > p->size || len > p->size - gpa)
+		return NULL;
+	return (void *)(p->hpa + gpa);
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* Containment invariant, checked whatever the allocator did: a partition's memory never
+ * includes monitor memory (the image) nor another partition's memory. */
+static int check_extent(const struct partition *p)
+{
+	if (ranges_overlap(p->hpa, p->size, (uint64_t)__image_start,
+			   (uint64_t)(__image_end - __image_start)))
+		return -BH_EPERM;
+	for (unsigned i = 0; i < partition_count; i++)
+		if (ranges_overlap(p->hpa, p->size, partitions[i]->hpa, partitions[i]->size))
+			return -BH_EPERM;
+	return 0;
+}
+
+static uint64_t npt_alloc(void *ctx)
+{
+	return palloc(1, 0, 0);
+}
+
+static void *identity(uint64_t pa)
+{
+	return (void *)pa;
+}
+
+/* Nested paging: guest-physical [0, size) → the extent; the info page read-only. */
+static int build_npt(struct partition *p)
+{
+	uint64_t rw = vendor->npt_leaf_rw, ro = vendor->npt_leaf_ro;
+	struct pgtable *t = &p->npt;
+	int r;
+
+	*t = (struct pgtable){ .fmt = vendor->npt_format, .alloc_table = npt_alloc,
+			       .phys_to_virt = identity,
+			       .max_leaf = this_cpu()->feat.np_1g ? PAGE_1G : PAGE_2M };
+	if (!(t->root = npt_alloc(NULL)))
+		return -BH_ENOMEM;
+	if ((r = pt_map(t, 0, p->hpa, BH_INFO_GPA, rw)) ||
+	    (r = pt_map(t, BH_INFO_GPA, p->hpa + BH_INFO_GPA, PAGE_4K, ro)))
+		return r;
+	return pt_map(t, BH_INFO_GPA + PAGE_4K, p->hpa + BH_INFO_GPA + PAGE_4K,
+		      p->size - BH_INFO_GPA - PAGE_4K, rw);
+}
+
+/* Guest page tables inside the partition (partition.h): a bump allocator over its
+ * BH_PT_PAGES pages, addressed through the same builder. */
+struct gpt_ctx {
+	struct partition *p;
+	uint64_t next;
+};
+
+static uint64_t gpt_alloc(void *ctx)
+{
+	struct gpt_ctx *c = ctx;
+
+	if (c->next >= BH_PT_GPA + BH_PT_PAGES * PAGE_4K)
+		return 0;
+	c->next += PAGE_4K;
+	return c->next - PAGE_4K;
+}
+
+static struct partition *gpt_owner;
+static void *gpt_to_host(uint64_t gpa)
+{
+	return (void *)(gpt_owner->hpa + gpa);
+}
+
+static int build_guest_tables(struct partition *p)
+{
+	struct gpt_ctx ctx = { p, BH_PT_GPA };
+	struct pgtable t = { .fmt = &pt_format_x86, .alloc_table = gpt_alloc,
+			     .phys_to_virt = gpt_to_host, .max_leaf = PAGE_2M, .ctx = &ctx };
+
+	gpt_owner = p; /* partitions are built one at a time, on the BSP */
+	t.root = gpt_alloc(&ctx);
+	return pt_map(&t, PAGE_4K, PAGE_4K, p->size - PAGE_4K, PTE_P | PTE_W);
+}
+
+/* ---- the module's command line ---- */
+
+struct part_spec {
+	char name[BH_NAME_MAX];
+	unsigned cpus[MAX_VCPUS], ncpus;
+	uint64_t mem_mib;
+	const char *cmdline; /* after "--", or "" */
+};
+
+static const char *word_end(const char *s)
+{
+	while (*s && *s != ' ')
+		s++;
+	return s;
+}
+
+static int parse_cpus(const char *v, const char *end, struct part_spec *s)
+{
+	s->ncpus = 0;
+	while (v < end) {
+		unsigned n = 0, digits = 0;
+		for (; v < end && *v >= '0' && *v <= '9' && n < 1000; v++, digits++)
+			n = n * 10 + (*v - '0');
+		if (!digits || s->ncpus == MAX_VCPUS || n >= cpu_count || (v < end && *v++ != ','))
+			return -BH_EINVAL;
+		s->cpus[s->ncpus++] = n;
+	}
+	return s->ncpus ? 0 : -BH_EINVAL;
+}
+
+static int parse_word(const char *w, const char *end, struct part_spec *s)
+{
+	size_t n = end - w;
+
+	if (n > 5 && !strncmp(w, "name=", 5) && n - 5 < BH_NAME_MAX) {
+		memcpy(s->name, w + 5, n - 5);
+		s->name[n - 5] = '\0';
+		return 0;
+	}
+	if (n > 5 && !strncmp(w, "cpus=", 5))
+		return parse_cpus(w + 5, end, s);
+	if (n > 4 && !strncmp(w, "mem=", 4)) {
+		s->mem_mib = 0;
+		for (w += 4; w < end && *w >= '0' && *w <= '9' && s->mem_mib < 65536; w++)
+			s->mem_mib = s->mem_mib * 10 + (*w - '0');
+		return w == end && s->mem_mib >= 4 && s->mem_mib <= 4096 ? 0 : -BH_EINVAL;
+	}
+	return -BH_EINVAL;
+}
+
+static int parse_spec(const char *line, struct part_spec *s, const char **bad)
+{
+	*s = (struct part_spec){ .cmdline = "" };
+	for (const char *w = word_end(line); *w;) {
+		while (*w == ' ')
+			w++;
+		const char *end = word_end(w);
+		if (end - w == 2 && !strncmp(w, "--", 2)) {
+			s->cmdline = *end ? end + 1 : end;
+			break;
+		}
+		if (end > w && parse_word(w, end, s)) {
+			*bad = w;
+			return -BH_EINVAL;
+		}
+		w = end;
+	}
+	*bad = "name= cpus= mem=";
+	return s->name[0] && s->ncpus && s->mem_mib ? 0 : -BH_EINVAL;
+}
+
+/* ---- building ---- */
+
+static void fill_info(struct partition *p, const struct part_spec *s, uint64_t heap_start)
+{
+	struct bh_partition_info *info = p->info;
+
+	info->magic = BH_INFO_MAGIC;
+	info->abi_version = BH_ABI_VERSION;
+	info->id = p->id;
+	memcpy(info->name, p->name, sizeof(info->name));
+	info->vcpu_count = p->vcpu_count;
+	info->mem_count = 1;
+	info->mem[0] = (struct bh_mem_region){ 0, p->size, BH_MEM_R | BH_MEM_W | BH_MEM_X, 0 };
+	info->heap_start = heap_start;
+	info->heap_end = p->size - p->vcpu_count * BH_STACK_SIZE;
+	info->tsc_hz = tsc_hz();
+	bh_snprintf(info->cmdline, sizeof(info->cmdline), "%s", s->cmdline);
+}
+
+struct load_ctx {
+	struct partition *p;
+	uint64_t end; /* highest byte loaded */
+};
+
+static int load_copy(void *ctx, uint64_t gpa, const void *src, uint64_t len)
+{
+	struct load_ctx *c = ctx;
+	void *dst = gpa_to_host(c->p, gpa, len);
+
+	if (!dst)
+		return -BH_EFAULT;
+	memcpy(dst, src, len);
+	c->end = gpa + len > c->end ? gpa + len : c->end;
+	return 0;
+}
+
+static int load_zero(void *ctx, uint64_t gpa, uint64_t len)
+{
+	struct load_ctx *c = ctx;
+	void *dst = gpa_to_host(c->p, gpa, len);
+
+	if (!dst)
+		return -BH_EFAULT;
+	memset(dst, 0, len);
+	c->end = gpa + len > c->end ? gpa + len : c->end;
+	return 0;
+}
+
+static int load_image(struct partition *p, const struct bh_module *m, uint64_t *entry,
+		      uint64_t *end)
+{
+	struct load_ctx ctx = { p, 0 };
+	const struct elf_sink sink = { .ctx = &ctx, .copy = load_copy, .zero = load_zero };
+	uint64_t limit = p->size - p->vcpu_count * BH_STACK_SIZE;
+	char err[128];
+	int r = elf_load((const void *)m->start, m->end - m->start, BH_IMAGE_BASE, limit, &sink,
+			 entry, err, sizeof(err));
+
+	if (r)
+		pr_err("partition %s: image \"%s\": %s", p->name, m->name, err);
+	*end = (ctx.end + PAGE_4K - 1) & ~(PAGE_4K - 1);
+	return r;
+}
+
+/* FXSAVE image of a CPU after FNINIT: FCW 0x37f, MXCSR 0x1f80 (SDM vol 1, Table 10-2). */
+static void fpu_image_init(uint8_t *fx)
+{
+	fx[0] = 0x7f;
+	fx[1] = 0x03;
+	fx[24] = 0x80;
+	fx[25] = 0x1f;
+}
+
+static int create_vcpus(struct partition *p, const struct part_spec *s, uint64_t entry)
+{
+	for (unsigned i = 0; i < s->ncpus; i++) {
+		struct vcpu *v = (void *)palloc((sizeof(*v) + PAGE_4K - 1) / PAGE_4K, 0, 0);
+		uint64_t stack = p->size - i * BH_STACK_SIZE;
+		int r;
+
+		if (!v)
+			return -BH_ENOMEM;
+		*v = (struct vcpu){ .part = p, .index = i, .cpu = s->cpus[i], .first_run = true };
+		fpu_image_init(v->fpu);
+		v->regs.rdi = BH_INFO_GPA;
+		v->regs.rsi = i;
+		v->regs.rsp = stack;
+		if ((r = vendor->vcpu_init(v, entry, stack, BH_PT_GPA)))
+			return r;
+		p->vcpus[i] = v;
+	}
+	for (unsigned i = 0; i < s->ncpus; i++)
+		sched_add(p->vcpus[i]);
+	return 0;
+}
+
+static int build(struct partition *p, const struct part_spec *s, const struct bh_module *m)
+{
+	uint64_t entry, end;
+	int r;
+
+	if ((r = check_extent(p)) || (r = build_npt(p)) || (r = build_guest_tables(p)))
+		return r;
+	if ((r = load_image(p, m, &entry, &end)))
+		return r;
+	fill_info(p, s, end);
+	return create_vcpus(p, s, entry);
+}
+
+int part_create_from_module(const struct bh_module *m)
+{
+	struct part_spec spec;
+	const char *bad;
+	struct partition *p;
+	int r = -BH_ENOMEM;
+
+	if (parse_spec(m->name, &spec, &bad)) {
+		pr_err("module \"%s\": bad or missing partition setting at \"%s\"", m->name, bad);
+		return -BH_EINVAL;
+	}
+	if (partition_count == MAX_PARTITIONS ||
+	    !(p = (void *)palloc((sizeof(*p) + PAGE_4K - 1) / PAGE_4K, 0, 0)))
+		return -BH_ENOMEM;
+	*p = (struct partition){ .id = partition_count + 1, .vcpu_count = spec.ncpus };
+	memcpy(p->name, spec.name, sizeof(p->name));
+	p->size = spec.mem_mib << 20;
+	p->hpa = palloc(p->size / PAGE_4K, PAGE_2M, 0);
+	p->info = (void *)(p->hpa + BH_INFO_GPA);
+	if (!p->hpa || (r = build(p, &spec, m))) {
+		pr_err("partition %s: not started (error %d)", p->name, r);
+		return r;
+	}
+	partitions[partition_count++] = p;
+	pr_notice("partition %s: id %u, %lu MiB at %#lx, %u vCPU(s), image \"%s\"", p->name,
+		  p->id, spec.mem_mib, p->hpa, p->vcpu_count, m->name);
+	return 0;
+}
+
+/* ---- console and the end of a partition ---- */
+
+void part_console(struct partition *p, const char *s, size_t n)
+{
+	spin_lock(&p->console_lock);
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c != '\n' && p->line_len < sizeof(p->line))
+			p->line[p->line_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
+		if (c == '\n' || p->line_len == sizeof(p->line)) {
+			log_console(p->name, p->line, p->line_len);
+			p->line_len = 0;
+		}
+	}
+	spin_unlock(&p->console_lock);
+}
+
+static const char *const state_names[] = {
+	[PART_RUNNING] = "running", [PART_EXITED] = "exited", [PART_CRASHED] = "crashed",
+};
+
+/* Mark p ended and its vCPUs dead; CPUs running one of them are kicked out of it. */
+static void part_end(struct partition *p, enum part_state state, int status)
+{
+	enum part_state expected = PART_RUNNING;
+
+	if (!__atomic_compare_exchange_n(&p->state, &expected, state, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return; /* another vCPU ended it first */
+	p->exit_status = status;
+	if (p->line_len)
+		log_console(p->name, p->line, p->line_len);
+	for (unsigned i = 0; i < p->vcpu_count; i++) {
+		struct vcpu *v = p->vcpus[i];
+		v->state = VCPU_DEAD;
+		if (v->cpu != this_cpu()->id)
+			sched_kick(v->cpu);
+	}
+	pr_notice("partition %s: %s, status %d", p->name, state_names[state], status);
+}
+
+void part_contain(struct vcpu *v, const char *cause, const struct exit_info *e)
+{
+	pr_warn("partition %s: vcpu %u: %s: rip=%#lx addr=%#lx (exit %#lx, info %#lx)",
+		v->part->name, v->index, cause, vendor->get_rip(v), e->addr, e->code, e->qual);
+	part_end(v->part, PART_CRASHED, -1);
+}
+
+void part_exit(struct partition *p, int status)
+{
+	part_end(p, PART_EXITED, status);
+}
+
+bool parts_all_ended(void)
+{
+	for (unsigned i = 0; i < partition_count; i++)
+		if (partitions[i]->state == PART_RUNNING)
+			return false;
+	return true;
+}

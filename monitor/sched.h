@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* sched.h - per-CPU round-robin scheduling of pinned vCPUs. */
+#ifndef MONITOR_SCHED_H
+#define MONITOR_SCHED_H
+
+#include "vcpu.h"
+
+#define VEC_TIMER 0xf0 /* LAPIC timer: end of a slice or a vCPU's timer deadline */
+#define VEC_KICK  0xf1 /* IPI: look at your vCPUs again (one was killed or woken) */
+#define SLICE_NS  10000000ull
+
+void sched_add(struct vcpu *v);       /* before sched_start, on the BSP */
+void sched_kick(unsigned cpu);        /* make cpu re-evaluate its vCPUs */
+__attribute__((noreturn)) void sched_loop(void); /* this CPU runs its vCPUs for ever */
+
+#endif

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/* svm.c - the AMD SVM backend: enable SVM per CPU, build a vCPU's VMCB, run it, and turn
+ * each #VMEXIT into a vendor-neutral struct exit_info (APM vol 2, chapter 15). */
+#define pr_fmt(fmt) "svm: " fmt
+#include <string.h>
+#include <bulkhead/errno.h>
+#include "../insn.h"
+#include "../log.h"
+#include "../palloc.h"
+#include "../percpu.h"
+#include "../vcpu.h"
+#include "../x86.h"
+#include "svm.h"
+#include "vmcb.h"
+
+void svm_world_switch(struct gpr *regs, uint64_t vmcb_pa, uint64_t host_area_pa);
+
+#define IOPM_PAGES  3 /* 15.10.1 "I/O Permissions Map": 12 KiB, one bit per port */
+#define MSRPM_PAGES 2 /* 15.11 "MSR Intercepts": 8 KiB, two bits per MSR */
+
+static uint64_t iopm_pa, msrpm_pa;
+static uint64_t host_area[MAX_CPUS]; /* VMSAVE image of each CPU's host state */
+
+/* MSRs partitions use freely: all are switched by VMLOAD/VMSAVE (15.5.2), so a partition
+ * only ever sees and changes its own. Every other MSR access exits (docs/abi.md). */
+static const uint32_t msr_passthrough[] = {
+	0xc0000100, /* FS_BASE */
+	0xc0000101, /* GS_BASE */
+	0xc0000102, /* KERNEL_GS_BASE */
+	0xc0000081, /* STAR */
+	0xc0000082, /* LSTAR */
+	0xc0000083, /* CSTAR */
+	0xc0000084, /* SFMASK */
+	0x00000174, /* SYSENTER_CS */
+	0x00000175, /* SYSENTER_ESP */
+	0x00000176, /* SYSENTER_EIP */
+};
+
+/* Table 15-8 "MSR Ranges Covered by MSRPM": three 2 KiB blocks, read bit then write bit. */
+static void msrpm_allow(uint8_t *pm, uint32_t msr)
+{
+	static const uint32_t range_base[] = { 0x00000000, 0xc0000000, 0xc0010000 };
+
+	for (unsigned r = 0; r < 3; r++) {
+		if (msr - range_base[r] < 0x2000) {
+			uint32_t bit = (msr - range_base[r]) * 2;
+			pm[r * 0x800 + bit / 8] &= ~(3u << (bit % 8));
+		}
+	}
+}
+
+static int bitmaps_init(void)
+{
+	iopm_pa = palloc(IOPM_PAGES, 0, 0);
+	msrpm_pa = palloc(MSRPM_PAGES, 0, 0);
+	if (!iopm_pa || !msrpm_pa)
+		return -BH_ENOMEM;
+	memset((void *)iopm_pa, 0xff, IOPM_PAGES * FRAME_SIZE);
+	memset((void *)msrpm_pa, 0xff, MSRPM_PAGES * FRAME_SIZE);
+	for (unsigned i = 0; i < sizeof(msr_passthrough) / sizeof(msr_passthrough[0]); i++)
+		msrpm_allow((uint8_t *)msrpm_pa, msr_passthrough[i]);
+	return 0;
+}
+
+static int svm_cpu_enable(void)
+{
+	struct percpu *pc = this_cpu();
+	uint64_t hsave = palloc(1, 0, 0), area = palloc(1, 0, 0);
+
+	if (!pc->feat.nested_paging) {
+		pr_err("cpu%u: SVM without nested paging: cannot host partitions", pc->id);
+		return -BH_ENOTSUP;
+	}
+	if (!hsave || !area || (pc->id == 0 && bitmaps_init()))
+		return -BH_ENOMEM;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, hsave);
+	__asm__ volatile("vmsave %%rax" : : "a"(area) : "memory");
+	host_area[pc->id] = area;
+	return 0;
+}
+
+/* Flat 64-bit segments: attrib = descriptor bits 47:40 | 55:52 << 8 (Table B-2 note). */
+static void save_init(struct vmcb_save *s, uint64_t entry, uint64_t stack, uint64_t cr3)
+{
+	const struct vmcb_seg data = { 0x10, 0xc93, 0xffffffff, 0 };
+
+	s->cs = (struct vmcb_seg){ 0x08, 0x29b, 0xffffffff, 0 }; /* P, S, code, L */
+	s->ds = s->es = s->ss = s->fs = s->gs = data;
+	s->tr = (struct vmcb_seg){ 0, 0x8b, 0x67, 0 };            /* busy 64-bit TSS */
+	s->ldtr = (struct vmcb_seg){ 0, 0x82, 0, 0 };
+	s->gdtr.limit = s->idtr.limit = 0xffff;
+	s->efer = EFER_LME | EFER_LMA | EFER_SVME; /* SVME must be set (15.5.1) */
+	s->cr0 = 0x80010033;                       /* PG WP NE ET MP PE */
+	s->cr4 = 1u << 5;                          /* PAE */
+	s->cr3 = cr3;
+	s->rflags = 0x2;
+	s->rip = entry;
+	s->rsp = stack;
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->g_pat = 0x0007040600070406ull;          /* power-on PAT */
+}
+
+static void control_init(struct vmcb_control *c, struct vcpu *v)
+{
+	c->intercept1 = SVM_INT_INTR | SVM_INT_NMI | SVM_INT_SMI | SVM_INT_INIT | SVM_INT_CPUID |
+			SVM_INT_RSM | SVM_INT_INVD | SVM_INT_HLT | SVM_INT_INVLPGA | SVM_INT_IOIO |
+			SVM_INT_MSR | SVM_INT_TASKSW | SVM_INT_FERR | SVM_INT_SHUTDOWN;
+	c->intercept2 = SVM_INT_VMRUN | SVM_INT_VMMCALL | SVM_INT_VMLOAD | SVM_INT_VMSAVE |
+			SVM_INT_STGI | SVM_INT_CLGI | SVM_INT_SKINIT | SVM_INT_ICEBP |
+			SVM_INT_MONITOR | SVM_INT_MWAIT | SVM_INT_XSETBV;
+	c->exceptions = (1u << 6) | (1u << 18); /* #UD (VMCALL on AMD), #MC */
+	c->iopm_pa = iopm_pa;
+	c->msrpm_pa = msrpm_pa;
+	c->asid = v->part->id + 1; /* 0 is the host's */
+	c->vintr = SVM_VINTR_MASKING;
+	c->np_enable = 1;
+	c->ncr3 = v->part->npt.root;
+}
+
+static int svm_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_t cr3)
+{
+	uint64_t pa = palloc(1, 0, 0);
+
+	if (!pa)
+		return -BH_ENOMEM;
+	v->vendor = (void *)pa;
+	v->vendor_pa = pa;
+	save_init(&((struct vmcb *)pa)->save, entry, stack, cr3);
+	control_init(&((struct vmcb *)pa)->ctrl, v);
+	return 0;
+}
+
+static uint64_t svm_get_rip(struct vcpu *v)
+{
+	return ((struct vmcb *)v->vendor)->save.rip;
+}
+
+static void svm_set_rip(struct vcpu *v, uint64_t rip)
+{
+	((struct vmcb *)v->vendor)->save.rip = rip;
+}
+
+static uint64_t svm_get_cr3(struct vcpu *v)
+{
+	return ((struct vmcb *)v->vendor)->save.cr3;
+}
+
+static void svm_vcpu_run(struct vcpu *v, struct exit_info *e)
+{
+	struct vmcb *vmcb = v->vendor;
+	unsigned cpu = this_cpu()->id;
+
+	vmcb->save.rax = v->regs.rax;
+	vmcb->save.rsp = v->regs.rsp;
+	vmcb->ctrl.tlb_control = v->first_run; /* 1: flush all ASIDs on first entry here */
+	v->first_run = false;
+	__asm__ volatile("clgi; sti" ::: "memory");
+	svm_world_switch(&v->regs, v->vendor_pa, host_area[cpu]);
+	__asm__ volatile("cli; stgi" ::: "memory");
+	v->regs.rax = vmcb->save.rax;
+	v->regs.rsp = vmcb->save.rsp;
+	svm_decode_exit(v, vmcb, e);
+}
+
+const struct vendor_ops svm_ops = {
+	.name = "svm",
+	.cpu_enable = svm_cpu_enable,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_run = svm_vcpu_run,
+	.get_rip = svm_get_rip,
+	.set_rip = svm_set_rip,
+	.get_cr3 = svm_get_cr3,
+	.npt_format = &pt_format_x86,
+	.npt_leaf_rw = PTE_P | PTE_W | PTE_U, /* NPT walks are user accesses (15.25.5) */
+	.npt_leaf_ro = PTE_P | PTE_U,
+};

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/* vcpu.h - partitions and their vCPUs as the monitor sees them, and the vendor ops table.
+ *
+ * A vendor backend (monitor/svm/, later monitor/vmx/) turns each hardware exit into a
+ * struct exit_info with a vendor-neutral reason; monitor/exit.c handles those, so every
+ * policy decision lives in one place for both vendors.
+ */
+#ifndef MONITOR_VCPU_H
+#define MONITOR_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <bulkhead/partition.h>
+#include "pgtable.h"
+#include "spinlock.h"
+
+#define MAX_PARTITIONS 16
+#define MAX_VCPUS      4 /* per partition */
+
+/* Guest general-purpose registers the world switch saves and restores (RSP and RAX live in
+ * the VMCB on AMD and are mirrored here around each exit). Order is the ABI of *-entry.asm. */
+struct gpr {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15, rsp;
+};
+
+enum vcpu_state { VCPU_RUNNABLE, VCPU_BLOCKED, VCPU_DEAD };
+enum part_state { PART_RUNNING, PART_EXITED, PART_CRASHED };
+
+enum exit_reason {
+	EXIT_NONE,      /* handled inside the backend; just re-enter */
+	EXIT_INTR,      /* a physical interrupt arrived */
+	EXIT_NMI,
+	EXIT_CPUID,
+	EXIT_HLT,
+	EXIT_HYPERCALL, /* VMMCALL or VMCALL, also when it raised #UD on the other vendor */
+	EXIT_IO,
+	EXIT_MSR_READ,
+	EXIT_MSR_WRITE,
+	EXIT_NPF,       /* nested page fault */
+	EXIT_SHUTDOWN,  /* triple fault */
+	EXIT_EXCEPTION, /* an intercepted exception that is not a hypercall */
+	EXIT_FORBIDDEN, /* an instruction partitions may never use (VMRUN, INVD, XSETBV, ...) */
+	EXIT_INVALID,   /* the hardware refused to enter (bad guest state) */
+	EXIT_UNKNOWN,   /* anything else: contained */
+	EXIT_REASONS
+};
+
+struct exit_info {
+	enum exit_reason reason;
+	uint64_t code;      /* the vendor's raw exit code, for logs */
+	uint64_t qual;      /* NPF error code, I/O info, exception vector */
+	uint64_t addr;      /* NPF guest-physical address, MSR number, port */
+	uint64_t next_rip;  /* 0 = unknown: the backend decodes the instruction length */
+};
+
+struct partition;
+
+struct vcpu {
+	struct gpr regs;
+	struct partition *part;
+	unsigned index;         /* within the partition */
+	unsigned cpu;           /* physical CPU it is pinned to */
+	volatile enum vcpu_state state;
+	volatile uint32_t events;    /* BH_EVENT_* pending */
+	uint64_t timer_deadline;     /* ns since boot, 0 = none */
+	void *vendor;                /* VMCB or VMCS, backend-owned */
+	uint64_t vendor_pa;
+	bool first_run;
+	bool yielded;                /* gave up the rest of its slice */
+	bool waiting;                /* blocked in BH_HC_WAIT: RAX gets the events on wake */
+	struct vcpu *next_on_cpu;    /* run-queue ring of its CPU */
+	uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image */
+};
+
+struct partition {
+	unsigned id;
+	char name[BH_NAME_MAX];
+	volatile enum part_state state;
+	int exit_status;
+	uint64_t hpa;           /* one contiguous extent of host memory... */
+	uint64_t size;          /* ...mapped at guest-physical 0 */
+	struct pgtable npt;     /* nested page tables */
+	unsigned vcpu_count;
+	volatile unsigned vcpus_alive;
+	struct vcpu *vcpus[MAX_VCPUS];
+	struct bh_partition_info *info;
+	struct spinlock console_lock;
+	unsigned line_len;
+	char line[160];             /* console output not yet ended by a newline */
+};
+
+/* The vendor backend, chosen once at boot (Jailhouse-style: one ops table, no #ifdef). */
+struct vendor_ops {
+	const char *name;
+	int (*cpu_enable)(void);                 /* on each CPU */
+	int (*vcpu_init)(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_t cr3);
+	void (*vcpu_run)(struct vcpu *v, struct exit_info *e); /* enter, return at the next exit */
+	uint64_t (*get_rip)(struct vcpu *v);
+	void (*set_rip)(struct vcpu *v, uint64_t rip);
+	uint64_t (*get_cr3)(struct vcpu *v);
+	const struct pt_format *npt_format;
+	uint64_t npt_leaf_rw, npt_leaf_ro;      /* leaf bits for RAM, read-write and read-only */
+};
+
+extern const struct vendor_ops *vendor;
+extern const struct vendor_ops svm_ops;
+
+/* Host pointer to [gpa, gpa + len) of p's memory, or NULL if any byte lies outside it. */
+void *gpa_to_host(const struct partition *p, uint64_t gpa, uint64_t len);
+
+#endif
