@@ -137,6 +137,8 @@ __attribute__((noreturn)) void boot_mb2(uint32_t magic, uint64_t mbi)
 
 	serial_init(COM1);
 	serial_init(COM2);
+	serial_write(COM1, "\n", 1); /* never glued to the loader's last output */
+	serial_write(COM2, "\n", 1);
 	pic_disable();
 	idt_init();
 	percpu_load(&cpus[0]);

@@ -12,7 +12,7 @@ PACKAGES=(
 	# boot media
 	grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools dosfstools
 	# emulators and firmware
-	qemu-system-x86 ovmf seabios bochs bochsbios vgabios
+	qemu-system-x86 ovmf seabios bochs bochs-term bochsbios vgabios
 	# system tests
 	python3 python3-pytest python3-pexpect
 	# partitions (newlib built from source) and the EFI application
