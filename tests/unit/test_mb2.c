@@ -287,7 +287,12 @@ static void check_real(const char *name, int uefi)
 	assert_true(bi.mmap_count > 0);
 	check_map(&bi);
 	ram = memmap_ram_bytes(&bi);
-	assert_in_range(ram, 16ull << 20, 16ull << 40);
+	/* tools/record-mbi.py boots QEMU with -m 512 and test=dump-mbi */
+	assert_in_range(ram, 480ull << 20, 512ull << 20);
+	assert_string_equal(bi.cmdline, "test=dump-mbi");
+	assert_true(bi.module_count == 0);
+	if (uefi)
+		assert_true(has_tag(b, len, 17));
 	assert_true(bi.flags & BH_BOOT_HAS_RSDP);
 	assert_memory_equal(bi.rsdp, "RSD PTR ", 8);
 	if (uefi)
