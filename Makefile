@@ -35,6 +35,7 @@ include boot/boot.mk
 include monitor/monitor.mk
 include tools/tools.mk
 include tests/tests.mk
+include tests/probes/probes.mk
 
 # V=1 shows whole commands.
 Q := $(if $(V),,@)

@@ -13,6 +13,7 @@
 #include "percpu.h"
 #include "sched.h"
 #include "stop.h"
+#include "testhook.h"
 #include "x86.h"
 
 struct runq {
@@ -100,6 +101,8 @@ static void idle(struct runq *q, uint64_t now)
 {
 	uint64_t d = q->head ? earliest_deadline(q) : 0;
 
+	if (this_cpu()->id == 0 && test_stop_at_ns && (!d || test_stop_at_ns < d))
+		d = test_stop_at_ns; /* wake up to check the test's time limit */
 	if (this_cpu()->id == 0 && parts_all_ended()) {
 		pr_notice("all partitions ended");
 		if (cmdline_test()[0])
@@ -143,12 +146,15 @@ static struct vcpu *next_vcpu(struct runq *q, uint64_t now)
 void sched_loop(void)
 {
 	struct runq *q = &runqs[this_cpu()->id];
+	bool watch_limit = this_cpu()->id == 0 && test_stop_at_ns;
 	struct exit_info e;
 
 	for (;;) {
 		uint64_t now = clock_ns();
 		struct vcpu *v = q->head ? next_vcpu(q, now) : NULL;
 
+		if (watch_limit)
+			testhook_check_limit(now);
 		if (!v) {
 			idle(q, now);
 			continue;

@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /* testhook.c - the test= words:
  *   boot      stop with status 0 once bring-up is done
- *   run       run the partitions, stop with status 0 when every one has ended
+ *   run       run the partitions, stop with status 0 when every one has ended, or when
+ *             limit=<ms> (optional) has passed since they started
  *   fault     write to an unmapped address after bring-up (#PF dump, status 3)
  *   dump-mbi  print the raw Multiboot2 information block in hex on COM2, then stop (status 0);
  *             tools/record-mbi.py turns it into a unit-test fixture */
 #define pr_fmt(fmt) "test: " fmt
 #include <string.h>
+#include "clock.h"
 #include "cmdline.h"
 #include "log.h"
 #include "stop.h"
 #include "testhook.h"
 
 #define UNMAPPED_ADDRESS 0xdead0000000ull /* above any RAM of the test machines */
+
+uint64_t test_stop_at_ns;
 
 static void dump_mbi(const struct bh_bootinfo *bi)
 {
@@ -50,10 +54,25 @@ void testhook_late(void)
 	pr_info("hook \"%s\"", t);
 	if (!strcmp(t, "boot"))
 		machine_stop(STOP_OK);
-	if (!strcmp(t, "run")) /* run the partitions; stop when all have ended */
+	if (!strcmp(t, "run")) {
+		char ms[16];
+		uint64_t n = 0;
+		if (cmdline_get("limit", ms, sizeof(ms)))
+			for (const char *c = ms; *c >= '0' && *c <= '9' && n < 1000000; c++)
+				n = n * 10 + (*c - '0');
+		test_stop_at_ns = n ? clock_ns() + n * 1000000 : 0;
 		return;
+	}
 	if (!strcmp(t, "fault"))
 		*(volatile uint64_t *)UNMAPPED_ADDRESS = 1;
 	pr_err("unknown test hook \"%s\"", t);
 	machine_stop(STOP_FAIL);
+}
+
+void testhook_check_limit(uint64_t now_ns)
+{
+	if (test_stop_at_ns && now_ns >= test_stop_at_ns) {
+		pr_notice("time limit reached");
+		machine_stop(STOP_OK);
+	}
 }

@@ -6,6 +6,8 @@
 #
 # Default: hybrid BIOS+UEFI ISO (grub-mkrescue picks up every installed GRUB platform).
 # --bios-only: small i386-pc-only ISO with the few modules the boot needs (for Bochs).
+# NAME may be followed by the module's command line ("NAME ARGS..."): then ARGS, not NAME,
+# is what the kernel sees (partition modules: "probe.elf partition name=p1 cpus=0 mem=8").
 # The kernel is /boot/bulkhead.elf on the ISO; each module is /boot/NAME and gets NAME as
 # its Multiboot2 command line. GRUB talks on COM1 (115200 8N1) as well as the console.
 # Everything temporary lives in one directory that is removed on exit; OUT.iso is written
@@ -30,12 +32,14 @@ bios_only=0
 cmdline=
 mod_files=()
 mod_names=()
+mod_args=()
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bios-only) bios_only=1; shift ;;
 	--cmdline) [ $# -ge 2 ] || usage; cmdline=$2; shift 2 ;;
-	--module) [ $# -ge 3 ] || usage; mod_files+=("$2"); mod_names+=("$3"); shift 3 ;;
+	--module) [ $# -ge 3 ] || usage; mod_files+=("$2"); mod_names+=("${3%% *}")
+		mod_args+=("$([[ $3 == *" "* ]] && echo "${3#* }" || echo "$3")"); shift 3 ;;
 	*) usage ;;
 	esac
 done
@@ -47,14 +51,18 @@ for i in "${!mod_files[@]}"; do
 		die "module name '${mod_names[$i]}': use letters, digits and . _ + - only"
 done
 
-# GRUB's script parser would expand $ and split on ; | & etc.: quote every word of the
-# kernel command line on its own (quoting it whole would make GRUB pass the quotes on).
-grub_words=
-read -r -a words <<<"$cmdline"
-for w in ${words[@]+"${words[@]}"}; do
-	[[ $w != *"'"* ]] || die "kernel command line word $w: single quotes are not supported"
-	grub_words+=" '$w'"
-done
+# GRUB's script parser would expand $ and split on ; | & etc.: quote every word of a
+# command line on its own (quoting it whole would make GRUB pass the quotes on).
+quote_words() {
+	local out= w words
+	read -r -a words <<<"$1"
+	for w in ${words[@]+"${words[@]}"}; do
+		[[ $w != *"'"* ]] || die "command line word $w: single quotes are not supported"
+		out+=" '$w'"
+	done
+	echo "$out"
+}
+grub_words=$(quote_words "$cmdline")
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mkiso.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -72,7 +80,7 @@ cp "$kernel" "$tmp/iso/boot/bulkhead.elf"
 	echo "multiboot2 /boot/bulkhead.elf$grub_words"
 	for i in "${!mod_files[@]}"; do
 		cp "${mod_files[$i]}" "$tmp/iso/boot/${mod_names[$i]}"
-		echo "module2 /boot/${mod_names[$i]} ${mod_names[$i]}"
+		echo "module2 /boot/${mod_names[$i]}$(quote_words "${mod_args[$i]}")"
 	done
 	echo "boot"
 } >"$tmp/iso/boot/grub/grub.cfg"
