@@ -9,7 +9,7 @@
 #include "memmap.h"
 
 /*
- * Multiboot2 Specification 2.0, 3.6 Boot information format:
+ * Multiboot2 Specification 2.0, "Boot information format" (section titles cited below):
  *
  *   +0  u32 total_size   u32 reserved
  *   +8  tag { u32 type; u32 size; payload[size - 8] }, padded to 8 bytes
@@ -23,8 +23,8 @@
 #define MB2_HDR_SIZE   8u
 #define MB2_TAG_HDR    8u
 #define MB2_EFI_PAGE   4096ull
-#define MB2_MMAP_ENTRY 24u /* 3.6.8 Memory map: u64 base_addr, u64 length, u32 type, u32 reserved */
-#define MB2_EFI_DESC   40u /* UEFI 2.10, 7.2.3 EFI_MEMORY_DESCRIPTOR, version 1 */
+#define MB2_MMAP_ENTRY 24u /* "Memory map": u64 base_addr, u64 length, u32 type, u32 reserved */
+#define MB2_EFI_DESC   40u /* UEFI 2.10, EFI_BOOT_SERVICES.GetMemoryMap(): EFI_MEMORY_DESCRIPTOR */
 
 struct mb2_tag {
 	const uint8_t *p; /* first byte of the tag header */
@@ -52,11 +52,6 @@ struct mb2_kind {
 	mb2_tag_fn parse;
 };
 
-static uint8_t mb2_rd8(const uint8_t *p)
-{
-	return *p;
-}
-
 static uint32_t mb2_rd32(const uint8_t *p)
 {
 	uint32_t v;
@@ -73,9 +68,7 @@ static uint64_t mb2_rd64(const uint8_t *p)
 	return v;
 }
 
-static void mb2_msg(struct mb2_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void mb2_msg(struct mb2_ctx *c, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) mb2_msg(struct mb2_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -86,13 +79,11 @@ static void mb2_msg(struct mb2_ctx *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Prefix "multiboot2: tag N (name) at offset 0x..: " to a reason. */
-static int mb2_tag_fail(struct mb2_ctx *c, const struct mb2_tag *t, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
 static const char *mb2_name(uint32_t type);
 
-static int mb2_tag_fail(struct mb2_ctx *c, const struct mb2_tag *t, int rc, const char *fmt, ...)
+/* Prefix "multiboot2: tag N (name) at offset 0x..: " to a reason. */
+static int __attribute__((format(printf, 4, 5)))
+mb2_tag_fail(struct mb2_ctx *c, const struct mb2_tag *t, int rc, const char *fmt, ...)
 {
 	char why[128];
 	va_list ap;
@@ -122,19 +113,19 @@ static int mb2_string(struct mb2_ctx *c, const struct mb2_tag *t, uint32_t at, c
 	return 0;
 }
 
-/* 3.6.3 Boot command line */
+/* "Boot command line" */
 static int mb2_cmdline(struct mb2_ctx *c, const struct mb2_tag *t)
 {
 	return mb2_string(c, t, 8, c->bi->cmdline, sizeof(c->bi->cmdline));
 }
 
-/* 3.6.4 Boot loader name */
+/* "Boot loader name" */
 static int mb2_loader(struct mb2_ctx *c, const struct mb2_tag *t)
 {
 	return mb2_string(c, t, 8, c->bi->loader, sizeof(c->bi->loader));
 }
 
-/* 3.6.6 Modules: u32 mod_start, u32 mod_end (one past the last byte), string */
+/* "Modules": u32 mod_start, u32 mod_end (one past the last byte), string */
 static int mb2_module(struct mb2_ctx *c, const struct mb2_tag *t)
 {
 	struct bh_bootinfo *bi = c->bi;
@@ -151,7 +142,7 @@ static int mb2_module(struct mb2_ctx *c, const struct mb2_tag *t)
 	return 0;
 }
 
-/* 3.6.8 Memory map: checked here, converted once every tag has been seen (tag 6 wins). */
+/* "Memory map": checked here, converted once every tag has been seen (tag 6 wins). */
 static int mb2_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
 {
 	uint32_t esize = mb2_rd32(t->p + 8);
@@ -164,7 +155,7 @@ static int mb2_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
 	return 0;
 }
 
-/* 3.6.19 EFI memory map: descriptor_size is the stride and may exceed the struct we know. */
+/* "EFI memory map": descriptor_size is the stride and may exceed the struct we know. */
 static int mb2_efi_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
 {
 	uint32_t dsize = mb2_rd32(t->p + 8);
@@ -175,7 +166,7 @@ static int mb2_efi_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
 	return 0;
 }
 
-/* 3.6.12 Framebuffer info: u64 addr, u32 pitch, width, height, u8 bpp, u8 type */
+/* "Framebuffer info": u64 addr, u32 pitch, width, height, u8 bpp, u8 type */
 static int mb2_fb(struct mb2_ctx *c, const struct mb2_tag *t)
 {
 	struct bh_framebuffer *fb = &c->bi->fb;
@@ -184,13 +175,13 @@ static int mb2_fb(struct mb2_ctx *c, const struct mb2_tag *t)
 	fb->pitch = mb2_rd32(t->p + 16);
 	fb->width = mb2_rd32(t->p + 20);
 	fb->height = mb2_rd32(t->p + 24);
-	fb->bpp = mb2_rd8(t->p + 28);
-	fb->type = mb2_rd8(t->p + 29);
+	fb->bpp = t->p[28];
+	fb->type = t->p[29];
 	c->bi->flags |= BH_BOOT_HAS_FB;
 	return 0;
 }
 
-/* 3.6.14 EFI 64-bit system table pointer. Tag 11 (32-bit) is useless to a 64-bit monitor. */
+/* "EFI 64-bit system table pointer". Tag 11 (32-bit) is useless to a 64-bit monitor. */
 static int mb2_efi64_st(struct mb2_ctx *c, const struct mb2_tag *t)
 {
 	c->bi->efi_system_table = mb2_rd64(t->p + 8);
@@ -205,7 +196,7 @@ static void mb2_copy_rsdp(struct mb2_ctx *c, const struct mb2_tag *t, uint32_t l
 	c->bi->flags |= BH_BOOT_HAS_RSDP;
 }
 
-/* 3.6.15 ACPI old RSDP: the ACPI 1.0 RSDP (20 bytes). Tag 15 wins whatever the order. */
+/* "ACPI old RSDP": the ACPI 1.0 RSDP (20 bytes). Tag 15 wins whatever the order. */
 static int mb2_rsdp_old(struct mb2_ctx *c, const struct mb2_tag *t)
 {
 	if (c->bi->rsdp_len != BH_BOOT_RSDP_MAX)
@@ -213,19 +204,19 @@ static int mb2_rsdp_old(struct mb2_ctx *c, const struct mb2_tag *t)
 	return 0;
 }
 
-/* 3.6.16 ACPI new RSDP: the ACPI 2.0+ RSDP (36 bytes). */
+/* "ACPI new RSDP": the ACPI 2.0+ RSDP (36 bytes). */
 static int mb2_rsdp_new(struct mb2_ctx *c, const struct mb2_tag *t)
 {
 	mb2_copy_rsdp(c, t, BH_BOOT_RSDP_MAX);
 	return 0;
 }
 
-/* 3.6.20 EFI boot services not terminated: the firmware still owns memory and devices. */
+/* "EFI boot services not terminated": the firmware still owns memory and devices. */
 static int mb2_efi_bs(struct mb2_ctx *c, const struct mb2_tag *t)
 {
 	return mb2_tag_fail(c, t, -BH_EINVAL,
-			    "the monitor needs ExitBootServices() done; drop the EFI boot "
-			    "services tag from the Multiboot2 header");
+			    "ExitBootServices() was not called; drop the header's EFI boot "
+			    "services tag");
 }
 
 /* Tags with no handler are checked for size and otherwise ignored. */
@@ -267,7 +258,7 @@ static int mb2_tag(struct mb2_ctx *c, const struct mb2_tag *t)
 	const struct mb2_kind *k = t->type < MB2_KINDS ? &mb2_kinds[t->type] : NULL;
 
 	if (!k || !k->name)
-		return 0; /* 3.6: unknown tags are skipped */
+		return 0; /* "Boot information format": unknown tags are skipped */
 	if (t->size < k->min_size)
 		return mb2_tag_fail(c, t, -BH_EINVAL, "size %u < %u", t->size, k->min_size);
 	if (k->parse && !k->repeatable && (c->seen & (1u << t->type)))
@@ -308,7 +299,7 @@ static int mb2_walk(struct mb2_ctx *c)
 		rc = mb2_tag(c, &t);
 		if (rc)
 			return rc;
-		off += (t.size + 7u) & ~7u; /* 3.6: tags are 8-byte aligned */
+		off += (t.size + 7u) & ~7u; /* tags start 8-byte aligned */
 	}
 	mb2_msg(c, "multiboot2: no end tag (type 0) within total_size %u", c->total);
 	return -BH_EINVAL;
@@ -326,21 +317,16 @@ static int mb2_add_range(struct mb2_ctx *c, const struct mb2_tag *t, uint32_t i,
 	return 0;
 }
 
-/* 3.6.8: type 1 available, 3 ACPI reclaimable, 4 NVS, 5 bad, anything else reserved. */
+/* "Memory map": type 1 available, 3 ACPI reclaimable, 4 NVS, 5 bad, anything else reserved. */
+static const uint8_t mb2_mem_types[] = {
+	[1] = BH_MEM_USABLE, [3] = BH_MEM_ACPI_RECLAIM, [4] = BH_MEM_ACPI_NVS, [5] = BH_MEM_BAD,
+};
+
 static uint32_t mb2_mem_type(uint32_t type)
 {
-	switch (type) {
-	case 1:
-		return BH_MEM_USABLE;
-	case 3:
-		return BH_MEM_ACPI_RECLAIM;
-	case 4:
-		return BH_MEM_ACPI_NVS;
-	case 5:
-		return BH_MEM_BAD;
-	default:
-		return BH_MEM_RESERVED;
-	}
+	uint32_t t = type < sizeof(mb2_mem_types) ? mb2_mem_types[type] : 0;
+
+	return t ? t : BH_MEM_RESERVED;
 }
 
 /* Entries start at +16; a partial trailing entry is ignored. */
@@ -393,7 +379,7 @@ static int mb2_convert_map(struct mb2_ctx *c)
 	return -BH_EINVAL;
 }
 
-/* 3.6.1 Basic tags structure: u32 total_size, u32 reserved; the block is 8-byte aligned. */
+/* "Basic tags structure": u32 total_size, u32 reserved; the block is 8-byte aligned. */
 static int mb2_check_header(struct mb2_ctx *c, const void *mbi)
 {
 	if (!mbi || ((uintptr_t)mbi & 7)) {

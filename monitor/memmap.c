@@ -239,8 +239,8 @@ uint64_t memmap_ram_bytes(const struct bh_bootinfo *bi)
 	return sum;
 }
 
-/* UEFI 2.10, 7.2.3 EFI_BOOT_SERVICES.GetMemoryMap(), "Memory Type Usage after
- * ExitBootServices()": loader and boot-services memory is free, runtime memory is not. */
+/* UEFI 2.10, "Memory Type Usage after ExitBootServices()" (EFI_MEMORY_TYPE): loader and
+ * boot-services memory is free, runtime-services memory is not. */
 uint32_t memmap_from_efi_type(uint32_t efi_type)
 {
 	switch (efi_type) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mb2_build.h - test helpers: build Multiboot2 information blocks, parse them under ASan. */
+/* mb2_build.h - test helpers: build, load and fuzz Multiboot2 information blocks under ASan. */
 #ifndef TESTS_UNIT_MB2_BUILD_H
 #define TESTS_UNIT_MB2_BUILD_H
 
@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -251,6 +252,85 @@ static inline void assert_range(uint32_t i, uint64_t base, uint64_t len, uint32_
 	assert_int_equal(bi.mmap[i].base, base);
 	assert_int_equal(bi.mmap[i].len, len);
 	assert_int_equal(bi.mmap[i].type, type);
+}
+
+/* Recorded blocks from real boots, if present: $BH_TEST_DATA or BH_TEST_DATA_DIR. */
+static inline uint8_t *load_data(const char *name, size_t *len)
+{
+	const char *dir = getenv("BH_TEST_DATA") ? getenv("BH_TEST_DATA") : BH_TEST_DATA_DIR;
+	char path[512];
+	uint8_t *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_in_range(n, 16, MB2_INFO_MAX);
+	rewind(f);
+	buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Offset of the first tag of 'type' in a well-formed block, or 0. */
+static inline uint32_t find_tag(const uint8_t *b, size_t len, uint32_t type)
+{
+	for (uint32_t off = 8; off + 8 <= len;) {
+		uint32_t t, size;
+
+		memcpy(&t, b + off, 4);
+		memcpy(&size, b + off + 4, 4);
+		if (t == type)
+			return off;
+		if (t == 0 || size < 8)
+			return 0;
+		off += (size + 7) & ~7u;
+	}
+	return 0;
+}
+
+/* Whatever happens, the parser returns 0 with a normalized map or an error with a message. */
+static inline void check_outcome(int rc)
+{
+	if (rc == 0) {
+		check_map(&bi);
+		return;
+	}
+	assert_true(rc == -BH_EINVAL || rc == -BH_E2BIG);
+	assert_true(strncmp(err, "multiboot2: ", 12) == 0);
+	assert_non_null(memchr(err, '\0', sizeof(err)));
+}
+
+/* total_size patched to every smaller value, the buffer cut to match. */
+static inline void fuzz_truncate(uint8_t *blk, uint32_t total)
+{
+	for (uint32_t t = 0; t < total; t++) {
+		memcpy(blk, &t, 4);
+		check_outcome(parse_len(blk, t < 8 ? 8 : t));
+	}
+	memcpy(blk, &total, 4);
+}
+
+/* Every byte flipped, whole and bit by bit. Bytes 0..3 (total_size) are left alone: a larger
+ * total_size promises bytes that do not exist, which breaks the caller's side of the contract. */
+static inline void fuzz_flip(uint8_t *blk, uint32_t total)
+{
+	static const uint8_t masks[] = { 0xff, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80 };
+
+	for (uint32_t i = 4; i < total; i++) {
+		for (size_t m = 0; m < sizeof(masks); m++) {
+			blk[i] ^= masks[m];
+			check_outcome(parse_len(blk, total));
+			blk[i] ^= masks[m];
+		}
+	}
 }
 
 #endif

@@ -28,8 +28,8 @@ static void module(uint64_t start, uint64_t end)
 	bi.modules[bi.module_count++] = (struct bh_module){ .start = start, .end = end };
 }
 
-/* A QEMU-like PC: 128 MiB below the hole, 256 MiB above 4 GiB, a reserved page in the middle
- * of RAM, an unaligned information block and unaligned modules. */
+/* A QEMU-like PC: 128 MiB below the hole, about 256 MiB above 4 GiB, a reserved page in the
+ * middle of RAM, an unaligned information block and unaligned modules. */
 static void pc_bootinfo(void)
 {
 	memset(&bi, 0, sizeof(bi));
@@ -39,7 +39,7 @@ static void pc_bootinfo(void)
 	add(0x100000, 128 * MiB - 0x100000 - 0x20000, BH_MEM_USABLE);
 	add(128 * MiB - 0x20000, 0x20000, BH_MEM_ACPI_RECLAIM);
 	add(0x3000800, 0x100, BH_MEM_RESERVED); /* inside usable RAM: overlap, rounded out */
-	add(4 * GiB, 256 * MiB, BH_MEM_USABLE);
+	add(4 * GiB + 0x400, 256 * MiB - 0x800, BH_MEM_USABLE); /* unaligned: shrunk inward */
 	memmap_normalize(&bi);
 	bi.info_start = 0x300100;
 	bi.info_end = 0x300900;
@@ -67,7 +67,8 @@ static const struct forbidden pc_forbidden[] = {
 	{ 128 * MiB - 0x20000, 4 * GiB },	/* ACPI reclaim and the PCI hole */
 	{ 0x100000, 0x2ab000 },			/* caller's reservations */
 	{ 0x7000010, 0x7000020 },
-	{ 4 * GiB + 256 * MiB, UINT64_MAX },
+	{ 4 * GiB, 4 * GiB + 0x400 },		/* outside the unaligned high range */
+	{ 4 * GiB + 256 * MiB - 0x400, UINT64_MAX },
 };
 
 static void init_pc(void)
@@ -140,7 +141,7 @@ static void test_pool_size(void **state)
 	low -= 0x1000;			/* module 1 */
 	low -= 0x1000;			/* reserved map entry */
 	low -= 0x1000;			/* caller's stray range */
-	assert_int_equal(pool.total_bytes, low + 256 * MiB);
+	assert_int_equal(pool.total_bytes, low + 256 * MiB - 2 * PG);
 }
 
 static void test_alignment(void **state)
@@ -153,8 +154,9 @@ static void test_alignment(void **state)
 	pa = frame_alloc(&pool, 512, 2 * MiB, 0);
 	assert_int_equal(pa % (2 * MiB), 0);
 	assert_int_equal(pa, 4 * GiB + 256 * MiB - 4 * MiB);
-	pa = frame_alloc(&pool, 3, GiB, 0);
-	assert_int_equal(pa, 4 * GiB);
+	assert_int_equal(frame_alloc(&pool, 3, GiB, 0), 0); /* 4 GiB itself is not pooled */
+	pa = frame_alloc(&pool, 3, 64 * MiB, 0);
+	assert_int_equal(pa, 4 * GiB + 192 * MiB);
 	assert_int_equal(frame_alloc(&pool, 1, 3 * PG, 0), 0);	/* not a power of two */
 	assert_int_equal(frame_alloc(&pool, 1, PG / 2, 0), 0);	/* below a frame */
 	check_pool(&pool);
@@ -171,10 +173,12 @@ static void test_limit(void **state)
 	assert_int_equal(pa, 0x1fff000);
 	assert_int_equal(frame_alloc(&pool, 1, 0, 0x100000), 0); /* nothing below 1 MiB */
 	assert_int_equal(frame_alloc(&pool, 1, 0, 0x2ab000), 0);
+	assert_int_equal(frame_alloc(&pool, 2, 0, PG), 0); /* limit below the size itself */
 	while ((pa = frame_alloc(&pool, 64, 0, 4 * GiB)) != 0)
 		assert_true(pa + 64 * PG <= 4 * GiB);
 	check_pool(&pool);
-	assert_true(frame_pool_free_bytes(&pool) >= 256 * MiB);
+	assert_int_equal(pool.free[pool.count - 1].base, 4 * GiB + PG); /* untouched above 4 GiB */
+	assert_int_equal(pool.free[pool.count - 1].end, 4 * GiB + 256 * MiB - PG);
 }
 
 static void test_exhaustion(void **state)
@@ -275,6 +279,23 @@ static void test_init_overflow(void **state)
 	assert_int_equal(frame_pool_init(&pool, &bi, holes, FRAME_RANGES_MAX), -BH_E2BIG);
 }
 
+/* One reserved range across three free ranges: trims one, drops one, trims the last. */
+static void test_reserved_spans_ranges(void **state)
+{
+	static const struct frame_range span = { 0x180000, 0x580000 };
+
+	memset(&bi, 0, sizeof(bi));
+	add(0x100000, 0x100000, BH_MEM_USABLE);
+	add(0x300000, 0x100000, BH_MEM_USABLE);
+	add(0x500000, 0x100000, BH_MEM_USABLE);
+	assert_int_equal(frame_pool_init(&pool, &bi, &span, 1), 0);
+	assert_int_equal(pool.count, 2);
+	assert_int_equal(pool.free[0].base, 0x100000);
+	assert_int_equal(pool.free[0].end, 0x180000);
+	assert_int_equal(pool.free[1].base, 0x580000);
+	assert_int_equal(pool.free[1].end, 0x600000);
+}
+
 /* A map that was never normalized: a reserved entry inside usable RAM still stays out. */
 static void test_unnormalized_map(void **state)
 {
@@ -333,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_free_rejects),
 		cmocka_unit_test(test_free_list_full),
 		cmocka_unit_test(test_init_overflow),
+		cmocka_unit_test(test_reserved_spans_ranges),
 		cmocka_unit_test(test_unnormalized_map),
 		cmocka_unit_test(test_trampoline),
 		cmocka_unit_test(test_trampoline_none),

@@ -259,8 +259,8 @@ static void test_boot_services_running(void **state)
 	close_tag();
 	finish();
 	expect_tag_fail(-BH_EINVAL, 18, "EFI boot services not terminated", off,
-			"the monitor needs ExitBootServices() done; drop the EFI boot services "
-			"tag from the Multiboot2 header");
+			"ExitBootServices() was not called; drop the header's EFI boot "
+			"services tag");
 }
 
 static void test_range_wraps(void **state)

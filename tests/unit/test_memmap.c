@@ -211,6 +211,11 @@ static void test_sanitize(void **state)
 	check_invariant();
 	assert_int_equal(bi.mmap_count, 1);
 	assert_range(0, 0x2000, 0x2000, BH_MEM_RESERVED);
+	bi.mmap_count = 1000; /* a corrupt count is clamped to the table */
+	memmap_normalize(&bi);
+	check_invariant();
+	assert_true(bi.mmap_count <= BH_BOOT_MMAP_MAX);
+	assert_int_equal(memmap_ram_bytes(&bi), 0);
 }
 
 static uint32_t lcg(uint32_t *s)
