@@ -2,7 +2,7 @@
 /* elf-load.h - validate and load a static ELF64 x86-64 executable that may be hostile.
  *
  * Used by the monitor (and later the ultravisor) to place a partition image into the
- * partition's memory. Freestanding: no libc, no allocation, bounded stack (< 1 KiB).
+ * partition's memory. Freestanding: no libc, no allocation, bounded stack (under 1.5 KiB).
  *
  * An image is accepted only if all of these hold (ELF-64 Object File Format 1.5, System V
  * ABI AMD64 supplement):

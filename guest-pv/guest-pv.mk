@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: MIT
+# guest-pv/: the first paravirtual guest → $(BUILD)/partitions/guest-pv.elf (needs lib/rt/rt.mk).
+$(eval $(call PARTITION,guest-pv,guest-pv/main.c guest-pv/regs.c))
