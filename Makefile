@@ -36,6 +36,9 @@ include monitor/monitor.mk
 include tools/tools.mk
 include tests/tests.mk
 include tests/probes/probes.mk
+include lib/newlib.mk lib/rt/rt.mk guest-pv/guest-pv.mk
+include tests/unit/elf.mk tests/unit/rt.mk
+all: partitions
 
 # V=1 shows whole commands.
 Q := $(if $(V),,@)

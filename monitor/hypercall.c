@@ -13,7 +13,7 @@ typedef int64_t (*hc_fn)(struct vcpu *v, uint64_t a0, uint64_t a1);
 static int64_t hc_info(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
 	uint64_t n = len < sizeof(*v->part->info) ? len : sizeof(*v->part->info);
-	void *dst = gpa_to_host(v->part, gpa, n);
+	void *dst = gpa_to_host_rw(v->part, gpa, n);
 
 	if (!dst)
 		return -BH_EFAULT;

@@ -20,6 +20,11 @@ unsigned partition_count;
 
 extern const char __image_start[], __image_end[];
 
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
 void *gpa_to_host(const struct partition *p, uint64_t gpa, uint64_t len)
 {
 	if (gpa > p->size || len > p->size - gpa)
@@ -27,10 +32,13 @@ void *gpa_to_host(const struct partition *p, uint64_t gpa, uint64_t len)
 	return (void *)(p->hpa + gpa);
 }
 
-static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+void *gpa_to_host_rw(const struct partition *p, uint64_t gpa, uint64_t len)
 {
-	return a < b + blen && b < a + alen;
+	if (ranges_overlap(gpa, len ? len : 1, BH_INFO_GPA, PAGE_4K))
+		return NULL; /* read-only to the partition, so to its requests too */
+	return gpa_to_host(p, gpa, len);
 }
+
 
 /* Containment invariant, checked whatever the allocator did: a partition's memory never
  * includes monitor memory (the image) nor another partition's memory. */
@@ -299,8 +307,12 @@ int part_create_from_module(const struct bh_module *m)
 		pr_err("module \"%s\": bad or missing partition setting at \"%s\"", m->name, bad);
 		return -BH_EINVAL;
 	}
-	if (partition_count == MAX_PARTITIONS ||
-	    !(p = (void *)palloc((sizeof(*p) + PAGE_4K - 1) / PAGE_4K, 0, 0)))
+	if (partition_count == MAX_PARTITIONS) {
+		pr_err("module \"%s\": not started: already %u partitions, the most there can be",
+		       m->name, MAX_PARTITIONS);
+		return -BH_ENOSPC;
+	}
+	if (!(p = (void *)palloc((sizeof(*p) + PAGE_4K - 1) / PAGE_4K, 0, 0)))
 		return -BH_ENOMEM;
 	*p = (struct partition){ .id = partition_count + 1, .vcpu_count = spec.ncpus };
 	memcpy(p->name, spec.name, sizeof(p->name));
@@ -341,14 +353,14 @@ static const char *const state_names[] = {
 /* Mark p ended and its vCPUs dead; CPUs running one of them are kicked out of it. */
 static void part_end(struct partition *p, enum part_state state, int status)
 {
-	enum part_state expected = PART_RUNNING;
-
-	if (!__atomic_compare_exchange_n(&p->state, &expected, state, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
+	if (__atomic_exchange_n(&p->ending, true, __ATOMIC_ACQ_REL))
 		return; /* another vCPU ended it first */
 	p->exit_status = status;
+	spin_lock(&p->console_lock);
 	if (p->line_len)
 		log_console(p->name, p->line, p->line_len);
+	p->line_len = 0;
+	spin_unlock(&p->console_lock);
 	for (unsigned i = 0; i < p->vcpu_count; i++) {
 		struct vcpu *v = p->vcpus[i];
 		v->state = VCPU_DEAD;
@@ -356,6 +368,9 @@ static void part_end(struct partition *p, enum part_state state, int status)
 			sched_kick(v->cpu);
 	}
 	pr_notice("partition %s: %s, status %d", p->name, state_names[state], status);
+	/* Published last: CPU 0 may stop the machine once every partition has ended, and the
+	 * line above must be out by then. */
+	__atomic_store_n(&p->state, state, __ATOMIC_RELEASE);
 }
 
 void part_contain(struct vcpu *v, const char *cause, const struct exit_info *e)

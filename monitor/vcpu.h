@@ -76,6 +76,7 @@ struct partition {
 	unsigned id;
 	char name[BH_NAME_MAX];
 	volatile enum part_state state;
+	volatile bool ending;       /* set once, by whoever ends it */
 	int exit_status;
 	uint64_t hpa;           /* one contiguous extent of host memory... */
 	uint64_t size;          /* ...mapped at guest-physical 0 */
@@ -107,5 +108,9 @@ extern const struct vendor_ops svm_ops;
 
 /* Host pointer to [gpa, gpa + len) of p's memory, or NULL if any byte lies outside it. */
 void *gpa_to_host(const struct partition *p, uint64_t gpa, uint64_t len);
+
+/* The same for memory the monitor writes on the partition's behalf: never its read-only
+ * pages (the info page). */
+void *gpa_to_host_rw(const struct partition *p, uint64_t gpa, uint64_t len);
 
 #endif

@@ -7,7 +7,9 @@
  *   0 or a positive value on success, a negative BH_E* error otherwise.
  * Every pointer is a guest-physical address checked against the caller's memory map.
  * A call a partition may not make fails with -BH_EPERM; it never kills the caller.
- * The monitor preserves every register except RAX.
+ * The monitor preserves every register except RAX. The call number is all 64 bits of RAX.
+ * The monitor never writes a partition's read-only pages (the info page) on its behalf:
+ * such a buffer gets -BH_EFAULT.
  */
 #ifndef BULKHEAD_HYPERCALL_H
 #define BULKHEAD_HYPERCALL_H
@@ -22,12 +24,13 @@
 #define BH_CPUID_SIGNATURE "BulkheadHV"
 
 enum bh_hypercall {
-	BH_HC_INFO          = 0, /* (gpa buf, len): copy struct bh_partition_info; → bytes */
+	BH_HC_INFO          = 0, /* (gpa buf, len): copy min(len, size) bytes of the info; → bytes */
 	BH_HC_CONSOLE_WRITE = 1, /* (gpa buf, len ≤ BH_CONSOLE_MAX): → bytes written */
 	BH_HC_YIELD         = 2, /* (): give up the CPU to the next runnable vCPU */
 	BH_HC_TIME          = 3, /* (): → nanoseconds since the monitor started */
-	BH_HC_TIMER_SET     = 4, /* (deadline ns, 0 = cancel): one-shot; fires BH_EVENT_TIMER */
-	BH_HC_WAIT          = 5, /* (): block until an event is pending; → event mask, cleared */
+	BH_HC_TIMER_SET     = 4, /* (deadline ns, 0 = cancel): this vCPU's one-shot timer */
+	BH_HC_WAIT          = 5, /* (): block until an event is pending (for ever if none can
+				  * come); → this vCPU's event mask, cleared */
 	BH_HC_EXIT          = 6, /* (status): end this partition (all its vCPUs) */
 	BH_HC_COUNT
 };

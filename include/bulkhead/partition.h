@@ -3,7 +3,9 @@
  *
  * Start state of every vCPU: 64-bit long mode, CPL 0, paging on with identity-mapped page
  * tables built by the loader (VA = GPA over the partition's memory, 2 MiB pages, the first
- * 2 MiB in 4 KiB pages with page 0 unmapped), interrupts off, RIP = the image's ELF entry,
+ * 2 MiB in 4 KiB pages with page 0 unmapped), interrupts off, CR0 = PG WP NE ET MP PE,
+ * CR4 = PAE OSFXSR OSXMMEXCPT (SSE usable; x87/SSE state is kept per vCPU), RIP = the
+ * image's ELF entry,
  * RSP = top of this vCPU's stack, RDI = guest-physical address of the read-only
  * struct bh_partition_info, RSI = vCPU index. Guest-physical layout (docs/abi.md):
  *

@@ -92,7 +92,7 @@ static void save_init(struct vmcb_save *s, uint64_t entry, uint64_t stack, uint6
 	s->gdtr.limit = s->idtr.limit = 0xffff;
 	s->efer = EFER_LME | EFER_LMA | EFER_SVME; /* SVME must be set (15.5.1) */
 	s->cr0 = 0x80010033;                       /* PG WP NE ET MP PE */
-	s->cr4 = 1u << 5;                          /* PAE */
+	s->cr4 = (1u << 5) | (1u << 9) | (1u << 10); /* PAE OSFXSR OSXMMEXCPT */
 	s->cr3 = cr3;
 	s->rflags = 0x2;
 	s->rip = entry;

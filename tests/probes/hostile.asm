@@ -125,6 +125,12 @@ do_hypercalls:
 	vmmcall
 	cmp rax, -14
 	jne .bad
+	mov eax, 0                            ; info onto its own read-only info page
+	mov edi, 0x1000
+	mov esi, 4096
+	vmmcall
+	cmp rax, -14
+	jne .bad
 	mov eax, 99                           ; no such call
 	vmmcall
 	cmp rax, -38                          ; -BH_ENOSYS
