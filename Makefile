@@ -38,6 +38,7 @@ include tests/tests.mk
 include tests/probes/probes.mk
 include lib/newlib.mk lib/rt/rt.mk guest-pv/guest-pv.mk
 include tests/unit/elf.mk tests/unit/rt.mk
+include bench/bench.mk
 all: partitions
 
 # V=1 shows whole commands.

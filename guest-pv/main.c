@@ -280,7 +280,10 @@ static void check_unknown_calls(void)
 	GUEST_ASSERT_EQ(bh_hc0(UINT64_MAX), -BH_ENOSYS);
 	GUEST_ASSERT_EQ(bh_hc0(1ull << 32 | BH_HC_YIELD), -BH_ENOSYS); /* RAX is 64 bits */
 	GUEST_ASSERT_EQ(bh_yield(), 0);
-	printf("guest-pv: unknown hypercalls -> ENOSYS\n");
+	GUEST_ASSERT_EQ(bh_hc0(BH_HC_NULL), 0);
+	long e0 = bh_hc0(BH_HC_VCPU_EXITS);
+	GUEST_ASSERT(e0 > 0 && bh_hc0(BH_HC_VCPU_EXITS) > e0);
+	printf("guest-pv: unknown hypercalls -> ENOSYS, null and exit-count diagnostics ok\n");
 }
 
 static void check_libc_glue(void)

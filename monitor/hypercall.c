@@ -67,6 +67,16 @@ static int64_t hc_exit(struct vcpu *v, uint64_t status, uint64_t a1)
 	return 0;
 }
 
+static int64_t hc_null(struct vcpu *v, uint64_t a0, uint64_t a1)
+{
+	return 0;
+}
+
+static int64_t hc_vcpu_exits(struct vcpu *v, uint64_t a0, uint64_t a1)
+{
+	return (int64_t)v->exits;
+}
+
 static const hc_fn hypercalls[BH_HC_COUNT] = {
 	[BH_HC_INFO] = hc_info,
 	[BH_HC_CONSOLE_WRITE] = hc_console_write,
@@ -75,6 +85,8 @@ static const hc_fn hypercalls[BH_HC_COUNT] = {
 	[BH_HC_TIMER_SET] = hc_timer_set,
 	[BH_HC_WAIT] = hc_wait,
 	[BH_HC_EXIT] = hc_exit,
+	[BH_HC_NULL] = hc_null,
+	[BH_HC_VCPU_EXITS] = hc_vcpu_exits,
 };
 
 void hypercall(struct vcpu *v)

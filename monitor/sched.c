@@ -161,6 +161,7 @@ void sched_loop(void)
 		}
 		fpu_switch(q, v);
 		vendor->vcpu_run(v, &e);
+		v->exits++;
 		if (v->state != VCPU_DEAD)
 			exit_handle(v, &e);
 		take_interrupts();

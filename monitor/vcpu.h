@@ -63,6 +63,7 @@ struct vcpu {
 	volatile enum vcpu_state state;
 	volatile uint32_t events;    /* BH_EVENT_* pending */
 	uint64_t timer_deadline;     /* ns since boot, 0 = none */
+	uint64_t exits;              /* taken so far (BH_HC_VCPU_EXITS) */
 	void *vendor;                /* VMCB or VMCS, backend-owned */
 	uint64_t vendor_pa;
 	bool first_run;

@@ -32,6 +32,9 @@ enum bh_hypercall {
 	BH_HC_WAIT          = 5, /* (): block until an event is pending (for ever if none can
 				  * come); → this vCPU's event mask, cleared */
 	BH_HC_EXIT          = 6, /* (status): end this partition (all its vCPUs) */
+	/* diagnostics */
+	BH_HC_NULL          = 7, /* (): nothing; → 0. The round trip that benchmarks measure */
+	BH_HC_VCPU_EXITS    = 8, /* (): → exits this vCPU has taken so far, this one included */
 	BH_HC_COUNT
 };
 

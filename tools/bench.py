@@ -1,0 +1,46 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""bench.py - `make bench`: boot benchmark partitions and print their BENCH lines.
+
+Figures come from one run each, under an emulator whose TSC counts instructions, so they
+are exact and repeatable (docs/testing.md). Reproduce one by hand with the command in
+build/test-logs/bench-*-cmd.txt.
+"""
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "system"))
+import bhrun  # noqa: E402
+
+HCBENCH = bhrun.BUILD / "partitions" / "hcbench.elf"
+
+
+def bench_lines(result, who):
+    prefix = f"[{who}] BENCH "
+    return ["BENCH " + l[len(prefix):] for l in result.lines() if l.startswith(prefix)]
+
+
+def svm():
+    """QEMU TCG, -icount shift=7,sleep=off: the TSC advances per instruction."""
+    iso = bhrun.iso_for("test=run", modules=[
+        (HCBENCH, f"{HCBENCH.name} partition name=hcbench cpus=1 mem=16")])
+    r = bhrun.Qemu(iso=iso, timeout=300,
+                   extra=["-icount", "shift=7,sleep=off"]).run("bench-svm")
+    return r, bench_lines(r, "hcbench")
+
+
+def main():
+    failed = False
+    for name, run in [("svm", svm)]:
+        r, lines = run()
+        if not lines:
+            print(f"bench {name}: no BENCH lines ({r.describe()})", file=sys.stderr)
+            failed = True
+        for line in lines:
+            print(line)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
