@@ -39,6 +39,8 @@ include tests/probes/probes.mk
 include lib/newlib.mk lib/rt/rt.mk guest-pv/guest-pv.mk
 include tests/unit/elf.mk tests/unit/rt.mk
 include bench/bench.mk
+include tools/bhconfig/bhconfig.mk tests/unit/config.mk tests/fuzz/fuzz.mk
+all: bhconfig config-examples
 all: partitions
 
 # V=1 shows whole commands.

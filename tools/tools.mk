@@ -30,7 +30,7 @@ run: deps-check
 	@$(QEMU_RUN); echo "run: qemu exited with status $$?"
 
 test: deps-check
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_OUT)/fuzz_config
 	$(PYTHON) tools/run-tests.py --build $(BUILD) $(UNIT_TESTS)
 
 .PHONY: iso deps-check run test
