@@ -6,7 +6,8 @@
 
 MB2_MAGIC  equ 0xe85250d6
 MB2_ARCH   equ 0                   ; i386 protected mode
-BOOT_STACK equ 16384
+
+%include "boot-tables.inc"
 
 section .multiboot
 align 8
@@ -57,7 +58,7 @@ mb2_entry32:
 	or eax, (1 << 31) | (1 << 16) | 1 ; PG | WP | PE
 	mov cr0, eax
 	lgdt [boot_gdt_ptr]
-	jmp 0x08:entry64
+	jmp BOOT_CS:entry64
 
 .no_long_mode:                          ; say so on COM1, then stop
 	mov ebx, no_lm_msg
@@ -71,31 +72,14 @@ mb2_entry32:
 .stop:	hlt
 	jmp .stop
 
-; Identity map [0, 4 GiB) with 2 MiB pages: one PML4, one PDPT, four page directories.
+; Identity map [0, 4 GiB) (boot-tables.inc, shared with efi-entry.asm).
 build_boot_tables:
-	mov dword [boot_pml4], boot_pdpt + 3
-	mov edi, boot_pdpt
-	mov eax, boot_pd + 3
-	mov ecx, 4
-.pdpt:	mov [edi], eax
-	add edi, 8
-	add eax, 4096
-	loop .pdpt
-	mov edi, boot_pd
-	mov eax, 0x83                   ; present | write | 2 MiB
-	xor edx, edx                    ; high dword of the physical address
-	mov ecx, 2048
-.pd:	mov [edi], eax
-	mov [edi + 4], edx
-	add edi, 8
-	add eax, 0x200000
-	adc edx, 0
-	loop .pd
+	BUILD_BOOT_TABLES
 	ret
 
 bits 64
 entry64:
-	mov ax, 0x10
+	mov ax, BOOT_DS
 	mov ds, ax
 	mov es, ax
 	mov ss, ax
@@ -114,15 +98,14 @@ no_lm_msg: db "bulkhead: this CPU has no long mode (CPUID 0x80000001 EDX.LM)", 1
 
 align 8
 boot_gdt:
-	dq 0
-	dq 0x00af9a000000ffff           ; 0x08 code, 64-bit
-	dq 0x00cf92000000ffff           ; 0x10 data
+	BOOT_GDT_ENTRIES
 boot_gdt_ptr:
 	dw boot_gdt_ptr - boot_gdt - 1
 	dd boot_gdt
 
 section .bss
 align 4096
+global boot_pml4, boot_pdpt, boot_pd    ; efi-entry.asm builds the same tables
 boot_pml4: resb 4096
 boot_pdpt: resb 4096
 boot_pd:   resb 4 * 4096

@@ -21,3 +21,8 @@ uint64_t clock_ns_to_tsc(uint64_t ns)
 {
 	return muldiv64(ns, hz, 1000000000u);
 }
+
+uint64_t clock_ns_to_deadline(uint64_t ns)
+{
+	return tsc_zero + clock_ns_to_tsc(ns) + 1;
+}

@@ -15,6 +15,7 @@ static inline uint64_t muldiv64(uint64_t a, uint64_t mul, uint64_t div)
 
 void clock_init(void); /* after timer_calibrate */
 uint64_t clock_ns(void);
-uint64_t clock_ns_to_tsc(uint64_t ns);
+uint64_t clock_ns_to_tsc(uint64_t ns);      /* a duration */
+uint64_t clock_ns_to_deadline(uint64_t ns); /* a point in time: the TSC value then (≥ 1) */
 
 #endif

@@ -5,7 +5,6 @@
 #include <bulkhead/hypercall.h>
 #include "exit.h"
 #include "hypercall.h"
-#include "insn.h"
 #include "part.h"
 #include "x86.h"
 
@@ -67,12 +66,6 @@ static enum exit_action exit_hlt(struct vcpu *v, const struct exit_info *e)
 	return EXIT_ADVANCE;
 }
 
-static enum exit_action exit_hypercall(struct vcpu *v, const struct exit_info *e)
-{
-	hypercall(v);
-	return EXIT_ADVANCE;
-}
-
 typedef enum exit_action (*exit_fn)(struct vcpu *v, const struct exit_info *e);
 
 static const exit_fn exit_handlers[EXIT_REASONS] = {
@@ -81,7 +74,7 @@ static const exit_fn exit_handlers[EXIT_REASONS] = {
 	[EXIT_NMI] = exit_interrupt,
 	[EXIT_CPUID] = exit_cpuid,
 	[EXIT_HLT] = exit_hlt,
-	[EXIT_HYPERCALL] = exit_hypercall,
+	[EXIT_HYPERCALL] = hypercall,
 };
 
 /* Why a partition is stopped, by reason (containment log). */
@@ -97,12 +90,6 @@ static const char *const exit_causes[EXIT_REASONS] = {
 	[EXIT_UNKNOWN] = "unexpected exit",
 };
 
-static void advance_rip(struct vcpu *v, const struct exit_info *e)
-{
-	uint64_t next = e->next_rip ? e->next_rip : vendor->get_rip(v) + insn_length(e->reason);
-
-	vendor->set_rip(v, next);
-}
 
 void exit_handle(struct vcpu *v, const struct exit_info *e)
 {
@@ -114,5 +101,5 @@ void exit_handle(struct vcpu *v, const struct exit_info *e)
 		return;
 	}
 	if (fn(v, e) == EXIT_ADVANCE && v->state != VCPU_DEAD)
-		advance_rip(v, e);
+		vendor->set_rip(v, e->next_rip);
 }

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "hypercall.h"
 #include "part.h"
+#include "sched.h"
 
 typedef int64_t (*hc_fn)(struct vcpu *v, uint64_t a0, uint64_t a1);
 
@@ -36,6 +37,7 @@ static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 static int64_t hc_yield(struct vcpu *v, uint64_t a0, uint64_t a1)
 {
 	v->yielded = true;
+	sched_replan(v->cpu);
 	return 0;
 }
 
@@ -46,7 +48,8 @@ static int64_t hc_time(struct vcpu *v, uint64_t a0, uint64_t a1)
 
 static int64_t hc_timer_set(struct vcpu *v, uint64_t deadline, uint64_t a1)
 {
-	v->timer_deadline = deadline;
+	v->timer_deadline = deadline ? clock_ns_to_deadline(deadline) : 0;
+	sched_replan(v->cpu);
 	return 0;
 }
 
@@ -89,10 +92,11 @@ static const hc_fn hypercalls[BH_HC_COUNT] = {
 	[BH_HC_VCPU_EXITS] = hc_vcpu_exits,
 };
 
-void hypercall(struct vcpu *v)
+enum exit_action hypercall(struct vcpu *v, const struct exit_info *e)
 {
 	uint64_t nr = v->regs.rax;
 	hc_fn fn = nr < BH_HC_COUNT ? hypercalls[nr] : NULL;
 
 	v->regs.rax = fn ? (uint64_t)fn(v, v->regs.rdi, v->regs.rsi) : (uint64_t)-BH_ENOSYS;
+	return EXIT_ADVANCE;
 }

@@ -3,10 +3,10 @@
 #ifndef MONITOR_HYPERCALL_H
 #define MONITOR_HYPERCALL_H
 
-#include "vcpu.h"
+#include "exit.h"
 
-/* Serve the call in v's registers; the result goes to RAX (unless the vCPU blocks, in
- * which case the scheduler writes it on wake-up). */
-void hypercall(struct vcpu *v);
+/* The EXIT_HYPERCALL handler: serve the call in v's registers; the result goes to RAX
+ * (unless the vCPU blocks, in which case the scheduler writes it on wake-up). */
+enum exit_action hypercall(struct vcpu *v, const struct exit_info *e);
 
 #endif

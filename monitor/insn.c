@@ -52,15 +52,3 @@ bool insn_is_hypercall(struct vcpu *v)
 		return false;
 	return b[0] == 0x0f && b[1] == 0x01 && (b[2] == 0xd9 || b[2] == 0xc1);
 }
-
-unsigned insn_length(enum exit_reason reason)
-{
-	static const uint8_t len[EXIT_REASONS] = {
-		[EXIT_CPUID] = 2,     /* 0f a2 */
-		[EXIT_HLT] = 1,       /* f4 */
-		[EXIT_HYPERCALL] = 3, /* 0f 01 d9 / 0f 01 c1 */
-		[EXIT_MSR_READ] = 2,  /* 0f 32 */
-		[EXIT_MSR_WRITE] = 2, /* 0f 30 */
-	};
-	return len[reason];
-}

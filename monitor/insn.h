@@ -18,6 +18,16 @@ bool insn_is_hypercall(struct vcpu *v);
 /* Length of the instruction that caused an exit of this reason, or 0 if it has none. The
  * intercepted instructions have one encoding each; a partition that adds prefixes only
  * confuses itself. */
-unsigned insn_length(enum exit_reason reason);
+static inline unsigned insn_length(enum exit_reason reason)
+{
+	static const uint8_t len[EXIT_REASONS] = {
+		[EXIT_CPUID] = 2,     /* 0f a2 */
+		[EXIT_HLT] = 1,       /* f4 */
+		[EXIT_HYPERCALL] = 3, /* 0f 01 d9 / 0f 01 c1 */
+		[EXIT_MSR_READ] = 2,  /* 0f 32 */
+		[EXIT_MSR_WRITE] = 2, /* 0f 30 */
+	};
+	return reason < EXIT_REASONS ? len[reason] : 0;
+}
 
 #endif

@@ -115,10 +115,8 @@ uint32_t lapic_timer_current(void)
 	return reg_read(LAPIC_TIMER_CUR);
 }
 
-void lapic_timer_oneshot(uint64_t ns, uint8_t vector)
+static void timer_arm(uint64_t ticks, uint8_t vector)
 {
-	uint64_t ticks = muldiv64(ns, lapic_timer_hz(), 1000000000u);
-
 	if (ticks == 0)
 		ticks = 1;
 	if (ticks > 0xffffffffu)
@@ -126,6 +124,21 @@ void lapic_timer_oneshot(uint64_t ns, uint8_t vector)
 	reg_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	reg_write(LAPIC_LVT_TIMER, vector); /* one-shot, unmasked */
 	reg_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
+}
+
+void lapic_timer_oneshot(uint64_t ns, uint8_t vector)
+{
+	timer_arm(muldiv64(ns, lapic_timer_hz(), 1000000000u), vector);
+}
+
+void lapic_timer_oneshot_tsc(uint64_t tsc_ticks, uint8_t vector)
+{
+	timer_arm(muldiv64(tsc_ticks, lapic_timer_hz(), tsc_hz()), vector);
+}
+
+void lapic_timer_stop(void)
+{
+	reg_write(LAPIC_TIMER_INIT, 0);
 }
 
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector)

@@ -22,6 +22,8 @@ uint32_t lapic_timer_current(void);
 
 /* Interrupt 'vector' on this CPU after ns nanoseconds (clamped to the timer's range). */
 void lapic_timer_oneshot(uint64_t ns, uint8_t vector);
+void lapic_timer_oneshot_tsc(uint64_t tsc_ticks, uint8_t vector);
+void lapic_timer_stop(void);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 void lapic_eoi(void);
 

@@ -91,12 +91,13 @@ static void partitions_start(const struct bh_bootinfo *bi)
 		wanted += is_partition_module(&bi->modules[i]);
 	if (!wanted)
 		return;
-	if (cpus[0].feat.virt != VIRT_SVM) {
+	vendor = cpus[0].feat.virt == VIRT_VMX ? &vmx_ops :
+		 cpus[0].feat.virt == VIRT_SVM ? &svm_ops : NULL;
+	if (!vendor) {
 		pr_err("no monitor backend for %s on this machine: partitions not started",
 		       virt_name(cpus[0].feat.virt));
 		return;
 	}
-	vendor = &svm_ops;
 	if (vendor->cpu_enable())
 		return;
 	for (uint32_t i = 0; i < bi->module_count; i++)

@@ -9,6 +9,14 @@ const struct pt_format pt_format_x86 = {
 	.table_bits = PTE_P | PTE_W | PTE_U, /* leaves decide; tables never restrict */
 };
 
+/* EPT: an entry is in use when any of R, W, X (bits 2:0) is set; a pointer to a lower table
+ * grants all three and has bits 7:3 zero (SDM vol 3, 29.3.2 "EPT Translation Mechanism",
+ * the "Format of an EPT ... Entry" tables). */
+const struct pt_format pt_format_ept = {
+	.present_mask = 0x7,
+	.table_bits = 0x7,
+};
+
 /* Level 3 = PML4 ... level 0 = PT; a level-l entry spans 4 KiB << 9l. */
 static uint64_t level_span(int level)
 {

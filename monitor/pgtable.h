@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* pgtable.h - one builder for 4-level x86-64 page tables in either entry format:
  * the long-mode format (host paging, and AMD NPT, which uses it unchanged: APM vol 2,
- * 15.25.5 "Nested Table Walk") and, later, Intel EPT (SDM vol 3, 29.3.2).
+ * 15.25.5 "Nested Table Walk") and Intel EPT (SDM vol 3, 29.3.2 "EPT Translation
+ * Mechanism": bits 2:0 read/write/execute instead of present/writable/user).
  *
  * The builder knows only what both formats share: 512 entries per 4 KiB table, the address
  * in bits 51:12, bit 7 marking a 1 GiB / 2 MiB leaf. Which bits mean "present" and what a
@@ -33,6 +34,7 @@ struct pt_format {
 };
 
 extern const struct pt_format pt_format_x86; /* host paging and NPT */
+extern const struct pt_format pt_format_ept; /* Intel EPT */
 
 struct pgtable {
 	const struct pt_format *fmt;

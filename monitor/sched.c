@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* sched.c - each CPU runs the vCPUs pinned to it, round robin, one LAPIC-timer slice at a
  * time. HLT and BH_HC_WAIT block a vCPU until an event (its timer); yield ends the slice.
- * An idle CPU halts with the timer set to the earliest deadline among its vCPUs. */
+ * All times here are TSC values, so the exit path does no division. The timer is armed only
+ * when something is due: a vCPU alone on its CPU with no deadline runs without ticks, and
+ * an idle CPU halts until the earliest deadline among its vCPUs. */
 #define pr_fmt(fmt) "sched: " fmt
 #include <bulkhead/hypercall.h>
 #include "clock.h"
@@ -16,10 +18,12 @@
 #include "testhook.h"
 #include "x86.h"
 
+#define NEVER UINT64_MAX
+
 struct runq {
 	struct vcpu *head;    /* ring through next_on_cpu */
 	struct vcpu *current; /* last run */
-	uint64_t slice_end;   /* ns */
+	volatile uint64_t next_event; /* TSC: re-plan at or after this (slice end, deadline) */
 	struct vcpu *fpu_owner;
 };
 
@@ -37,12 +41,18 @@ void sched_add(struct vcpu *v)
 	q->head->next_on_cpu = v;
 }
 
+void sched_replan(unsigned cpu)
+{
+	runqs[cpu].next_event = 0;
+}
+
 void sched_kick(unsigned cpu)
 {
+	sched_replan(cpu);
 	lapic_send_ipi(cpus[cpu].apic_id, VEC_KICK);
 }
 
-/* Deliver due timers and wake blocked vCPUs that have events. */
+/* Deliver a due timer; wake a blocked vCPU that has events. */
 static void wake(struct vcpu *v, uint64_t now)
 {
 	if (v->timer_deadline && now >= v->timer_deadline) {
@@ -59,7 +69,7 @@ static void wake(struct vcpu *v, uint64_t now)
 }
 
 /* The next runnable vCPU after 'from' (or 'from' itself last), or NULL. */
-static struct vcpu *pick(struct runq *q, struct vcpu *from, uint64_t now)
+static struct vcpu *pick(struct vcpu *from, uint64_t now)
 {
 	struct vcpu *v = from;
 
@@ -72,23 +82,40 @@ static struct vcpu *pick(struct runq *q, struct vcpu *from, uint64_t now)
 	return NULL;
 }
 
-static uint64_t earliest_deadline(struct runq *q)
+/* Earliest timer deadline on this CPU, NEVER if none; and whether any vCPU but 'v' lives. */
+static uint64_t scan(struct runq *q, const struct vcpu *v, bool *others)
 {
-	uint64_t min = 0;
-	struct vcpu *v = q->head;
+	uint64_t min = NEVER;
+	struct vcpu *w = q->head;
 
+	*others = false;
 	do {
-		if (v->state != VCPU_DEAD && v->timer_deadline &&
-		    (!min || v->timer_deadline < min))
-			min = v->timer_deadline;
-		v = v->next_on_cpu;
-	} while (v != q->head);
+		if (w->state != VCPU_DEAD) {
+			if (w->timer_deadline && w->timer_deadline < min)
+				min = w->timer_deadline;
+			*others |= w != v;
+		}
+		w = w->next_on_cpu;
+	} while (w != q->head);
 	return min;
 }
 
-static void arm_timer(uint64_t now, uint64_t deadline)
+/* Program the LAPIC timer for the next thing due after 'now' (or stop it). */
+static void plan(struct runq *q, const struct vcpu *v, uint64_t now)
 {
-	lapic_timer_oneshot(deadline > now ? deadline - now : 1, VEC_TIMER);
+	bool others;
+	uint64_t next = scan(q, v, &others);
+	uint64_t slice_end = now + clock_ns_to_tsc(SLICE_NS);
+
+	if (others && slice_end < next)
+		next = slice_end; /* someone else may want the CPU: time-slice */
+	if (this_cpu()->id == 0 && test_stop_at_tsc && test_stop_at_tsc < next)
+		next = test_stop_at_tsc;
+	q->next_event = next;
+	if (next == NEVER)
+		lapic_timer_stop();
+	else
+		lapic_timer_oneshot_tsc(next > now ? next - now : 1, VEC_TIMER);
 }
 
 /* Take pending interrupts (timer, kick): their handlers only acknowledge them. */
@@ -99,22 +126,18 @@ static void take_interrupts(void)
 
 static void idle(struct runq *q, uint64_t now)
 {
-	uint64_t d = q->head ? earliest_deadline(q) : 0;
-
-	if (this_cpu()->id == 0 && test_stop_at_ns && (!d || test_stop_at_ns < d))
-		d = test_stop_at_ns; /* wake up to check the test's time limit */
 	if (this_cpu()->id == 0 && parts_all_ended()) {
 		pr_notice("all partitions ended");
 		if (cmdline_test()[0])
 			machine_stop(STOP_OK);
 	}
-	if (d)
-		arm_timer(now, d);
+	if (q->head)
+		plan(q, NULL, now);
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
-/* x87/SSE state belongs to a vCPU: switch it when another vCPU runs here (a partition
- * may enable SSE itself; its registers must never reach another partition). */
+/* x87/SSE state belongs to a vCPU: switch it when another vCPU runs here (a partition's
+ * registers must never reach another partition). */
 static void fpu_switch(struct runq *q, struct vcpu *v)
 {
 	if (q->fpu_owner == v)
@@ -127,33 +150,29 @@ static void fpu_switch(struct runq *q, struct vcpu *v)
 
 static struct vcpu *next_vcpu(struct runq *q, uint64_t now)
 {
-	struct vcpu *cur = q->current;
+	struct vcpu *cur = q->current, *v;
 
-	if (cur && cur->state == VCPU_RUNNABLE && !cur->yielded && now < q->slice_end)
-		return cur;
+	if (cur && cur->state == VCPU_RUNNABLE && !cur->yielded && now < q->next_event)
+		return cur; /* the common case: re-enter at once */
 	if (cur)
 		cur->yielded = false;
-	struct vcpu *v = pick(q, cur ? cur : q->head, now);
-	if (v) {
-		q->current = v;
-		q->slice_end = now + SLICE_NS;
-		uint64_t d = earliest_deadline(q);
-		arm_timer(now, d && d < q->slice_end ? d : q->slice_end);
-	}
+	v = pick(cur ? cur : q->head, now);
+	q->current = v;
+	if (v)
+		plan(q, v, now);
 	return v;
 }
 
 void sched_loop(void)
 {
 	struct runq *q = &runqs[this_cpu()->id];
-	bool watch_limit = this_cpu()->id == 0 && test_stop_at_ns;
 	struct exit_info e;
 
 	for (;;) {
-		uint64_t now = clock_ns();
+		uint64_t now = rdtsc();
 		struct vcpu *v = q->head ? next_vcpu(q, now) : NULL;
 
-		if (watch_limit)
+		if (test_stop_at_tsc && q == runqs)
 			testhook_check_limit(now);
 		if (!v) {
 			idle(q, now);
@@ -164,6 +183,7 @@ void sched_loop(void)
 		v->exits++;
 		if (v->state != VCPU_DEAD)
 			exit_handle(v, &e);
-		take_interrupts();
+		if (e.reason == EXIT_INTR || e.reason == EXIT_NMI)
+			take_interrupts(); /* otherwise none is pending: it would have exited */
 	}
 }

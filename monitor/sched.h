@@ -11,6 +11,7 @@
 
 void sched_add(struct vcpu *v);       /* before sched_start, on the BSP */
 void sched_kick(unsigned cpu);        /* make cpu re-evaluate its vCPUs */
+void sched_replan(unsigned cpu);      /* from cpu itself: a deadline changed */
 __attribute__((noreturn)) void sched_loop(void); /* this CPU runs its vCPUs for ever */
 
 #endif

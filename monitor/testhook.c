@@ -16,7 +16,7 @@
 
 #define UNMAPPED_ADDRESS 0xdead0000000ull /* above any RAM of the test machines */
 
-uint64_t test_stop_at_ns;
+uint64_t test_stop_at_tsc;
 
 static void dump_mbi(const struct bh_bootinfo *bi)
 {
@@ -60,7 +60,7 @@ void testhook_late(void)
 		if (cmdline_get("limit", ms, sizeof(ms)))
 			for (const char *c = ms; *c >= '0' && *c <= '9' && n < 1000000; c++)
 				n = n * 10 + (*c - '0');
-		test_stop_at_ns = n ? clock_ns() + n * 1000000 : 0;
+		test_stop_at_tsc = n ? clock_ns_to_deadline(clock_ns() + n * 1000000) : 0;
 		return;
 	}
 	if (!strcmp(t, "fault"))
@@ -69,9 +69,9 @@ void testhook_late(void)
 	machine_stop(STOP_FAIL);
 }
 
-void testhook_check_limit(uint64_t now_ns)
+void testhook_check_limit(uint64_t now_tsc)
 {
-	if (test_stop_at_ns && now_ns >= test_stop_at_ns) {
+	if (test_stop_at_tsc && now_tsc >= test_stop_at_tsc) {
 		pr_notice("time limit reached");
 		machine_stop(STOP_OK);
 	}

@@ -9,8 +9,8 @@
 void testhook_early(const struct bh_bootinfo *bi); /* before memory and CPUs are set up */
 void testhook_late(void);                          /* after bring-up */
 
-/* test=run limit=<ms>: when CPU 0 should stop the machine (0: when all partitions end). */
-extern uint64_t test_stop_at_ns;
-void testhook_check_limit(uint64_t now_ns);
+/* test=run limit=<ms>: the TSC value at which CPU 0 stops the machine (0: none). */
+extern uint64_t test_stop_at_tsc;
+void testhook_check_limit(uint64_t now_tsc);
 
 #endif

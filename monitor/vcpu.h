@@ -50,7 +50,7 @@ struct exit_info {
 	uint64_t code;      /* the vendor's raw exit code, for logs */
 	uint64_t qual;      /* NPF error code, I/O info, exception vector */
 	uint64_t addr;      /* NPF guest-physical address, MSR number, port */
-	uint64_t next_rip;  /* 0 = unknown: the backend decodes the instruction length */
+	uint64_t next_rip;  /* RIP after the exiting instruction (NRIP, or RIP + insn_length) */
 };
 
 struct partition;
@@ -62,7 +62,7 @@ struct vcpu {
 	unsigned cpu;           /* physical CPU it is pinned to */
 	volatile enum vcpu_state state;
 	volatile uint32_t events;    /* BH_EVENT_* pending */
-	uint64_t timer_deadline;     /* ns since boot, 0 = none */
+	uint64_t timer_deadline;     /* TSC value, 0 = none */
 	uint64_t exits;              /* taken so far (BH_HC_VCPU_EXITS) */
 	void *vendor;                /* VMCB or VMCS, backend-owned */
 	uint64_t vendor_pa;
@@ -106,6 +106,7 @@ struct vendor_ops {
 
 extern const struct vendor_ops *vendor;
 extern const struct vendor_ops svm_ops;
+extern const struct vendor_ops vmx_ops;
 
 /* Host pointer to [gpa, gpa + len) of p's memory, or NULL if any byte lies outside it. */
 void *gpa_to_host(const struct partition *p, uint64_t gpa, uint64_t len);

@@ -30,9 +30,19 @@ def svm():
     return r, bench_lines(r, "hcbench")
 
 
+def vmx():
+    """Bochs corei7_skylake_x: with ips = the TSC rate, the TSC advances once per instruction,
+    a VM entry or exit counting as one (docs/testing.md). The partition runs on CPU 0, which
+    stops the machine when it ends."""
+    iso = bhrun.iso_for("test=run", bios_only=True, modules=[
+        (HCBENCH, f"{HCBENCH.name} partition name=hcbench cpus=0 mem=16")])
+    r = bhrun.Bochs(model="corei7_skylake_x", iso=iso, timeout=300).run("bench-vmx")
+    return r, bench_lines(r, "hcbench")
+
+
 def main():
     failed = False
-    for name, run in [("svm", svm)]:
+    for name, run in [("svm", svm), ("vmx", vmx)]:
         r, lines = run()
         if not lines:
             print(f"bench {name}: no BENCH lines ({r.describe()})", file=sys.stderr)

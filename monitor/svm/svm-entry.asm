@@ -2,7 +2,10 @@
 ; svm-entry.asm - the SVM world switch (APM vol 2, 15.5 "VMRUN Instruction", 15.5.2 "VMSAVE
 ; and VMLOAD Instructions").
 ;
-; void svm_world_switch(struct gpr *regs, uint64_t vmcb_pa, uint64_t host_area_pa)
+; svm_world_switch: RDI = struct gpr *regs, RSI = VMCB physical address, RDX = host
+; VMSAVE area. Not a C function: it preserves no register (every GPR carries guest values
+; in between), so its one caller (svm.c) calls it from inline assembly that declares them
+; all clobbered, and the compiler saves only what it needs.
 ;
 ; Called with GIF = 0 (CLGI) and host RFLAGS.IF = 1, so a physical interrupt that arrives
 ; while the guest runs exits (V_INTR_MASKING) instead of being taken here. Guest RAX and RSP
@@ -30,12 +33,6 @@ global svm_world_switch
 %define R_R15 112
 
 svm_world_switch:
-	push rbp
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
 	push rdx                        ; [rsp + 8] host area
 	push rdi                        ; [rsp]     regs
 	mov rax, rsi
@@ -75,10 +72,4 @@ svm_world_switch:
 	pop rdi
 	pop rax
 	vmload                          ; host FS/GS/TR/... back
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
 	ret

@@ -11,14 +11,24 @@
 #include "../vcpu.h"
 #include "../x86.h"
 #include "svm.h"
+#include "svm-exit.h"
 #include "vmcb.h"
 
-void svm_world_switch(struct gpr *regs, uint64_t vmcb_pa, uint64_t host_area_pa);
+/* svm-entry.asm: enter the guest, return at #VMEXIT with every GPR clobbered. */
+static inline void world_switch(struct gpr *regs, uint64_t vmcb_pa, uint64_t host_area_pa)
+{
+	__asm__ volatile("call svm_world_switch"
+			 : "+D"(regs), "+S"(vmcb_pa), "+d"(host_area_pa)
+			 :
+			 : "rax", "rbx", "rcx", "rbp", "r8", "r9", "r10", "r11", "r12", "r13",
+			   "r14", "r15", "memory", "cc");
+}
 
 #define IOPM_PAGES  3 /* 15.10.1 "I/O Permissions Map": 12 KiB, one bit per port */
 #define MSRPM_PAGES 2 /* 15.11 "MSR Intercepts": 8 KiB, two bits per MSR */
 
 static uint64_t iopm_pa, msrpm_pa;
+bool svm_has_nrips;
 static uint64_t host_area[MAX_CPUS]; /* VMSAVE image of each CPU's host state */
 
 /* MSRs partitions use freely: all are switched by VMLOAD/VMSAVE (15.5.2), so a partition
@@ -73,6 +83,7 @@ static int svm_cpu_enable(void)
 	}
 	if (!hsave || !area || (pc->id == 0 && bitmaps_init()))
 		return -BH_ENOMEM;
+	svm_has_nrips = pc->feat.nrips;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	__asm__ volatile("vmsave %%rax" : : "a"(area) : "memory");
@@ -157,7 +168,7 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_info *e)
 	vmcb->ctrl.tlb_control = v->first_run; /* 1: flush all ASIDs on first entry here */
 	v->first_run = false;
 	__asm__ volatile("clgi; sti" ::: "memory");
-	svm_world_switch(&v->regs, v->vendor_pa, host_area[cpu]);
+	world_switch(&v->regs, v->vendor_pa, host_area[cpu]);
 	__asm__ volatile("cli; stgi" ::: "memory");
 	v->regs.rax = vmcb->save.rax;
 	v->regs.rsp = vmcb->save.rsp;

@@ -6,7 +6,6 @@
 #include "../vcpu.h"
 #include "vmcb.h"
 
-/* Fill *e from the VMCB after a #VMEXIT. */
-void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb, struct exit_info *e);
+extern bool svm_has_nrips; /* CPUID Fn8000_000A EDX[3], the same on every CPU */
 
 #endif

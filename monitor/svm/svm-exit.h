@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* svm-exit.c - #VMEXIT → struct exit_info: one table from exit code to neutral reason, and
+/* svm-exit.h - #VMEXIT → struct exit_info, inlined into the run path (svm.c): one table from exit code to neutral reason, and
  * the few decodings that need the VMCB (EXITINFO1/2, NRIP). APM vol 2, Appendix C and 15.7
  * "Intercept Operation". */
+#ifndef MONITOR_SVM_SVM_EXIT_H
+#define MONITOR_SVM_SVM_EXIT_H
+
 #include "../insn.h"
-#include "../percpu.h"
 #include "svm.h"
 
 static const uint8_t svm_reasons[SVM_EXIT_NR] = {
@@ -27,19 +29,21 @@ static const uint8_t svm_reasons[SVM_EXIT_NR] = {
 #define IOIO_IN   (1u << 0) /* EXITINFO1, 15.10.2 "IN and OUT Behavior" */
 #define IOIO_PORT(info1) ((uint16_t)((info1) >> 16))
 
-void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb, struct exit_info *e)
+static inline void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb,
+				   struct exit_info *e)
 {
 	uint64_t code = vmcb->ctrl.exitcode;
 
 	e->code = code;
 	e->qual = vmcb->ctrl.exitinfo1;
 	e->addr = vmcb->ctrl.exitinfo2;
-	e->next_rip = this_cpu()->feat.nrips ? vmcb->ctrl.nrip : 0;
 	if ((uint32_t)code == SVM_EXIT_INVALID) {
 		e->reason = EXIT_INVALID;
 		return;
 	}
 	e->reason = code < SVM_EXIT_NR && svm_reasons[code] ? svm_reasons[code] : EXIT_UNKNOWN;
+	/* NRIP is valid for intercepted instructions (15.7.1 "State Saved on Exit") */
+	e->next_rip = svm_has_nrips ? vmcb->ctrl.nrip : vmcb->save.rip + insn_length(e->reason);
 	switch (code) {
 	case SVM_EXIT_MSR: /* EXITINFO1 = 1 for WRMSR; the MSR number is in ECX */
 		e->reason = e->qual ? EXIT_MSR_WRITE : EXIT_MSR_READ;
@@ -51,11 +55,15 @@ void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb, struct exit_info *
 		break;
 	case SVM_EXIT_EXCP_BASE + 6:
 		e->qual = 6;
-		if (insn_is_hypercall(v))
+		if (insn_is_hypercall(v)) {
 			e->reason = EXIT_HYPERCALL;
+			e->next_rip = vmcb->save.rip + insn_length(EXIT_HYPERCALL);
+		}
 		break;
 	case SVM_EXIT_EXCP_BASE + 18:
 		e->qual = 18;
 		break;
 	}
 }
+
+#endif
