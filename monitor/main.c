@@ -3,6 +3,7 @@
 #define pr_fmt(fmt) "boot: " fmt
 #include <string.h>
 #include "acpi.h"
+#include "bootcfg.h"
 #include "clock.h"
 #include "cmdline.h"
 #include "cpu.h"
@@ -127,6 +128,11 @@ __attribute__((noreturn)) void monitor_main(struct bh_bootinfo *bi)
 	log_raw(LOG_NOTICE, "bulkhead: %u cpus online, %s, %lu MiB RAM", cpu_count,
 		virt_name(cpus[0].feat.virt), memmap_ram_bytes(bi) >> 20);
 	testhook_late();
+	if (!bootcfg_check(bi)) {
+		if (cmdline_test()[0])
+			machine_stop(STOP_BAD_BOOT);
+		cpu_halt_forever();
+	}
 	partitions_start(bi);
 	cpu_halt_forever();
 }

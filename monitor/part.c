@@ -371,6 +371,8 @@ static void part_end(struct partition *p, enum part_state state, int status)
 	/* Published last: CPU 0 may stop the machine once every partition has ended, and the
 	 * line above must be out by then. */
 	__atomic_store_n(&p->state, state, __ATOMIC_RELEASE);
+	if (this_cpu()->id != 0)
+		sched_kick(0); /* CPU 0 notices when the last partition has ended */
 }
 
 void part_contain(struct vcpu *v, const char *cause, const struct exit_info *e)
