@@ -183,10 +183,12 @@ VMCS_CHECK(HOST_RIP, WNAT, T_HOST);
 #define CR4_VMXE              (1ul << 13)
 
 /* A.10 "VPID and EPT Capabilities" (IA32_VMX_EPT_VPID_CAP) */
-#define EPT_CAP_INVEPT        (1ull << 20)
-#define EPT_CAP_INVEPT_SINGLE (1ull << 25)
-#define EPT_CAP_INVVPID       (1ull << 32)
+#define EPT_CAP_INVEPT         (1ull << 20)
+#define EPT_CAP_INVEPT_SINGLE  (1ull << 25)
+#define EPT_CAP_INVEPT_ALL     (1ull << 26)
+#define EPT_CAP_INVVPID        (1ull << 32)
 #define EPT_CAP_INVVPID_SINGLE (1ull << 41)
+#define EPT_CAP_INVVPID_ALL    (1ull << 42)
 enum { INV_SINGLE = 1, INV_ALL = 2 }; /* INVEPT / INVVPID types (31.3) */
 
 /* 29.3.2 "EPT Translation Mechanism", 25.6.11 "Extended-Page-Table Pointer (EPTP)" */

@@ -81,8 +81,10 @@ static int flush_types_init(void)
 {
 	uint64_t cap = rdmsr(MSR_VMX_EPT_VPID);
 
-	if (!(cap & EPT_CAP_INVEPT) || !(cap & EPT_CAP_INVVPID)) {
-		pr_err("no INVEPT or INVVPID: cannot keep EPT and VPID-tagged TLBs coherent");
+	if (!(cap & EPT_CAP_INVEPT) || !(cap & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL)) ||
+	    !(cap & EPT_CAP_INVVPID) || !(cap & (EPT_CAP_INVVPID_SINGLE | EPT_CAP_INVVPID_ALL))) {
+		pr_err("INVEPT or INVVPID missing (capabilities %#lx): cannot keep EPT- and "
+		       "VPID-tagged TLBs coherent", cap);
 		return -BH_ENOTSUP;
 	}
 	invept_type = cap & EPT_CAP_INVEPT_SINGLE ? INV_SINGLE : INV_ALL;
