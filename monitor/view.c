@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/* view.c - one check per containment invariant, run on the monitor's own copy of a view
+ * before any nested page table is built from it (docs/ultravisor.md, "Views"). */
+#include <bulkhead/errno.h>
+#include "fmt.h"
+#include "view.h"
+
+#define PAGE 0x1000ull
+
+struct check {
+	const struct bh_view *v;
+	const struct view_world *w;
+	int *bad;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct check *c, int region, int code, const char *rule)
+{
+	*c->bad = region;
+	if (region >= 0)
+		bh_snprintf(c->err, c->errlen, "partition %u (%.32s): region %d: %s",
+			    c->v->partition_id, c->v->name, region, rule);
+	else
+		bh_snprintf(c->err, c->errlen, "partition %u (%.32s): %s", c->v->partition_id,
+			    c->v->name, rule);
+	return code;
+}
+
+static int overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static int inside(uint64_t base, uint64_t size, const struct view_range *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (base >= r[i].base && size <= r[i].end - base && base < r[i].end)
+			return 1;
+	return 0;
+}
+
+static int check_header(struct check *c)
+{
+	const struct bh_view *v = c->v;
+
+	if (v->magic != BH_VIEW_MAGIC || v->version != BH_VIEW_VERSION)
+		return fail(c, -1, -BH_EINVAL, "bad magic or version");
+	if (!v->partition_id || v->region_count > BH_VIEW_REGIONS_MAX ||
+	    !v->vcpu_count || v->vcpu_count > BH_VIEW_VCPUS_MAX || v->port_count > BH_VIEW_PORTS_MAX)
+		return fail(c, -1, -BH_EINVAL, "id, region, vCPU or port count out of range");
+	for (unsigned i = 0; i < v->vcpu_count; i++)
+		if (v->cpus[i] >= c->w->cpu_count)
+			return fail(c, -1, -BH_EINVAL, "vCPU placed on a CPU that does not exist");
+	return 0;
+}
+
+/* Shape: page multiples, no wrap, known kind and flags, guest-physical ranges disjoint. */
+static int check_region_shape(struct check *c, unsigned i)
+{
+	const struct bh_view_region *r = &c->v->regions[i];
+
+	if (!r->size || (r->gpa | r->hpa | r->size) & (PAGE - 1))
+		return fail(c, i, -BH_EINVAL, "zero or not 4 KiB aligned");
+	if (r->gpa + r->size < r->gpa || r->hpa + r->size < r->hpa || r->gpa >= 1ull << 46)
+		return fail(c, i, -BH_EINVAL, "range wraps or lies beyond the guest address width");
+	if (r->kind < BH_VIEW_PRIVATE || r->kind > BH_VIEW_MMIO || r->flags & ~7u || !r->flags)
+		return fail(c, i, -BH_EINVAL, "unknown kind or flags");
+	for (unsigned j = 0; j < i; j++)
+		if (overlap(r->gpa, r->size, c->v->regions[j].gpa, c->v->regions[j].size))
+			return fail(c, i, -BH_EINVAL, "guest-physical range overlaps an earlier region");
+	return 0;
+}
+
+/* RAM (private, channel) comes from the pool and never touches monitor memory. */
+static int check_region_memory(struct check *c, unsigned i)
+{
+	const struct bh_view_region *r = &c->v->regions[i];
+	const struct view_world *w = c->w;
+
+	for (unsigned m = 0; m < w->monitor_count; m++)
+		if (overlap(r->hpa, r->size, w->monitor[m].base, w->monitor[m].end - w->monitor[m].base))
+			return fail(c, i, -BH_EPERM, "maps monitor memory");
+	if ((r->kind == BH_VIEW_PRIVATE || r->kind == BH_VIEW_CHANNEL) &&
+	    !inside(r->hpa, r->size, w->pool, w->pool_count))
+		return fail(c, i, -BH_EPERM, "RAM outside the partition memory pool");
+	return 0;
+}
+
+/* Against every other partition: private memory is nobody else's; a channel is shared
+ * with its peer only, as the same channel at the same host range. */
+static int check_region_sharing(struct check *c, unsigned i)
+{
+	const struct bh_view_region *r = &c->v->regions[i];
+
+	for (unsigned o = 0; o < c->w->other_count; o++) {
+		const struct bh_view *ov = c->w->others[o];
+		for (unsigned j = 0; j < ov->region_count && j < BH_VIEW_REGIONS_MAX; j++) {
+			const struct bh_view_region *q = &ov->regions[j];
+			if (!overlap(r->hpa, r->size, q->hpa, q->size) || q->kind == BH_VIEW_MODULE)
+				continue;
+			if (r->kind != BH_VIEW_CHANNEL || q->kind != BH_VIEW_CHANNEL)
+				return fail(c, i, -BH_EPERM, "overlaps another partition's memory");
+			if (r->peer_id != ov->partition_id || q->peer_id != c->v->partition_id ||
+			    r->chan_id != q->chan_id || r->hpa != q->hpa || r->size != q->size)
+				return fail(c, i, -BH_EPERM, "channel shared beyond its two endpoints");
+		}
+	}
+	return 0;
+}
+
+int view_check(const struct bh_view *v, const struct view_world *w, int *bad_region, char *err,
+	       size_t errlen)
+{
+	static int (*const region_checks[])(struct check *, unsigned) = {
+		check_region_shape, check_region_memory, check_region_sharing,
+	};
+	struct check c = { v, w, bad_region, err, errlen };
+	int r;
+
+	*bad_region = -1;
+	if (errlen)
+		err[0] = '\0';
+	if ((r = check_header(&c)))
+		return r;
+	for (unsigned i = 0; i < v->region_count; i++)
+		for (unsigned k = 0; k < sizeof(region_checks) / sizeof(region_checks[0]); k++)
+			if ((r = region_checks[k](&c, i)))
+				return r;
+	return 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* view.h - the monitor's containment checks on a view the ultravisor publishes
+ * (include/bulkhead/view.h). Pure functions: no allocation, no global state, host-tested. */
+#ifndef MONITOR_VIEW_H
+#define MONITOR_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <bulkhead/view.h>
+
+struct view_range {
+	uint64_t base, end; /* [base, end) host-physical */
+};
+
+/* What a view is checked against. */
+struct view_world {
+	const struct view_range *pool;     /* memory partitions may have */
+	unsigned pool_count;
+	const struct view_range *monitor;  /* memory no partition may ever see */
+	unsigned monitor_count;
+	const struct bh_view *const *others; /* the views of every other partition */
+	unsigned other_count;
+	unsigned cpu_count;
+};
+
+/* 0 if v may be enforced; otherwise -BH_EINVAL / -BH_EPERM with a message in err naming the
+ * partition, the region index and the rule, and *bad_region set (-1: not a region). */
+int view_check(const struct bh_view *v, const struct view_world *w, int *bad_region, char *err,
+	       size_t errlen);
+
+#endif

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/* test_view.c - the monitor's containment checks on published views (monitor/view.c):
+ * one good world, then one broken view per rule, asserting the verdict, region and text. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <bulkhead/errno.h>
+#include "monitor/view.h"
+
+#define MiB (1ull << 20)
+
+static const struct view_range pool[] = { { 64 * MiB, 448 * MiB } };
+static const struct view_range monitor_mem[] = { { 1 * MiB, 3 * MiB }, { 500 * MiB, 512 * MiB } };
+static struct bh_view a, b, c;
+static char err[200];
+static int bad;
+
+static struct bh_view_region ram(uint64_t gpa, uint64_t hpa, uint64_t size)
+{
+	return (struct bh_view_region){ gpa, hpa, size, BH_VIEW_PRIVATE, BH_VIEW_R | BH_VIEW_W | BH_VIEW_X, 0, 0 };
+}
+
+static struct bh_view_region chan(uint64_t gpa, uint64_t hpa, uint32_t peer, uint32_t id)
+{
+	return (struct bh_view_region){ gpa, hpa, 64 * 1024, BH_VIEW_CHANNEL, BH_VIEW_R | BH_VIEW_W, peer, id };
+}
+
+static void make(struct bh_view *v, uint32_t id, const char *name)
+{
+	memset(v, 0, sizeof(*v));
+	v->magic = BH_VIEW_MAGIC;
+	v->version = BH_VIEW_VERSION;
+	v->partition_id = id;
+	v->vcpu_count = 1;
+	strcpy(v->name, name);
+}
+
+/* a and b share channel 7; c is a bystander. */
+static int setup(void **state)
+{
+	make(&a, 1, "alpha");
+	a.regions[0] = ram(0, 64 * MiB, 16 * MiB);
+	a.regions[1] = chan(1ull << 32, 200 * MiB, 2, 7);
+	a.region_count = 2;
+	make(&b, 2, "beta");
+	b.regions[0] = ram(0, 80 * MiB, 16 * MiB);
+	b.regions[1] = chan(1ull << 32, 200 * MiB, 1, 7);
+	b.region_count = 2;
+	make(&c, 3, "gamma");
+	c.regions[0] = ram(0, 96 * MiB, 16 * MiB);
+	c.region_count = 1;
+	return 0;
+}
+
+static int check(const struct bh_view *v, const struct bh_view *o1, const struct bh_view *o2)
+{
+	const struct bh_view *others[] = { o1, o2 };
+	struct view_world w = { pool, 1, monitor_mem, 2, others, 2, 4 };
+
+	return view_check(v, &w, &bad, err, sizeof(err));
+}
+
+static void expect(int rc, int code, int region, const char *text)
+{
+	assert_int_equal(rc, code);
+	assert_int_equal(bad, region);
+	assert_non_null(strstr(err, text));
+}
+
+static void test_good_world(void **s)
+{
+	assert_int_equal(check(&a, &b, &c), 0);
+	assert_int_equal(check(&b, &a, &c), 0);
+	assert_int_equal(check(&c, &a, &b), 0);
+	assert_string_equal(err, "");
+}
+
+static void test_header(void **s)
+{
+	a.magic = 0;
+	expect(check(&a, &b, &c), -BH_EINVAL, -1, "partition 1 (alpha): bad magic");
+	setup(NULL);
+	a.region_count = BH_VIEW_REGIONS_MAX + 1;
+	expect(check(&a, &b, &c), -BH_EINVAL, -1, "count out of range");
+	setup(NULL);
+	a.cpus[0] = 4;
+	expect(check(&a, &b, &c), -BH_EINVAL, -1, "CPU that does not exist");
+}
+
+static void test_shape(void **s)
+{
+	a.regions[0].size = 0x1800;
+	expect(check(&a, &b, &c), -BH_EINVAL, 0, "region 0: zero or not 4 KiB aligned");
+	setup(NULL);
+	a.regions[1].gpa = 8 * MiB; /* inside region 0's guest range */
+	expect(check(&a, &b, &c), -BH_EINVAL, 1, "overlaps an earlier region");
+	setup(NULL);
+	a.regions[0].hpa = ~0ull & ~0xfffull;
+	expect(check(&a, &b, &c), -BH_EINVAL, 0, "wraps");
+	setup(NULL);
+	a.regions[0].kind = 9;
+	expect(check(&a, &b, &c), -BH_EINVAL, 0, "unknown kind");
+}
+
+static void test_monitor_memory(void **s)
+{
+	a.regions[0].hpa = 2 * MiB;
+	expect(check(&a, &b, &c), -BH_EPERM, 0, "maps monitor memory");
+	setup(NULL);
+	a.regions[0] = (struct bh_view_region){ 0x10000, 504 * MiB, 4096, BH_VIEW_MMIO, BH_VIEW_R, 0, 0 };
+	expect(check(&a, &b, &c), -BH_EPERM, 0, "maps monitor memory");
+}
+
+static void test_outside_pool(void **s)
+{
+	a.regions[0].hpa = 448 * MiB - 8 * MiB; /* runs 8 MiB past the pool */
+	expect(check(&a, &b, &c), -BH_EPERM, 0, "outside the partition memory pool");
+}
+
+static void test_private_overlap(void **s)
+{
+	c.regions[0].hpa = 70 * MiB; /* inside alpha's RAM */
+	expect(check(&c, &a, &b), -BH_EPERM, 0, "overlaps another partition's memory");
+	setup(NULL);
+	c.regions[0] = ram(0, 200 * MiB, 16 * MiB); /* private RAM over alpha-beta's channel */
+	expect(check(&c, &a, &b), -BH_EPERM, 0, "overlaps another partition's memory");
+}
+
+static void test_channel_to_third_partition(void **s)
+{
+	c.regions[1] = chan(1ull << 32, 200 * MiB, 1, 7); /* gamma claims alpha's channel */
+	c.region_count = 2;
+	expect(check(&c, &a, &b), -BH_EPERM, 1, "channel shared beyond its two endpoints");
+	setup(NULL);
+	b.regions[1].chan_id = 8; /* same memory, different channel */
+	expect(check(&b, &a, &c), -BH_EPERM, 1, "beyond its two endpoints");
+	setup(NULL);
+	b.regions[1].size = 128 * 1024; /* same channel, larger mapping */
+	expect(check(&b, &a, &c), -BH_EPERM, 1, "beyond its two endpoints");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_good_world, setup),
+		cmocka_unit_test_setup(test_header, setup),
+		cmocka_unit_test_setup(test_shape, setup),
+		cmocka_unit_test_setup(test_monitor_memory, setup),
+		cmocka_unit_test_setup(test_outside_pool, setup),
+		cmocka_unit_test_setup(test_private_overlap, setup),
+		cmocka_unit_test_setup(test_channel_to_third_partition, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
