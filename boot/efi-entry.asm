@@ -1,6 +1,6 @@
 ; SPDX-License-Identifier: MIT
 ; efi-entry.asm - the monitor's 64-bit entry from bulkhead.efi, and the hand-over header
-; that lets the loader find it. Contract: boot/efi/handover.h.
+; that lets the loader find it. Contract: include/bulkhead/handover.h.
 ;
 ; Firmware state is left behind here, in this order: .bss zeroed (boot page tables and
 ; boot stack live there), the same identity map of [0, 4 GiB) as the Multiboot2 path built

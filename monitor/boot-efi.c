@@ -1,17 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* boot-efi.c - the monitor's C entry from bulkhead.efi: check the boot information the
  * application built, then the common path. Called by boot/efi-entry.asm in 64-bit mode on
- * the boot stack, on the monitor's own GDT and page tables (contract: boot/efi/handover.h). */
+ * the boot stack, on the monitor's own GDT and page tables (contract: include/bulkhead/handover.h). */
 #define pr_fmt(fmt) "boot: " fmt
 #include <stdint.h>
 #include <bulkhead/bootinfo.h>
 #include "log.h"
 #include "main.h"
-#include "percpu.h"
-#include "pic.h"
-#include "serial.h"
 #include "stop.h"
-#include "trap.h"
 
 #define EFI_INFO_LIMIT (1ull << 32) /* the boot page tables map [0, 4 GiB) */
 
@@ -45,14 +41,7 @@ __attribute__((noreturn)) void boot_efi(struct bh_bootinfo *bi)
 {
 	const char *problem;
 
-	serial_init(COM1);
-	serial_init(COM2);
-	serial_write(COM1, "\n", 1); /* never glued to the firmware's last output */
-	serial_write(COM2, "\n", 1);
-	pic_disable();
-	idt_init();
-	percpu_load(&cpus[0]);
-	pr_info("bulkhead monitor starting");
+	boot_early();
 	problem = efi_bootinfo_problem(bi);
 	if (problem) {
 		pr_err("boot information from bulkhead.efi at %p: %s", (void *)bi, problem);

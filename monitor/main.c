@@ -8,6 +8,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "log.h"
+#include "main.h"
 #include "mb2.h"
 #include "memmap.h"
 #include "paging.h"
@@ -137,11 +138,8 @@ __attribute__((noreturn)) void monitor_main(struct bh_bootinfo *bi)
 	cpu_halt_forever();
 }
 
-/* Called by boot/multiboot2.asm in 64-bit mode on the boot stack. */
-__attribute__((noreturn)) void boot_mb2(uint32_t magic, uint64_t mbi)
+void boot_early(void)
 {
-	char err[160];
-
 	serial_init(COM1);
 	serial_init(COM2);
 	serial_write(COM1, "\n", 1); /* never glued to the loader's last output */
@@ -150,6 +148,14 @@ __attribute__((noreturn)) void boot_mb2(uint32_t magic, uint64_t mbi)
 	idt_init();
 	percpu_load(&cpus[0]);
 	pr_info("bulkhead monitor starting");
+}
+
+/* Called by boot/multiboot2.asm in 64-bit mode on the boot stack. */
+__attribute__((noreturn)) void boot_mb2(uint32_t magic, uint64_t mbi)
+{
+	char err[160];
+
+	boot_early();
 	if (magic != MB2_BOOTLOADER_MAGIC) {
 		pr_err("not started by a Multiboot2 loader (EAX %#x)", magic);
 		machine_stop(STOP_BAD_BOOT);

@@ -5,6 +5,10 @@
 
 #include <bulkhead/bootinfo.h>
 
+/* What every boot path does first, on the boot CPU: consoles, PICs masked, IDT, per-CPU
+ * area, and the first log line. */
+void boot_early(void);
+
 /* bi: complete and normalized (memory map sorted, no overlaps), in memory that the frame
  * pool leaves alone: the monitor's .bss (Multiboot2) or [info_start, info_end) (EFI). */
 __attribute__((noreturn)) void monitor_main(struct bh_bootinfo *bi);

@@ -87,7 +87,7 @@ static int map_convert(const struct efi_map *m, struct bh_bootinfo *bi)
 	return 0;
 }
 
-/* boot/efi/handover.h: the entry builds 4-level tables while the firmware's are loaded. */
+/* include/bulkhead/handover.h: the entry builds 4-level tables while the firmware's are loaded. */
 static EFI_STATUS paging_check(void)
 {
 	uint64_t cr4;

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include "elf/elf-load.h"
-#include "handover.h"
+#include <bulkhead/handover.h>
 #include "loader.h"
 
 #define KERNEL_MIN 0x100000ull
@@ -77,7 +77,7 @@ static int sink_zero(void *ctx, uint64_t dst, uint64_t len)
 	return 0;
 }
 
-/* boot/efi/handover.h: 8-byte steps over the first BH_EFI_HANDOVER_SEARCH bytes. */
+/* include/bulkhead/handover.h: 8-byte steps over the first BH_EFI_HANDOVER_SEARCH bytes. */
 static int handover_find(const uint8_t *file, uint64_t size, struct bh_efi_handover *h)
 {
 	uint64_t end = size < BH_EFI_HANDOVER_SEARCH ? size : BH_EFI_HANDOVER_SEARCH;

@@ -37,7 +37,7 @@ struct loader {
 	char cfg_dir[LOADER_PATH_MAX];    /* the config file's directory: relative names start here */
 	struct bhcfg cfg;
 	struct bh_bootinfo *bi;           /* in pages below 4 GiB */
-	uint64_t entry;                   /* the monitor's EFI entry (boot/efi/handover.h) */
+	uint64_t entry;                   /* the monitor's EFI entry (include/bulkhead/handover.h) */
 	struct loader_alloc allocs[LOADER_ALLOCS_MAX];
 	unsigned nallocs;
 };
