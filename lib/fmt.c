@@ -35,7 +35,7 @@ static void put_str(struct out *o, const struct spec *s, const char *str)
 
 	if (!str)
 		str = "(null)";
-	while (str[n] && (s->prec < 0 || n < s->prec))
+	while ((s->prec < 0 || n < s->prec) && str[n]) /* never read past a precision */
 		n++;
 	if (!s->left)
 		pad(o, ' ', s->width - n);
