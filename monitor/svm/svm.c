@@ -29,6 +29,23 @@ static inline void world_switch(struct gpr *regs, uint64_t vmcb_pa, uint64_t hos
 
 static uint64_t iopm_pa, msrpm_pa;
 bool svm_has_nrips;
+static uint8_t tlb_flush_own = 1; /* 3 (flush this guest's ASID) with FlushByAsid */
+
+/* ASIDs tag TLB entries per CPU, and vCPUs are pinned: each CPU numbers its own vCPUs
+ * 1, 2, ... so no two vCPUs that share a CPU share a tag (not even two of one partition,
+ * whose guest page tables differ). Past the CPU's ASID count (QEMU offers 16), the rest
+ * share the last ASID and flush it at every entry (15.16 "TLB Control"). */
+static uint32_t next_asid[MAX_CPUS];
+
+static void asid_assign(struct vmcb_control *c, struct vcpu *v)
+{
+	uint32_t shared = this_cpu()->feat.asids - 1;
+
+	if (!next_asid[v->cpu])
+		next_asid[v->cpu] = 1;
+	c->asid = next_asid[v->cpu] < shared ? next_asid[v->cpu]++ : shared;
+	v->tlb_tag_shared = c->asid == shared;
+}
 static uint64_t host_area[MAX_CPUS]; /* VMSAVE image of each CPU's host state */
 
 /* MSRs partitions use freely: all are switched by VMLOAD/VMSAVE (15.5.2), so a partition
@@ -84,6 +101,7 @@ static int svm_cpu_enable(void)
 	if (!hsave || !area || (pc->id == 0 && bitmaps_init()))
 		return -BH_ENOMEM;
 	svm_has_nrips = pc->feat.nrips;
+	tlb_flush_own = pc->feat.flush_by_asid ? 3 : 1;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	__asm__ volatile("vmsave %%rax" : : "a"(area) : "memory");
@@ -124,7 +142,7 @@ static void control_init(struct vmcb_control *c, struct vcpu *v)
 	c->exceptions = (1u << 6) | (1u << 18); /* #UD (VMCALL on AMD), #MC */
 	c->iopm_pa = iopm_pa;
 	c->msrpm_pa = msrpm_pa;
-	c->asid = v->part->id + 1; /* 0 is the host's */
+	asid_assign(c, v);
 	c->vintr = SVM_VINTR_MASKING;
 	c->np_enable = 1;
 	c->ncr3 = v->part->npt.root;
@@ -165,7 +183,9 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_info *e)
 
 	vmcb->save.rax = v->regs.rax;
 	vmcb->save.rsp = v->regs.rsp;
-	vmcb->ctrl.tlb_control = v->first_run; /* 1: flush all ASIDs on first entry here */
+	/* 1: flush everything the first time (an earlier owner of the ASID may have left
+	 * entries); 3: this vCPU's ASID only, when it shares it */
+	vmcb->ctrl.tlb_control = v->first_run ? 1 : v->tlb_tag_shared ? tlb_flush_own : 0;
 	v->first_run = false;
 	__asm__ volatile("clgi; sti" ::: "memory");
 	world_switch(&v->regs, v->vendor_pa, host_area[cpu]);

@@ -111,3 +111,15 @@ def test_well_behaved_partitions_finish_beside_hostile_ones(hostile):
         assert f"[{name}] probe: vmcall ok" in hostile.lines(), hostile.describe()
         assert re.search(rf"^part: partition {name}: exited, status 0$", hostile.com1, re.M)
     assert "test: time limit reached" in hostile.com1
+
+
+def test_more_vcpus_on_a_cpu_than_asids():
+    """QEMU offers 16 ASIDs: 16 partitions on CPU 0 use 1..14 alone and share the last one,
+    flushing it at every entry. All of them must run correctly."""
+    names = [f"a{i:02d}" for i in range(16)]
+    mods = [module(PROBE, f"name={n} cpus=0 mem=4") for n in names]
+    r = boot("bios", "asids", "test=run", mods)
+    assert r.status == 0, r.describe()
+    for n in names:
+        assert f"[{n}] probe: vmcall ok" in r.lines(), r.describe()
+        assert re.search(rf"^part: partition {n}: exited, status 0$", r.com1, re.M)
