@@ -37,7 +37,7 @@ include tools/tools.mk
 include tests/tests.mk
 include tests/probes/probes.mk
 include lib/newlib.mk lib/rt/rt.mk guest-pv/guest-pv.mk
-include tests/unit/elf.mk tests/unit/rt.mk
+include tests/unit/elf.mk tests/unit/rt.mk tests/unit/db.mk
 include bench/bench.mk
 include tools/bhconfig/bhconfig.mk tests/unit/config.mk tests/fuzz/fuzz.mk
 all: bhconfig config-examples

@@ -100,8 +100,9 @@ static uint64_t scan(struct runq *q, const struct vcpu *v, bool *others)
 	return min;
 }
 
-/* Program the LAPIC timer for the next thing due after 'now' (or stop it). */
-static void plan(struct runq *q, const struct vcpu *v, uint64_t now)
+/* Program the LAPIC timer (and, through v->run_until, a backend's own timer) for the next
+ * thing due after 'now', or stop it. */
+static void plan(struct runq *q, struct vcpu *v, uint64_t now)
 {
 	bool others;
 	uint64_t next = scan(q, v, &others);
@@ -111,6 +112,8 @@ static void plan(struct runq *q, const struct vcpu *v, uint64_t now)
 		next = slice_end; /* someone else may want the CPU: time-slice */
 	if (this_cpu()->id == 0 && test_stop_at_tsc && test_stop_at_tsc < next)
 		next = test_stop_at_tsc;
+	if (v)
+		v->run_until = next; /* the backend's own timer (VMX preemption) ends the run then */
 	q->next_event = next;
 	if (next == NEVER)
 		lapic_timer_stop();

@@ -67,6 +67,7 @@ struct vcpu {
 	void *vendor;                /* VMCB or VMCS, backend-owned */
 	uint64_t vendor_pa;
 	bool first_run;
+	uint64_t run_until;          /* TSC: the scheduler's next event on its CPU, or ~0 */
 	bool tlb_tag_shared;         /* its ASID/VPID is shared with other vCPUs: flush at entry */
 	bool yielded;                /* gave up the rest of its slice */
 	bool waiting;                /* blocked in BH_HC_WAIT: RAX gets the events on wake */

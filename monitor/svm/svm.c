@@ -143,6 +143,7 @@ static void control_init(struct vmcb_control *c, struct vcpu *v)
 	c->iopm_pa = iopm_pa;
 	c->msrpm_pa = msrpm_pa;
 	asid_assign(c, v);
+	c->tlb_control = 1; /* first entry: flush everything an earlier ASID owner left */
 	c->vintr = SVM_VINTR_MASKING;
 	c->np_enable = 1;
 	c->ncr3 = v->part->npt.root;
@@ -183,15 +184,15 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_info *e)
 
 	vmcb->save.rax = v->regs.rax;
 	vmcb->save.rsp = v->regs.rsp;
-	/* 1: flush everything the first time (an earlier owner of the ASID may have left
-	 * entries); 3: this vCPU's ASID only, when it shares it */
-	vmcb->ctrl.tlb_control = v->first_run ? 1 : v->tlb_tag_shared ? tlb_flush_own : 0;
-	v->first_run = false;
 	__asm__ volatile("clgi; sti" ::: "memory");
 	world_switch(&v->regs, v->vendor_pa, host_area[cpu]);
 	__asm__ volatile("cli; stgi" ::: "memory");
 	v->regs.rax = vmcb->save.rax;
 	v->regs.rsp = vmcb->save.rsp;
+	if (v->first_run) { /* TLB_CONTROL stays as written: from now on flush only if shared */
+		vmcb->ctrl.tlb_control = v->tlb_tag_shared ? tlb_flush_own : 0;
+		v->first_run = false;
+	}
 	svm_decode_exit(v, vmcb, e);
 }
 

@@ -96,9 +96,14 @@ static int flush_types_init(void)
  * Timer") and restarts from this value at each VM entry. It ends a slice even when the guest
  * runs with interrupts off and the platform does not take the external-interrupt exit then
  * (Bochs 2.7: docs/testing.md). */
+static unsigned preempt_rate; /* the timer ticks every 2^rate TSC ticks */
+
 static void preempt_init(void)
 {
-	uint64_t ticks = clock_ns_to_tsc(SLICE_NS) >> VMX_MISC_TIMER_RATE(rdmsr(MSR_VMX_MISC));
+	uint64_t ticks;
+
+	preempt_rate = VMX_MISC_TIMER_RATE(rdmsr(MSR_VMX_MISC));
+	ticks = clock_ns_to_tsc(SLICE_NS) >> preempt_rate;
 
 	preempt_ticks = ticks > 0xffffffffu ? 0xffffffffu : ticks ? (uint32_t)ticks : 1;
 }
@@ -432,6 +437,20 @@ static __attribute__((noinline, cold)) uint64_t vmx_prepare(struct vcpu *v, stru
 	return launch ? PREP_LAUNCH : PREP_RESUME;
 }
 
+/* The preemption timer ends the guest's run at the scheduler's next event on this CPU (a
+ * slice end, a deadline), or never: a vCPU alone and with nothing due runs without ticks.
+ * It restarts at each entry, so it is rewritten only when the event changes; an earlier
+ * exit re-plans anyway. */
+static __attribute__((noinline, cold)) void preempt_set(struct vcpu *v, struct vmx_vcpu *x)
+{
+	uint64_t now = rdtsc(), ticks = 0xffffffffu;
+
+	if (v->run_until != UINT64_MAX)
+		ticks = v->run_until > now ? (v->run_until - now) >> preempt_rate : 0;
+	vmwrite(GUEST_PREEMPT_TIMER, ticks > 0xffffffffu ? 0xffffffffu : ticks);
+	x->armed_until = v->run_until;
+}
+
 static inline int world_switch(struct gpr *regs, uint64_t launch)
 {
 	int r;
@@ -449,6 +468,7 @@ static inline int world_switch(struct gpr *regs, uint64_t launch)
 static void vmx_vcpu_run(struct vcpu *v, struct exit_info *e)
 {
 	struct vmx_cpu *c = &vmx_cpus[v->cpu];
+	struct vmx_vcpu *x = v->vendor;
 	uint64_t prep = PREP_RESUME;
 	int r;
 
@@ -456,6 +476,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_info *e)
 		vmx_entry_failed(v, e, VMX_FAIL_INVALID);
 		return;
 	}
+	if (x->armed_until != v->run_until)
+		preempt_set(v, x);
 	r = world_switch(&v->regs, prep);
 	if (r != VMX_ENTERED) {
 		vmx_entry_failed(v, e, r);

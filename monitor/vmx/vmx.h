@@ -13,6 +13,7 @@ struct vmx_vcpu {
 	uint64_t vmcs_pa;
 	uint16_t vpid;
 	bool launched;            /* VMRESUME from now on (31.3 "VMLAUNCH/VMRESUME") */
+	uint64_t armed_until;     /* the run_until GUEST_PREEMPT_TIMER was last set for */
 	uint64_t syscall_msrs[5]; /* KERNEL_GS_BASE STAR LSTAR CSTAR SFMASK: see vmx.c */
 };
 
