@@ -86,7 +86,7 @@ static const char *const exit_causes[EXIT_REASONS] = {
 	[EXIT_SHUTDOWN] = "triple fault",
 	[EXIT_EXCEPTION] = "unhandled exception",
 	[EXIT_FORBIDDEN] = "forbidden instruction",
-	[EXIT_INVALID] = "invalid guest state (entry refused)",
+	[EXIT_INVALID] = "VM entry refused",
 	[EXIT_UNKNOWN] = "unexpected exit",
 };
 

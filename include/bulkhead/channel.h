@@ -101,7 +101,7 @@ struct bh_chan_ring {
 	uint64_t data_off;      /* 0x08  64-aligned, >= BH_CHAN_HDR_SIZE; 0 if buf_size is 0 */
 	uint32_t slot_size;     /* 0x10  bytes, power of two, BH_CHAN_SLOT_MIN..BH_CHAN_SLOT_MAX */
 	uint32_t slot_count;    /* 0x14  power of two, 1..BH_CHAN_SLOTS_MAX */
-	uint32_t buf_size;      /* 0x18  bytes per data buffer, multiple of 64, <= BH_CHAN_BUF_MAX */
+	uint32_t buf_size;      /* 0x18  bytes per buffer, multiple of 64, <= BH_CHAN_BUF_MAX */
 	uint32_t reserved_0x1c; /* zero */
 };
 BH_OFFSET(bh_chan_ring, slots_off, 0x00);
