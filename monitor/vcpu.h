@@ -22,6 +22,10 @@
 struct gpr {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15, rsp;
 };
+/* monitor/gpr.inc uses these offsets */
+_Static_assert(__builtin_offsetof(struct gpr, rdi) == 40, "gpr.inc R_RDI");
+_Static_assert(__builtin_offsetof(struct gpr, rbp) == 48, "gpr.inc R_RBP");
+_Static_assert(__builtin_offsetof(struct gpr, r15) == 112, "gpr.inc R_R15");
 
 enum vcpu_state { VCPU_RUNNABLE, VCPU_BLOCKED, VCPU_DEAD };
 enum part_state { PART_RUNNING, PART_EXITED, PART_CRASHED };

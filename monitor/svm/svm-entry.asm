@@ -17,57 +17,19 @@ bits 64
 section .text
 global svm_world_switch
 
-%define R_RBX 8
-%define R_RCX 16
-%define R_RDX 24
-%define R_RSI 32
-%define R_RDI 40
-%define R_RBP 48
-%define R_R8  56
-%define R_R9  64
-%define R_R10 72
-%define R_R11 80
-%define R_R12 88
-%define R_R13 96
-%define R_R14 104
-%define R_R15 112
+%include "gpr.inc"
 
 svm_world_switch:
 	push rdx                        ; [rsp + 8] host area
 	push rdi                        ; [rsp]     regs
 	mov rax, rsi
 	vmload
-	mov rbx, [rdi + R_RBX]
-	mov rcx, [rdi + R_RCX]
-	mov rdx, [rdi + R_RDX]
-	mov rsi, [rdi + R_RSI]
-	mov rbp, [rdi + R_RBP]
-	mov r8,  [rdi + R_R8]
-	mov r9,  [rdi + R_R9]
-	mov r10, [rdi + R_R10]
-	mov r11, [rdi + R_R11]
-	mov r12, [rdi + R_R12]
-	mov r13, [rdi + R_R13]
-	mov r14, [rdi + R_R14]
-	mov r15, [rdi + R_R15]
-	mov rdi, [rdi + R_RDI]
+	GUEST_GPRS_LOAD no_rax
 	vmrun
 	vmsave                      ; #VMEXIT: host RAX (VMCB) and RSP are back
 	push rdi
 	mov rdi, [rsp + 8]
-	mov [rdi + R_RBX], rbx
-	mov [rdi + R_RCX], rcx
-	mov [rdi + R_RDX], rdx
-	mov [rdi + R_RSI], rsi
-	mov [rdi + R_RBP], rbp
-	mov [rdi + R_R8],  r8
-	mov [rdi + R_R9],  r9
-	mov [rdi + R_R10], r10
-	mov [rdi + R_R11], r11
-	mov [rdi + R_R12], r12
-	mov [rdi + R_R13], r13
-	mov [rdi + R_R14], r14
-	mov [rdi + R_R15], r15
+	GUEST_GPRS_STORE no_rax
 	pop qword [rdi + R_RDI]
 	pop rdi
 	pop rax

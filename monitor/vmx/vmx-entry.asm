@@ -20,21 +20,7 @@ bits 64
 section .text
 global vmx_world_switch, vmx_exit_stub, vmx_nmi_unblock
 
-%define R_RAX 0
-%define R_RBX 8
-%define R_RCX 16
-%define R_RDX 24
-%define R_RSI 32
-%define R_RDI 40
-%define R_RBP 48
-%define R_R8  56
-%define R_R9  64
-%define R_R10 72
-%define R_R11 80
-%define R_R12 88
-%define R_R13 96
-%define R_R14 104
-%define R_R15 112
+%include "gpr.inc"
 %define HOST_RSP 0x6c14                 ; vmcs.h
 
 vmx_world_switch:
@@ -42,21 +28,7 @@ vmx_world_switch:
 	mov eax, HOST_RSP
 	vmwrite rax, rsp
 	test esi, esi                   ; ZF = already launched; the MOVs below keep it
-	mov rax, [rdi + R_RAX]
-	mov rbx, [rdi + R_RBX]
-	mov rcx, [rdi + R_RCX]
-	mov rdx, [rdi + R_RDX]
-	mov rsi, [rdi + R_RSI]
-	mov rbp, [rdi + R_RBP]
-	mov r8,  [rdi + R_R8]
-	mov r9,  [rdi + R_R9]
-	mov r10, [rdi + R_R10]
-	mov r11, [rdi + R_R11]
-	mov r12, [rdi + R_R12]
-	mov r13, [rdi + R_R13]
-	mov r14, [rdi + R_R14]
-	mov r15, [rdi + R_R15]
-	mov rdi, [rdi + R_RDI]
+	GUEST_GPRS_LOAD rax
 	jnz .launch
 	vmresume
 	jmp .failed
@@ -72,20 +44,7 @@ vmx_world_switch:
 vmx_exit_stub:
 	push rdi                        ; guest RDI; [rsp + 8] = regs
 	mov rdi, [rsp + 8]
-	mov [rdi + R_RAX], rax
-	mov [rdi + R_RBX], rbx
-	mov [rdi + R_RCX], rcx
-	mov [rdi + R_RDX], rdx
-	mov [rdi + R_RSI], rsi
-	mov [rdi + R_RBP], rbp
-	mov [rdi + R_R8],  r8
-	mov [rdi + R_R9],  r9
-	mov [rdi + R_R10], r10
-	mov [rdi + R_R11], r11
-	mov [rdi + R_R12], r12
-	mov [rdi + R_R13], r13
-	mov [rdi + R_R14], r14
-	mov [rdi + R_R15], r15
+	GUEST_GPRS_STORE rax
 	pop qword [rdi + R_RDI]
 	add rsp, 8
 	xor eax, eax                    ; VMX_ENTERED
