@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT / "tests" / "system"))
 import bhrun  # noqa: E402
 
 HCBENCH = bhrun.BUILD / "partitions" / "hcbench.elf"
+CHANBENCH = bhrun.BUILD / "partitions" / "chanbench.elf"
 
 
 def bench_lines(result, who):
@@ -21,13 +22,22 @@ def bench_lines(result, who):
     return ["BENCH " + l[len(prefix):] for l in result.lines() if l.startswith(prefix)]
 
 
-def svm():
-    """QEMU TCG, -icount shift=7,sleep=off: the TSC advances per instruction."""
+def qemu_icount(name, elf, cpu):
+    """QEMU TCG, -icount shift=7,sleep=off: the TSC advances per instruction. icount is one
+    clock for all CPUs, so each benchmark boots alone: a second one would be counted too."""
     iso = bhrun.iso_for("test=run", modules=[
-        (HCBENCH, f"{HCBENCH.name} partition name=hcbench cpus=1 mem=16")])
+        (elf, f"{elf.name} partition name={name} cpus={cpu} mem=16")])
     r = bhrun.Qemu(iso=iso, timeout=300,
-                   extra=["-icount", "shift=7,sleep=off"]).run("bench-svm")
-    return r, bench_lines(r, "hcbench")
+                   extra=["-icount", "shift=7,sleep=off"]).run(f"bench-svm-{name}")
+    return r, bench_lines(r, name)
+
+
+def svm():
+    return qemu_icount("hcbench", HCBENCH, 1)
+
+
+def chan():
+    return qemu_icount("chanbench", CHANBENCH, 1)
 
 
 def vmx():
@@ -42,7 +52,7 @@ def vmx():
 
 def main():
     failed = False
-    for name, run in [("svm", svm), ("vmx", vmx)]:
+    for name, run in [("svm", svm), ("chan", chan), ("vmx", vmx)]:
         r, lines = run()
         if not lines:
             print(f"bench {name}: no BENCH lines ({r.describe()})", file=sys.stderr)
