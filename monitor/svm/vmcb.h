@@ -134,6 +134,7 @@ BH_SIZE(vmcb, 0x1000);
 #define SVM_VINTR_MASKING (1ull << 24)
 
 /* Exit codes, APM Appendix C "SVM Intercept Exit Codes" */
+#define SVM_EXIT_DR_BASE   0x020 /* 0x20-0x2f reads, 0x30-0x3f writes of DR0-15 */
 #define SVM_EXIT_EXCP_BASE 0x040
 #define SVM_EXIT_INTR      0x060
 #define SVM_EXIT_NMI       0x061

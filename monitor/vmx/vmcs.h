@@ -142,6 +142,7 @@ VMCS_CHECK(HOST_RIP, WNAT, T_HOST);
 #define PROC_CR8_LOAD     (1u << 19)
 #define PROC_CR8_STORE    (1u << 20)
 #define PROC_TPR_SHADOW   (1u << 21)
+#define PROC_MOV_DR       (1u << 23)
 #define PROC_IO_BITMAPS   (1u << 25)
 #define PROC_MSR_BITMAPS  (1u << 28)
 #define PROC_MONITOR      (1u << 29)
@@ -231,6 +232,7 @@ enum vmx_exit {
 	VMX_EXIT_VMCLEAR = 19, /* ... through VMXON = 27 */
 	VMX_EXIT_VMXON = 27,
 	VMX_EXIT_CR_ACCESS = 28,
+	VMX_EXIT_DR_ACCESS = 29,
 	VMX_EXIT_IO = 30,
 	VMX_EXIT_RDMSR = 31,
 	VMX_EXIT_WRMSR = 32,

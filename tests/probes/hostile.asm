@@ -6,6 +6,7 @@
 ;   p  out to port 0x3f8          c  out to port 0xcf8          n  out to port 0x70
 ;   e  wrmsr EFER with SVME clear a  rdmsr APIC_BASE             v  wrmsr VM_HSAVE_PA
 ;   t  triple fault               s  spin for ever with interrupts off
+;   d  mov from DR0 (debug registers are not the partition's)
 ;   h  hypercalls with bad pointers and lengths: each must fail and the caller go on
 ; Each case prints "hostile: <case>" first. If the act returns, it exits with status 42
 ; (for h that is success; for every other case the monitor must have stopped it first).
@@ -94,6 +95,9 @@ do_hsave:
 	xor edx, edx
 	wrmsr
 	jmp _start.done
+do_debug_reg:
+	mov rax, dr0
+	jmp _start.done
 do_triple:
 	lidt [null_idt]
 	int3
@@ -163,6 +167,8 @@ cases:
 	dq do_hsave
 	db 't'
 	dq do_triple
+	db 'd'
+	dq do_debug_reg
 	db 's'
 	dq do_spin
 	db 'h'

@@ -76,6 +76,7 @@ HOSTILE_CASES = [
     ("a", "2", r"forbidden MSR read: rip=0x[0-9a-f]+ addr=0x1b "),
     ("v", "3", r"forbidden MSR write: rip=0x[0-9a-f]+ addr=0xc0010117"),
     ("t", "0", r"triple fault"),
+    ("d", "1", r"forbidden instruction: rip=0x[0-9a-f]+ "),
     ("h", "1", None),
     ("s", "2,3", None),
 ]
