@@ -10,6 +10,7 @@
 #ifndef ULTRAVISOR_DB_INT_H
 #define ULTRAVISOR_DB_INT_H
 
+#include "config/checks.h" /* cfg_size_text: sizes in messages, as the validator writes them */
 #include "db.h"
 
 #define TXN_NONE 0xff /* "no op touched this" in the per-entity op maps */
@@ -87,11 +88,6 @@ int journal_read(const struct db_journal *j, uint64_t since, struct uv_response 
 int query_partitions(const struct db_state *st, uint64_t from, struct uv_response *resp);
 int query_resources(const struct db_state *st, uint64_t from, struct uv_response *resp);
 
-/* Text for messages: "64 MiB", "0x1234". */
-struct db_text {
-	char s[48];
-};
-struct db_text size_text(uint64_t v);
 
 static inline uint64_t align_up(uint64_t v, uint64_t a)
 {

@@ -131,7 +131,7 @@ static int layout_part(struct txn *t, struct db_part *p)
 				"view holds %u", p->name, ports, BH_VIEW_PORTS_MAX);
 	if (mmio_hits(t->st, p->id, 0, p->memory, &end))
 		return txn_fail(t, -BH_ERANGE, "a device's MMIO range lies inside the %s of RAM "
-				"of %s (guest-physical 0 up)", size_text(p->memory).s, p->name);
+				"of %s (guest-physical 0 up)", cfg_size_text(p->memory).s, p->name);
 	return place_channels(t, p);
 }
 

@@ -245,7 +245,7 @@ int mem_alloc_part(struct txn *t, struct db_part *p, uint64_t bytes, uint64_t ph
 	free = mem_free_usable(t->st, DB_MEM_ALIGN);
 	if (free < bytes)
 		return txn_fail(t, -BH_ENOMEM, "needs %s, %s free in the pool",
-				size_text(bytes).s, size_text(free).s);
+				cfg_size_text(bytes).s, cfg_size_text(free).s);
 	if (first_fit(t->st, bytes, &at) >= 0)
 		return carve(t, at, bytes, UV_OWNER_PARTITION, p->id, gpa);
 	while (bytes) {
@@ -253,7 +253,7 @@ int mem_alloc_part(struct txn *t, struct db_part *p, uint64_t bytes, uint64_t ph
 		uint64_t n = i < 0 ? 0 : usable(&t->st->extents[i], DB_MEM_ALIGN, &at);
 
 		if (!n) /* cannot happen: the free blocks were counted above */
-			return txn_fail(t, -BH_ENOMEM, "needs %s more", size_text(bytes).s);
+			return txn_fail(t, -BH_ENOMEM, "needs %s more", cfg_size_text(bytes).s);
 		n = n < bytes ? n : bytes;
 		if ((r = carve(t, at, n, UV_OWNER_PARTITION, p->id, gpa)))
 			return r;
@@ -289,10 +289,10 @@ int mem_release_part(struct txn *t, struct db_part *p, uint64_t bytes)
 				(unsigned long)bytes);
 	if (bytes > have)
 		return txn_fail(t, -BH_ERANGE, "releasing %s, but %s has only %s",
-				size_text(bytes).s, p->name, size_text(have).s);
+				cfg_size_text(bytes).s, p->name, cfg_size_text(have).s);
 	if (bytes == have)
 		return txn_fail(t, -BH_ERANGE, "releasing all %s of %s would leave it none",
-				size_text(have).s, p->name);
+				cfg_size_text(have).s, p->name);
 	while (bytes) {
 		int i = top_extent(t->st, p->id);
 		struct db_extent *e = &t->st->extents[i];
@@ -330,6 +330,6 @@ int mem_alloc_chan(struct txn *t, struct db_chan *c)
 		largest = n > largest ? n : largest;
 	}
 	return txn_fail(t, -BH_ENOMEM, "needs %s in one piece; the largest free extent holds "
-			"%s (%s free in the pool)", size_text(c->size).s, size_text(largest).s,
-			size_text(mem_free_usable(t->st, DB_PAGE)).s);
+			"%s (%s free in the pool)", cfg_size_text(c->size).s, cfg_size_text(largest).s,
+			cfg_size_text(mem_free_usable(t->st, DB_PAGE)).s);
 }

@@ -18,24 +18,6 @@ const char *db_state_name(uint32_t state)
 	return state < UV_STATE_NR ? names[state] : "?";
 }
 
-struct db_text size_text(uint64_t v)
-{
-	static const char *const units[] = { "TiB", "GiB", "MiB", "KiB" };
-	struct db_text t;
-
-	for (int u = 0; u < 4; u++) {
-		unsigned shift = 40 - 10 * u;
-
-		if (v && v % (1ull << shift) == 0) {
-			bh_snprintf(t.s, sizeof(t.s), "%lu %s", (unsigned long)(v >> shift),
-				    units[u]);
-			return t;
-		}
-	}
-	bh_snprintf(t.s, sizeof(t.s), v ? "0x%lx bytes" : "0 bytes", (unsigned long)v);
-	return t;
-}
-
 bool str_ok(const char *s, size_t size)
 {
 	for (size_t i = 0; i < size; i++)
