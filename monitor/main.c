@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "cmdline.h"
 #include "cpu.h"
+#include "enforce.h"
 #include "log.h"
 #include "main.h"
 #include "mb2.h"
@@ -121,6 +122,7 @@ __attribute__((noreturn)) void monitor_main(struct bh_bootinfo *bi)
 	testhook_early(bi);
 	cpufeat_detect(&cpus[0].feat);
 	memory_init(bi, trampoline);
+	enforce_init(bi);
 	cpus[0].stack_top = (uint64_t)boot_stack + STACK_SIZE;
 	if (cpu_alloc_stacks(&cpus[0]))
 		machine_stop(STOP_BAD_BOOT);

@@ -6,6 +6,7 @@
 #include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
 #include "elf/elf-load.h"
+#include "enforce.h"
 #include "fmt.h"
 #include "lapic.h"
 #include "log.h"
@@ -18,7 +19,6 @@
 struct partition *partitions[MAX_PARTITIONS];
 unsigned partition_count;
 
-extern const char __image_start[], __image_end[];
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
@@ -39,48 +39,6 @@ void *gpa_to_host_rw(const struct partition *p, uint64_t gpa, uint64_t len)
 	return gpa_to_host(p, gpa, len);
 }
 
-
-/* Containment invariant, checked whatever the allocator did: a partition's memory never
- * includes monitor memory (the image) nor another partition's memory. */
-static int check_extent(const struct partition *p)
-{
-	if (ranges_overlap(p->hpa, p->size, (uint64_t)__image_start,
-			   (uint64_t)(__image_end - __image_start)))
-		return -BH_EPERM;
-	for (unsigned i = 0; i < partition_count; i++)
-		if (ranges_overlap(p->hpa, p->size, partitions[i]->hpa, partitions[i]->size))
-			return -BH_EPERM;
-	return 0;
-}
-
-static uint64_t npt_alloc(void *ctx)
-{
-	return palloc(1, 0, 0);
-}
-
-static void *identity(uint64_t pa)
-{
-	return (void *)pa;
-}
-
-/* Nested paging: guest-physical [0, size) → the extent; the info page read-only. */
-static int build_npt(struct partition *p)
-{
-	uint64_t rw = vendor->npt_leaf_rw, ro = vendor->npt_leaf_ro;
-	struct pgtable *t = &p->npt;
-	int r;
-
-	*t = (struct pgtable){ .fmt = vendor->npt_format, .alloc_table = npt_alloc,
-			       .phys_to_virt = identity,
-			       .max_leaf = this_cpu()->feat.np_1g ? PAGE_1G : PAGE_2M };
-	if (!(t->root = npt_alloc(NULL)))
-		return -BH_ENOMEM;
-	if ((r = pt_map(t, 0, p->hpa, BH_INFO_GPA, rw)) ||
-	    (r = pt_map(t, BH_INFO_GPA, p->hpa + BH_INFO_GPA, PAGE_4K, ro)))
-		return r;
-	return pt_map(t, BH_INFO_GPA + PAGE_4K, p->hpa + BH_INFO_GPA + PAGE_4K,
-		      p->size - BH_INFO_GPA - PAGE_4K, rw);
-}
 
 /* Guest page tables inside the partition (partition.h): a bump allocator over its
  * BH_PT_PAGES pages, addressed through the same builder. */
@@ -283,12 +241,36 @@ static int create_vcpus(struct partition *p, const struct part_spec *s, uint64_t
 	return 0;
 }
 
+/* The view of a partition started from a boot module: its extent at guest-physical 0, the
+ * info page read-only (partition.h). */
+static void make_view(struct partition *p, const struct part_spec *s)
+{
+	struct bh_view *v = &p->view;
+	const uint32_t rwx = BH_VIEW_R | BH_VIEW_W | BH_VIEW_X;
+
+	*v = (struct bh_view){ .magic = BH_VIEW_MAGIC, .version = BH_VIEW_VERSION,
+			       .partition_id = p->id, .vcpu_count = s->ncpus, .region_count = 3 };
+	memcpy(v->name, p->name, sizeof(v->name));
+	for (unsigned i = 0; i < s->ncpus; i++)
+		v->cpus[i] = s->cpus[i];
+	v->regions[0] = (struct bh_view_region){ .gpa = 0, .hpa = p->hpa, .size = BH_INFO_GPA,
+						 .kind = BH_VIEW_PRIVATE, .flags = rwx };
+	v->regions[1] = (struct bh_view_region){ .gpa = BH_INFO_GPA, .hpa = p->hpa + BH_INFO_GPA,
+						 .size = PAGE_4K, .kind = BH_VIEW_PRIVATE,
+						 .flags = BH_VIEW_R };
+	v->regions[2] = (struct bh_view_region){ .gpa = BH_INFO_GPA + PAGE_4K,
+						 .hpa = p->hpa + BH_INFO_GPA + PAGE_4K,
+						 .size = p->size - BH_INFO_GPA - PAGE_4K,
+						 .kind = BH_VIEW_PRIVATE, .flags = rwx };
+}
+
 static int build(struct partition *p, const struct part_spec *s, const struct bh_module *m)
 {
 	uint64_t entry, end;
 	int r;
 
-	if ((r = check_extent(p)) || (r = build_npt(p)) || (r = build_guest_tables(p)))
+	make_view(p, s);
+	if ((r = enforce_view(p)) || (r = build_guest_tables(p)))
 		return r;
 	if ((r = load_image(p, m, &entry, &end)))
 		return r;

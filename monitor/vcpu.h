@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <bulkhead/partition.h>
+#include <bulkhead/view.h>
 #include "pgtable.h"
 #include "spinlock.h"
 
@@ -92,6 +93,7 @@ struct partition {
 	volatile unsigned vcpus_alive;
 	struct vcpu *vcpus[MAX_VCPUS];
 	struct bh_partition_info *info;
+	struct bh_view view;        /* the monitor's own copy: what npt was built from */
 	struct spinlock console_lock;
 	unsigned line_len;
 	char line[160];             /* console output not yet ended by a newline */
