@@ -80,6 +80,11 @@ static int64_t hc_vcpu_exits(struct vcpu *v, uint64_t a0, uint64_t a1)
 	return (int64_t)v->exits;
 }
 
+static int64_t hc_signal(struct vcpu *v, uint64_t chan_id, uint64_t a1)
+{
+	return chan_id > 0xffffffffu ? -BH_ENOENT : part_signal(v->part, (uint32_t)chan_id);
+}
+
 static const hc_fn hypercalls[BH_HC_COUNT] = {
 	[BH_HC_INFO] = hc_info,
 	[BH_HC_CONSOLE_WRITE] = hc_console_write,
@@ -90,6 +95,7 @@ static const hc_fn hypercalls[BH_HC_COUNT] = {
 	[BH_HC_EXIT] = hc_exit,
 	[BH_HC_NULL] = hc_null,
 	[BH_HC_VCPU_EXITS] = hc_vcpu_exits,
+	[BH_HC_SIGNAL] = hc_signal,
 };
 
 enum exit_action hypercall(struct vcpu *v, const struct exit_info *e)

@@ -69,16 +69,26 @@ static int build_guest_tables(struct partition *p)
 	struct pgtable t = { .fmt = &pt_format_x86, .alloc_table = gpt_alloc,
 			     .phys_to_virt = gpt_to_host, .max_leaf = PAGE_2M, .ctx = &ctx };
 
+	int r = 0;
+
 	gpt_owner = p; /* partitions are built one at a time, on the BSP */
 	t.root = gpt_alloc(&ctx);
-	return pt_map(&t, PAGE_4K, PAGE_4K, p->size - PAGE_4K, PTE_P | PTE_W);
+	r = pt_map(&t, PAGE_4K, PAGE_4K, p->size - PAGE_4K, PTE_P | PTE_W);
+	for (unsigned i = 3; i < p->view.region_count && !r; i++) /* channels, after RAM */
+		r = pt_map(&t, p->view.regions[i].gpa, p->view.regions[i].gpa,
+			   p->view.regions[i].size, PTE_P | PTE_W);
+	return r;
 }
 
 /* ---- the module's command line ---- */
 
+#define CHANS_MAX 4
+#define CHAN_SIZE PAGE_2M /* channels between module-started partitions (test vehicle) */
+
 struct part_spec {
 	char name[BH_NAME_MAX];
 	unsigned cpus[MAX_VCPUS], ncpus;
+	unsigned chans[CHANS_MAX], nchans; /* chan=<id>: shared with the other partition naming it */
 	uint64_t mem_mib;
 	const char *cmdline; /* after "--", or "" */
 };
@@ -115,6 +125,15 @@ static int parse_word(const char *w, const char *end, struct part_spec *s)
 	}
 	if (n > 5 && !strncmp(w, "cpus=", 5))
 		return parse_cpus(w + 5, end, s);
+	if (n > 5 && !strncmp(w, "chan=", 5)) {
+		unsigned id = 0;
+		for (w += 5; w < end && *w >= '0' && *w <= '9' && id < 256; w++)
+			id = id * 10 + (*w - '0');
+		if (w != end || !id || id > 255 || s->nchans == CHANS_MAX)
+			return -BH_EINVAL;
+		s->chans[s->nchans++] = id;
+		return 0;
+	}
 	if (n > 4 && !strncmp(w, "mem=", 4)) {
 		s->mem_mib = 0;
 		for (w += 4; w < end && *w >= '0' && *w <= '9' && s->mem_mib < 65536; w++)
@@ -158,6 +177,12 @@ static void fill_info(struct partition *p, const struct part_spec *s, uint64_t h
 	info->vcpu_count = p->vcpu_count;
 	info->mem_count = 1;
 	info->mem[0] = (struct bh_mem_region){ 0, p->size, BH_MEM_R | BH_MEM_W | BH_MEM_X, 0 };
+	for (unsigned i = 3; i < p->view.region_count; i++) {
+		const struct bh_view_region *r = &p->view.regions[i];
+		info->mem[info->mem_count++] = (struct bh_mem_region){
+			r->gpa, r->size, BH_MEM_R | BH_MEM_W, BH_MEM_KIND_CHANNEL | r->chan_id << 8
+		};
+	}
 	info->heap_start = heap_start;
 	info->heap_end = p->size - p->vcpu_count * BH_STACK_SIZE;
 	info->tsc_hz = tsc_hz();
@@ -243,7 +268,44 @@ static int create_vcpus(struct partition *p, const struct part_spec *s, uint64_t
 
 /* The view of a partition started from a boot module: its extent at guest-physical 0, the
  * info page read-only (partition.h). */
-static void make_view(struct partition *p, const struct part_spec *s)
+/* The host memory of channel id: the other endpoint's, which learns its peer now, or new. */
+static uint64_t channel_memory(struct partition *p, unsigned id, uint32_t *peer)
+{
+	for (unsigned i = 0; i < partition_count; i++) {
+		struct bh_view *o = &partitions[i]->view;
+		for (unsigned j = 0; j < o->region_count; j++) {
+			struct bh_view_region *r = &o->regions[j];
+			if (r->kind == BH_VIEW_CHANNEL && r->chan_id == id) {
+				*peer = o->partition_id;
+				if (!r->peer_id)
+					r->peer_id = p->id;
+				return r->hpa;
+			}
+		}
+	}
+	*peer = 0;
+	return palloc(CHAN_SIZE / PAGE_4K, PAGE_2M, 0);
+}
+
+static int add_channels(struct partition *p, const struct part_spec *s)
+{
+	struct bh_view *v = &p->view;
+
+	for (unsigned i = 0; i < s->nchans; i++) {
+		uint32_t peer;
+		uint64_t hpa = channel_memory(p, s->chans[i], &peer);
+		if (!hpa)
+			return -BH_ENOMEM;
+		v->regions[v->region_count++] = (struct bh_view_region){
+			.gpa = p->size + i * CHAN_SIZE, .hpa = hpa, .size = CHAN_SIZE,
+			.kind = BH_VIEW_CHANNEL, .flags = BH_VIEW_R | BH_VIEW_W,
+			.peer_id = peer, .chan_id = s->chans[i],
+		};
+	}
+	return 0;
+}
+
+static int make_view(struct partition *p, const struct part_spec *s)
 {
 	struct bh_view *v = &p->view;
 	const uint32_t rwx = BH_VIEW_R | BH_VIEW_W | BH_VIEW_X;
@@ -262,6 +324,7 @@ static void make_view(struct partition *p, const struct part_spec *s)
 						 .hpa = p->hpa + BH_INFO_GPA + PAGE_4K,
 						 .size = p->size - BH_INFO_GPA - PAGE_4K,
 						 .kind = BH_VIEW_PRIVATE, .flags = rwx };
+	return add_channels(p, s);
 }
 
 static int build(struct partition *p, const struct part_spec *s, const struct bh_module *m)
@@ -269,8 +332,7 @@ static int build(struct partition *p, const struct part_spec *s, const struct bh
 	uint64_t entry, end;
 	int r;
 
-	make_view(p, s);
-	if ((r = enforce_view(p)) || (r = build_guest_tables(p)))
+	if ((r = make_view(p, s)) || (r = enforce_view(p)) || (r = build_guest_tables(p)))
 		return r;
 	if ((r = load_image(p, m, &entry, &end)))
 		return r;
@@ -332,6 +394,36 @@ static const char *const state_names[] = {
 	[PART_RUNNING] = "running", [PART_EXITED] = "exited", [PART_CRASHED] = "crashed",
 };
 
+static struct partition *part_by_id(uint32_t id)
+{
+	for (unsigned i = 0; i < partition_count; i++)
+		if (partitions[i]->id == id)
+			return partitions[i];
+	return NULL;
+}
+
+int part_signal(struct partition *p, uint32_t chan_id)
+{
+	struct partition *peer = NULL;
+	struct vcpu *target;
+
+	for (unsigned i = 0; i < p->view.region_count && !peer; i++)
+		if (p->view.regions[i].kind == BH_VIEW_CHANNEL && p->view.regions[i].chan_id == chan_id)
+			if (!(peer = part_by_id(p->view.regions[i].peer_id)))
+				return -BH_EIO;
+	if (!peer)
+		return -BH_ENOENT;
+	if (peer->state != PART_RUNNING || peer->ending)
+		return -BH_EIO;
+	target = peer->vcpus[0];
+	__atomic_or_fetch(&target->events, BH_EVENT_CHANNEL, __ATOMIC_RELEASE);
+	if (target->cpu != this_cpu()->id)
+		sched_kick(target->cpu);
+	else
+		sched_replan(target->cpu);
+	return 0;
+}
+
 /* Mark p ended and its vCPUs dead; CPUs running one of them are kicked out of it. */
 static void part_end(struct partition *p, enum part_state state, int status)
 {
@@ -350,6 +442,9 @@ static void part_end(struct partition *p, enum part_state state, int status)
 			sched_kick(v->cpu);
 	}
 	pr_notice("partition %s: %s, status %d", p->name, state_names[state], status);
+	for (unsigned i = 0; i < p->view.region_count; i++) /* survivors hear of it */
+		if (p->view.regions[i].kind == BH_VIEW_CHANNEL)
+			part_signal(p, p->view.regions[i].chan_id);
 	/* Published last: CPU 0 may stop the machine once every partition has ended, and the
 	 * line above must be out by then. */
 	__atomic_store_n(&p->state, state, __ATOMIC_RELEASE);

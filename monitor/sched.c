@@ -89,6 +89,8 @@ static uint64_t scan(struct runq *q, const struct vcpu *v, bool *others)
 	struct vcpu *w = q->head;
 
 	*others = false;
+	if (!w)
+		return NEVER; /* no vCPU here: only CPU 0's test limit may be due */
 	do {
 		if (w->state != VCPU_DEAD) {
 			if (w->timer_deadline && w->timer_deadline < min)
@@ -134,8 +136,7 @@ static void idle(struct runq *q, uint64_t now)
 		if (cmdline_test()[0])
 			machine_stop(STOP_OK);
 	}
-	if (q->head)
-		plan(q, NULL, now);
+	plan(q, NULL, now);
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 

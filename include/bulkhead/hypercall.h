@@ -35,12 +35,16 @@ enum bh_hypercall {
 	/* diagnostics */
 	BH_HC_NULL          = 7, /* (): nothing; → 0. The round trip that benchmarks measure */
 	BH_HC_VCPU_EXITS    = 8, /* (): → exits this vCPU has taken so far, this one included */
+	BH_HC_SIGNAL        = 9, /* (channel id): BH_EVENT_CHANNEL to the peer's vCPU 0, latched;
+				  * -BH_ENOENT: no such channel in the caller's view,
+				  * -BH_EIO: the peer is not running */
 	BH_HC_COUNT
 };
 
 #define BH_CONSOLE_MAX 4096 /* bytes per console write */
 
 /* Event bits returned by BH_HC_WAIT. */
-#define BH_EVENT_TIMER (1u << 0)
+#define BH_EVENT_TIMER   (1u << 0)
+#define BH_EVENT_CHANNEL (1u << 1) /* a peer signalled, or died: look at every channel */
 
 #endif

@@ -35,11 +35,16 @@
 #define BH_MEM_W (1u << 1)
 #define BH_MEM_X (1u << 2)
 
+/* bh_mem_region.kind: private RAM, or a channel (chan id in bits 31:8) */
+#define BH_MEM_KIND_RAM     0u
+#define BH_MEM_KIND_CHANNEL 1u
+#define BH_MEM_KIND_CHAN_ID(kind) ((kind) >> 8)
+
 struct bh_mem_region {
 	uint64_t gpa;    /* 0x00 */
 	uint64_t size;   /* 0x08 */
 	uint32_t flags;  /* 0x10  BH_MEM_* */
-	uint32_t kind;   /* 0x14  0 = private RAM */
+	uint32_t kind;   /* 0x14  BH_MEM_KIND_* */
 };
 BH_SIZE(bh_mem_region, 0x18);
 
