@@ -7,3 +7,4 @@ bench: deps-check
 	@$(PYTHON) tools/bench.py
 
 .PHONY: bench
+$(eval $(call PARTITION,sigbench,bench/sigbench.c))

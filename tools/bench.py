@@ -15,6 +15,7 @@ import bhrun  # noqa: E402
 
 HCBENCH = bhrun.BUILD / "partitions" / "hcbench.elf"
 CHANBENCH = bhrun.BUILD / "partitions" / "chanbench.elf"
+SIGBENCH = bhrun.BUILD / "partitions" / "sigbench.elf"
 
 
 def bench_lines(result, who):
@@ -36,6 +37,16 @@ def svm():
     return qemu_icount("hcbench", HCBENCH, 1)
 
 
+def signal():
+    """Ping on CPU 1, pong on CPU 2, sharing channel 3: each signal wakes a halted CPU."""
+    iso = bhrun.iso_for("test=run limit=60000", modules=[
+        (SIGBENCH, f"{SIGBENCH.name} partition name=ping cpus=1 mem=8 chan=3 -- role=ping chan=3"),
+        (SIGBENCH, f"{SIGBENCH.name} partition name=pong cpus=2 mem=8 chan=3 -- role=pong chan=3")])
+    r = bhrun.Qemu(iso=iso, timeout=300,
+                   extra=["-icount", "shift=7,sleep=off"]).run("bench-svm-signal")
+    return r, bench_lines(r, "ping")
+
+
 def chan():
     return qemu_icount("chanbench", CHANBENCH, 1)
 
@@ -52,7 +63,7 @@ def vmx():
 
 def main():
     failed = False
-    for name, run in [("svm", svm), ("chan", chan), ("vmx", vmx)]:
+    for name, run in [("svm", svm), ("signal", signal), ("chan", chan), ("vmx", vmx)]:
         r, lines = run()
         if not lines:
             print(f"bench {name}: no BENCH lines ({r.describe()})", file=sys.stderr)
