@@ -10,6 +10,7 @@
 #include "fmt.h"
 #include "lapic.h"
 #include "log.h"
+#include "modspec.h"
 #include "palloc.h"
 #include "part.h"
 #include "percpu.h"
@@ -78,90 +79,6 @@ static int build_guest_tables(struct partition *p)
 		r = pt_map(&t, p->view.regions[i].gpa, p->view.regions[i].gpa,
 			   p->view.regions[i].size, PTE_P | PTE_W);
 	return r;
-}
-
-/* ---- the module's command line ---- */
-
-#define CHANS_MAX 4
-#define CHAN_SIZE PAGE_2M /* channels between module-started partitions (test vehicle) */
-
-struct part_spec {
-	char name[BH_NAME_MAX];
-	unsigned cpus[MAX_VCPUS], ncpus;
-	unsigned chans[CHANS_MAX], nchans; /* chan=<id>: shared with the other partition naming it */
-	uint64_t mem_mib;
-	const char *cmdline; /* after "--", or "" */
-};
-
-static const char *word_end(const char *s)
-{
-	while (*s && *s != ' ')
-		s++;
-	return s;
-}
-
-static int parse_cpus(const char *v, const char *end, struct part_spec *s)
-{
-	s->ncpus = 0;
-	while (v < end) {
-		unsigned n = 0, digits = 0;
-		for (; v < end && *v >= '0' && *v <= '9' && n < 1000; v++, digits++)
-			n = n * 10 + (*v - '0');
-		if (!digits || s->ncpus == MAX_VCPUS || n >= cpu_count || (v < end && *v++ != ','))
-			return -BH_EINVAL;
-		s->cpus[s->ncpus++] = n;
-	}
-	return s->ncpus ? 0 : -BH_EINVAL;
-}
-
-static int parse_word(const char *w, const char *end, struct part_spec *s)
-{
-	size_t n = end - w;
-
-	if (n > 5 && !strncmp(w, "name=", 5) && n - 5 < BH_NAME_MAX) {
-		memcpy(s->name, w + 5, n - 5);
-		s->name[n - 5] = '\0';
-		return 0;
-	}
-	if (n > 5 && !strncmp(w, "cpus=", 5))
-		return parse_cpus(w + 5, end, s);
-	if (n > 5 && !strncmp(w, "chan=", 5)) {
-		unsigned id = 0;
-		for (w += 5; w < end && *w >= '0' && *w <= '9' && id < 256; w++)
-			id = id * 10 + (*w - '0');
-		if (w != end || !id || id > 255 || s->nchans == CHANS_MAX)
-			return -BH_EINVAL;
-		s->chans[s->nchans++] = id;
-		return 0;
-	}
-	if (n > 4 && !strncmp(w, "mem=", 4)) {
-		s->mem_mib = 0;
-		for (w += 4; w < end && *w >= '0' && *w <= '9' && s->mem_mib < 65536; w++)
-			s->mem_mib = s->mem_mib * 10 + (*w - '0');
-		return w == end && s->mem_mib >= 4 && s->mem_mib <= 4096 ? 0 : -BH_EINVAL;
-	}
-	return -BH_EINVAL;
-}
-
-static int parse_spec(const char *line, struct part_spec *s, const char **bad)
-{
-	*s = (struct part_spec){ .cmdline = "" };
-	for (const char *w = word_end(line); *w;) {
-		while (*w == ' ')
-			w++;
-		const char *end = word_end(w);
-		if (end - w == 2 && !strncmp(w, "--", 2)) {
-			s->cmdline = *end ? end + 1 : end;
-			break;
-		}
-		if (end > w && parse_word(w, end, s)) {
-			*bad = w;
-			return -BH_EINVAL;
-		}
-		w = end;
-	}
-	*bad = "name= cpus= mem=";
-	return s->name[0] && s->ncpus && s->mem_mib ? 0 : -BH_EINVAL;
 }
 
 /* ---- building ---- */
@@ -269,70 +186,12 @@ static int create_vcpus(struct partition *p, const struct part_spec *s, uint64_t
 /* The view of a partition started from a boot module: its extent at guest-physical 0, the
  * info page read-only (partition.h). */
 /* The host memory of channel id: the other endpoint's, which learns its peer now, or new. */
-static uint64_t channel_memory(struct partition *p, unsigned id, uint32_t *peer)
-{
-	for (unsigned i = 0; i < partition_count; i++) {
-		struct bh_view *o = &partitions[i]->view;
-		for (unsigned j = 0; j < o->region_count; j++) {
-			struct bh_view_region *r = &o->regions[j];
-			if (r->kind == BH_VIEW_CHANNEL && r->chan_id == id) {
-				*peer = o->partition_id;
-				if (!r->peer_id)
-					r->peer_id = p->id;
-				return r->hpa;
-			}
-		}
-	}
-	*peer = 0;
-	return palloc(CHAN_SIZE / PAGE_4K, PAGE_2M, 0);
-}
-
-static int add_channels(struct partition *p, const struct part_spec *s)
-{
-	struct bh_view *v = &p->view;
-
-	for (unsigned i = 0; i < s->nchans; i++) {
-		uint32_t peer;
-		uint64_t hpa = channel_memory(p, s->chans[i], &peer);
-		if (!hpa)
-			return -BH_ENOMEM;
-		v->regions[v->region_count++] = (struct bh_view_region){
-			.gpa = p->size + i * CHAN_SIZE, .hpa = hpa, .size = CHAN_SIZE,
-			.kind = BH_VIEW_CHANNEL, .flags = BH_VIEW_R | BH_VIEW_W,
-			.peer_id = peer, .chan_id = s->chans[i],
-		};
-	}
-	return 0;
-}
-
-static int make_view(struct partition *p, const struct part_spec *s)
-{
-	struct bh_view *v = &p->view;
-	const uint32_t rwx = BH_VIEW_R | BH_VIEW_W | BH_VIEW_X;
-
-	*v = (struct bh_view){ .magic = BH_VIEW_MAGIC, .version = BH_VIEW_VERSION,
-			       .partition_id = p->id, .vcpu_count = s->ncpus, .region_count = 3 };
-	memcpy(v->name, p->name, sizeof(v->name));
-	for (unsigned i = 0; i < s->ncpus; i++)
-		v->cpus[i] = s->cpus[i];
-	v->regions[0] = (struct bh_view_region){ .gpa = 0, .hpa = p->hpa, .size = BH_INFO_GPA,
-						 .kind = BH_VIEW_PRIVATE, .flags = rwx };
-	v->regions[1] = (struct bh_view_region){ .gpa = BH_INFO_GPA, .hpa = p->hpa + BH_INFO_GPA,
-						 .size = PAGE_4K, .kind = BH_VIEW_PRIVATE,
-						 .flags = BH_VIEW_R };
-	v->regions[2] = (struct bh_view_region){ .gpa = BH_INFO_GPA + PAGE_4K,
-						 .hpa = p->hpa + BH_INFO_GPA + PAGE_4K,
-						 .size = p->size - BH_INFO_GPA - PAGE_4K,
-						 .kind = BH_VIEW_PRIVATE, .flags = rwx };
-	return add_channels(p, s);
-}
-
 static int build(struct partition *p, const struct part_spec *s, const struct bh_module *m)
 {
 	uint64_t entry, end;
 	int r;
 
-	if ((r = make_view(p, s)) || (r = enforce_view(p)) || (r = build_guest_tables(p)))
+	if ((r = modspec_view(p, s)) || (r = enforce_view(p)) || (r = build_guest_tables(p)))
 		return r;
 	if ((r = load_image(p, m, &entry, &end)))
 		return r;
@@ -347,7 +206,7 @@ int part_create_from_module(const struct bh_module *m)
 	struct partition *p;
 	int r = -BH_ENOMEM;
 
-	if (parse_spec(m->name, &spec, &bad)) {
+	if (modspec_parse(m->name, &spec, &bad)) {
 		pr_err("module \"%s\": bad or missing partition setting at \"%s\"", m->name, bad);
 		return -BH_EINVAL;
 	}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* modspec.h - partitions named by boot modules, until the ultravisor starts them from the
+ * config blob: the module's command line, and the view it gives the partition. */
+#ifndef MONITOR_MODSPEC_H
+#define MONITOR_MODSPEC_H
+
+#include "vcpu.h"
+
+#define CHANS_MAX 4
+#define CHAN_SIZE PAGE_2M /* channels between module-started partitions (test vehicle) */
+
+struct part_spec {
+	char name[BH_NAME_MAX];
+	unsigned cpus[MAX_VCPUS], ncpus;
+	unsigned chans[CHANS_MAX], nchans; /* chan=<id>: shared with the other partition naming it */
+	uint64_t mem_mib;
+	const char *cmdline; /* after "--", or "" */
+};
+
+/* "partition name=g1 cpus=0,1 mem=16 chan=7 -- args" (part.h) → *s. 0, or -BH_EINVAL with
+ * *bad pointing at the offending word (or naming what is missing). */
+int modspec_parse(const char *line, struct part_spec *s, const char **bad);
+
+/* p's view: its extent at guest-physical 0 with the info page read-only, then one 2 MiB
+ * region per channel, shared with the partition already holding the same channel id (whose
+ * view learns its peer now), or new. 0 or -BH_ENOMEM. */
+int modspec_view(struct partition *p, const struct part_spec *s);
+
+#endif
