@@ -12,8 +12,9 @@
 extern const char __image_start[], __image_end[];
 
 static struct view_range pool[BH_BOOT_MMAP_MAX];
-static struct view_range monitor_mem[2 + BH_BOOT_MODULES_MAX];
-static unsigned pool_count, monitor_count;
+static struct view_range monitor_mem[2];
+static struct view_range modules[BH_BOOT_MODULES_MAX];
+static unsigned pool_count, monitor_count, module_count;
 
 void enforce_init(const struct bh_bootinfo *bi)
 {
@@ -24,9 +25,9 @@ void enforce_init(const struct bh_bootinfo *bi)
 	monitor_mem[monitor_count++] = (struct view_range){ (uint64_t)__image_start,
 							    (uint64_t)__image_end };
 	monitor_mem[monitor_count++] = (struct view_range){ bi->info_start, bi->info_end };
-	for (uint32_t i = 0; i < bi->module_count; i++)
-		monitor_mem[monitor_count++] = (struct view_range){ bi->modules[i].start,
-								    bi->modules[i].end };
+	for (uint32_t i = 0; i < bi->module_count; i++) /* whole pages: they are mapped so */
+		modules[module_count++] = (struct view_range){ bi->modules[i].start & ~0xfffull,
+							       (bi->modules[i].end + 0xfff) & ~0xfffull };
 }
 
 static uint64_t npt_alloc(void *ctx)
@@ -60,8 +61,8 @@ static int build_npt(struct partition *p)
 int enforce_view(struct partition *p)
 {
 	const struct bh_view *others[MAX_PARTITIONS];
-	struct view_world w = { pool, pool_count, monitor_mem, monitor_count, others, 0,
-				cpu_count };
+	struct view_world w = { pool, pool_count, monitor_mem, monitor_count, modules,
+				module_count, others, 0, cpu_count };
 	char err[160];
 	int bad, r;
 

@@ -8,6 +8,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "enforce.h"
+#include "modspec.h"
 #include "log.h"
 #include "main.h"
 #include "mb2.h"
@@ -58,6 +59,43 @@ static void memory_init(const struct bh_bootinfo *bi, uint64_t trampoline)
 		machine_stop(STOP_BAD_BOOT);
 	}
 	pr_info("frame pool %lu KiB free", palloc_free_bytes() >> 10);
+}
+
+#define PAGE_DOWN(x) ((x) & ~0xfffull)
+#define PAGE_UP(x)   PAGE_DOWN((x) + 0xfff)
+
+static bool shares_page(const struct bh_bootinfo *bi, uint32_t i)
+{
+	uint64_t b = PAGE_DOWN(bi->modules[i].start), e = PAGE_UP(bi->modules[i].end);
+
+	if (bi->info_start < e && b < bi->info_end)
+		return true;
+	for (uint32_t j = 0; j < bi->module_count; j++)
+		if (j != i && PAGE_DOWN(bi->modules[j].start) < e && b < PAGE_UP(bi->modules[j].end))
+			return true;
+	return false;
+}
+
+/* A module may be mapped read-only into a partition, whole pages: one that shares a page
+ * with the boot information or another module moves to pages of its own first. */
+static void modules_isolate(struct bh_bootinfo *bi)
+{
+	for (uint32_t i = 0; i < bi->module_count; i++) {
+		struct bh_module *m = &bi->modules[i];
+		uint64_t len = m->end - m->start, copy;
+		if (!shares_page(bi, i))
+			continue;
+		if (!(copy = palloc(PAGE_UP(len) / FRAME_SIZE + !len, 0, 0))) {
+			pr_warn("module %u \"%s\" shares a page and cannot be moved: never mapped", i,
+				m->name);
+			continue;
+		}
+		memcpy((void *)copy, (const void *)m->start, len);
+		pr_info("module %u \"%s\" moved to [%#lx-%#lx): it shared a page", i, m->name,
+			copy, copy + len);
+		m->start = copy;
+		m->end = copy + len;
+	}
 }
 
 static void cpus_init(const struct bh_bootinfo *bi, uint64_t trampoline)
@@ -122,7 +160,9 @@ __attribute__((noreturn)) void monitor_main(struct bh_bootinfo *bi)
 	testhook_early(bi);
 	cpufeat_detect(&cpus[0].feat);
 	memory_init(bi, trampoline);
+	modules_isolate(bi);
 	enforce_init(bi);
+	modspec_init(bi);
 	cpus[0].stack_top = (uint64_t)boot_stack + STACK_SIZE;
 	if (cpu_alloc_stacks(&cpus[0]))
 		machine_stop(STOP_BAD_BOOT);

@@ -7,6 +7,26 @@
 #include "part.h"
 #include "percpu.h"
 
+static const struct bh_bootinfo *boot;
+
+void modspec_init(const struct bh_bootinfo *bi)
+{
+	boot = bi;
+}
+
+/* The module whose command line's first word is [w, end). */
+static const struct bh_module *module_named(const char *w, const char *end)
+{
+	size_t n = end - w;
+
+	for (uint32_t i = 0; boot && i < boot->module_count; i++) {
+		const char *name = boot->modules[i].name;
+		if (!strncmp(name, w, n) && (name[n] == '\0' || name[n] == ' '))
+			return &boot->modules[i];
+	}
+	return NULL;
+}
+
 static const char *word_end(const char *s)
 {
 	while (*s && *s != ' ')
@@ -46,6 +66,13 @@ static int parse_word(const char *w, const char *end, struct part_spec *s)
 		if (w != end || !id || id > 255 || s->nchans == CHANS_MAX)
 			return -BH_EINVAL;
 		s->chans[s->nchans++] = id;
+		return 0;
+	}
+	if (n > 7 && !strncmp(w, "module=", 7)) {
+		const struct bh_module *m = module_named(w + 7, end);
+		if (!m || s->nmodules == MODULES_MAX || m->start & 0xfff)
+			return -BH_EINVAL; /* unknown, too many, or not page aligned */
+		s->modules[s->nmodules++] = m;
 		return 0;
 	}
 	if (n > 4 && !strncmp(w, "mem=", 4)) {
@@ -114,6 +141,24 @@ static int add_channels(struct partition *p, const struct part_spec *s)
 	return 0;
 }
 
+/* Read-only, whole pages, from MODULE_GPA on (the info page gives each one's exact size). */
+static int add_modules(struct partition *p, const struct part_spec *s)
+{
+	struct bh_view *v = &p->view;
+	uint64_t gpa = MODULE_GPA;
+
+	for (unsigned i = 0; i < s->nmodules; i++) {
+		const struct bh_module *m = s->modules[i];
+		uint64_t size = (m->end - m->start + 0xfff) & ~0xfffull;
+		v->regions[v->region_count++] = (struct bh_view_region){
+			.gpa = gpa, .hpa = m->start, .size = size ? size : 0x1000,
+			.kind = BH_VIEW_MODULE, .flags = BH_VIEW_R,
+		};
+		gpa += size + 0x200000;
+	}
+	return 0;
+}
+
 int modspec_view(struct partition *p, const struct part_spec *s)
 {
 	struct bh_view *v = &p->view;
@@ -133,5 +178,5 @@ int modspec_view(struct partition *p, const struct part_spec *s)
 						 .hpa = p->hpa + BH_INFO_GPA + PAGE_4K,
 						 .size = p->size - BH_INFO_GPA - PAGE_4K,
 						 .kind = BH_VIEW_PRIVATE, .flags = rwx };
-	return add_channels(p, s);
+	return add_channels(p, s) ? -BH_ENOMEM : add_modules(p, s);
 }

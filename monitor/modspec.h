@@ -4,18 +4,26 @@
 #ifndef MONITOR_MODSPEC_H
 #define MONITOR_MODSPEC_H
 
+#include <bulkhead/bootinfo.h>
 #include "vcpu.h"
 
-#define CHANS_MAX 4
+#define CHANS_MAX   4
+#define MODULES_MAX 4
+#define MODULE_GPA  0x8000000000ull /* 512 GiB: boot modules, in module= order */
 #define CHAN_SIZE PAGE_2M /* channels between module-started partitions (test vehicle) */
 
 struct part_spec {
 	char name[BH_NAME_MAX];
 	unsigned cpus[MAX_VCPUS], ncpus;
 	unsigned chans[CHANS_MAX], nchans; /* chan=<id>: shared with the other partition naming it */
+	const struct bh_module *modules[MODULES_MAX]; /* module=<name>: mapped read-only */
+	unsigned nmodules;
 	uint64_t mem_mib;
 	const char *cmdline; /* after "--", or "" */
 };
+
+/* The boot modules module=<name> may name (the first word of their command line). */
+void modspec_init(const struct bh_bootinfo *bi);
 
 /* "partition name=g1 cpus=0,1 mem=16 chan=7 -- args" (part.h) → *s. 0, or -BH_EINVAL with
  * *bad pointing at the offending word (or naming what is missing). */

@@ -75,9 +75,10 @@ static int build_guest_tables(struct partition *p)
 	gpt_owner = p; /* partitions are built one at a time, on the BSP */
 	t.root = gpt_alloc(&ctx);
 	r = pt_map(&t, PAGE_4K, PAGE_4K, p->size - PAGE_4K, PTE_P | PTE_W);
-	for (unsigned i = 3; i < p->view.region_count && !r; i++) /* channels, after RAM */
+	for (unsigned i = 3; i < p->view.region_count && !r; i++) /* channels, modules */
 		r = pt_map(&t, p->view.regions[i].gpa, p->view.regions[i].gpa,
-			   p->view.regions[i].size, PTE_P | PTE_W);
+			   p->view.regions[i].size,
+			   p->view.regions[i].flags & BH_VIEW_W ? PTE_P | PTE_W : PTE_P);
 	return r;
 }
 
@@ -96,9 +97,17 @@ static void fill_info(struct partition *p, const struct part_spec *s, uint64_t h
 	info->mem[0] = (struct bh_mem_region){ 0, p->size, BH_MEM_R | BH_MEM_W | BH_MEM_X, 0 };
 	for (unsigned i = 3; i < p->view.region_count; i++) {
 		const struct bh_view_region *r = &p->view.regions[i];
-		info->mem[info->mem_count++] = (struct bh_mem_region){
-			r->gpa, r->size, BH_MEM_R | BH_MEM_W, BH_MEM_KIND_CHANNEL | r->chan_id << 8
-		};
+		if (r->kind == BH_VIEW_MODULE)
+			info->mem[info->mem_count++] = (struct bh_mem_region){
+				r->gpa, s->modules[i - 3 - s->nchans]->end -
+					s->modules[i - 3 - s->nchans]->start, BH_MEM_R,
+				BH_MEM_KIND_MODULE
+			};
+		else
+			info->mem[info->mem_count++] = (struct bh_mem_region){
+				r->gpa, r->size, BH_MEM_R | BH_MEM_W,
+				BH_MEM_KIND_CHANNEL | r->chan_id << 8
+			};
 	}
 	info->heap_start = heap_start;
 	info->heap_end = p->size - p->vcpu_count * BH_STACK_SIZE;

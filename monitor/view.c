@@ -81,6 +81,14 @@ static int check_region_memory(struct check *c, unsigned i)
 	for (unsigned m = 0; m < w->monitor_count; m++)
 		if (overlap(r->hpa, r->size, w->monitor[m].base, w->monitor[m].end - w->monitor[m].base))
 			return fail(c, i, -BH_EPERM, "maps monitor memory");
+	if (r->kind == BH_VIEW_MODULE) {
+		if (r->flags & BH_VIEW_W || !inside(r->hpa, r->size, w->modules, w->module_count))
+			return fail(c, i, -BH_EPERM, "module region not read-only inside a boot module");
+		return 0;
+	}
+	for (unsigned m = 0; m < w->module_count; m++)
+		if (overlap(r->hpa, r->size, w->modules[m].base, w->modules[m].end - w->modules[m].base))
+			return fail(c, i, -BH_EPERM, "maps a boot module");
 	if ((r->kind == BH_VIEW_PRIVATE || r->kind == BH_VIEW_CHANNEL) &&
 	    !inside(r->hpa, r->size, w->pool, w->pool_count))
 		return fail(c, i, -BH_EPERM, "RAM outside the partition memory pool");

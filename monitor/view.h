@@ -18,6 +18,8 @@ struct view_world {
 	unsigned pool_count;
 	const struct view_range *monitor;  /* memory no partition may ever see */
 	unsigned monitor_count;
+	const struct view_range *modules;  /* boot modules: only MODULE regions, read-only */
+	unsigned module_count;
 	const struct bh_view *const *others; /* the views of every other partition */
 	unsigned other_count;
 	unsigned cpu_count;

@@ -38,6 +38,7 @@
 /* bh_mem_region.kind: private RAM, or a channel (chan id in bits 31:8) */
 #define BH_MEM_KIND_RAM     0u
 #define BH_MEM_KIND_CHANNEL 1u
+#define BH_MEM_KIND_MODULE  2u /* a boot module, read-only; size = the module's bytes */
 #define BH_MEM_KIND_CHAN_ID(kind) ((kind) >> 8)
 
 struct bh_mem_region {

@@ -204,7 +204,8 @@ static inline const char *inv_views_check(const struct db *db)
 	const struct db_state *st = &db->st;
 	struct view_range pool[BH_CFG_POOL_MAX];
 	const struct bh_view *others[DB_PARTS_MAX];
-	struct view_world w = { pool, st->pool_count, NULL, 0, others, 0, st->cpu_count };
+	struct view_world w = { .pool = pool, .pool_count = st->pool_count, .others = others,
+				.cpu_count = st->cpu_count };
 	uint32_t n = 0;
 	char err[200];
 	int bad;

@@ -14,6 +14,7 @@
 
 static const struct view_range pool[] = { { 64 * MiB, 448 * MiB } };
 static const struct view_range monitor_mem[] = { { 1 * MiB, 3 * MiB }, { 500 * MiB, 512 * MiB } };
+static const struct view_range modules[] = { { 4 * MiB, 5 * MiB } };
 static struct bh_view a, b, c;
 static char err[200];
 static int bad;
@@ -58,7 +59,7 @@ static int setup(void **state)
 static int check(const struct bh_view *v, const struct bh_view *o1, const struct bh_view *o2)
 {
 	const struct bh_view *others[] = { o1, o2 };
-	struct view_world w = { pool, 1, monitor_mem, 2, others, 2, 4 };
+	struct view_world w = { pool, 1, monitor_mem, 2, modules, 1, others, 2, 4 };
 
 	return view_check(v, &w, &bad, err, sizeof(err));
 }
@@ -114,6 +115,23 @@ static void test_monitor_memory(void **s)
 	expect(check(&a, &b, &c), -BH_EPERM, 0, "maps monitor memory");
 }
 
+static void test_module_regions(void **s)
+{
+	a.regions[2] = (struct bh_view_region){ 8ull << 30, 4 * MiB, 64 * 1024, BH_VIEW_MODULE, BH_VIEW_R, 0, 0 };
+	a.region_count = 3;
+	assert_int_equal(check(&a, &b, &c), 0);
+	a.regions[2].flags |= BH_VIEW_W;
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "module region not read-only inside a boot module");
+	setup(NULL);
+	a.regions[2] = (struct bh_view_region){ 8ull << 30, 4 * MiB + 1020 * 1024, 8192, BH_VIEW_MODULE, BH_VIEW_R, 0, 0 };
+	a.region_count = 3;
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "not read-only inside a boot module");
+	setup(NULL);
+	a.regions[0].hpa = 4 * MiB; /* private RAM over a module */
+	a.regions[0].size = 64 * 1024;
+	expect(check(&a, &b, &c), -BH_EPERM, 0, "maps a boot module");
+}
+
 static void test_outside_pool(void **s)
 {
 	a.regions[0].hpa = 448 * MiB - 8 * MiB; /* runs 8 MiB past the pool */
@@ -150,6 +168,7 @@ int main(void)
 		cmocka_unit_test_setup(test_shape, setup),
 		cmocka_unit_test_setup(test_monitor_memory, setup),
 		cmocka_unit_test_setup(test_outside_pool, setup),
+		cmocka_unit_test_setup(test_module_regions, setup),
 		cmocka_unit_test_setup(test_private_overlap, setup),
 		cmocka_unit_test_setup(test_channel_to_third_partition, setup),
 	};
