@@ -14,27 +14,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <bulkhead/hypercall.h>
+#include "icount.h"
 #include "rt/hypercall.h"
 #include "rt/rt.h"
 
 #define N 20000ull  /* hypercalls */
 #define K 200000ull /* calibration iterations */
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static uint64_t loop_calibrate(uint64_t n)
-{
-	uint64_t t0 = rdtsc();
-
-	__asm__ volatile("1: dec %0; jnz 1b" : "+c"(n) : : "cc");
-	return rdtsc() - t0;
-}
 
 static uint64_t loop_plain(uint64_t n)
 {

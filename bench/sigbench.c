@@ -16,24 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <bulkhead/hypercall.h>
+#include "icount.h"
 #include "rt/hypercall.h"
 #include "rt/rt.h"
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static uint64_t loop_calibrate(uint64_t n)
-{
-	uint64_t t0 = rdtsc();
-
-	__asm__ volatile("1: dec %0; jnz 1b" : "+c"(n) : : "cc");
-	return rdtsc() - t0;
-}
 
 int main(void)
 {
