@@ -126,11 +126,6 @@ static void timer_arm(uint64_t ticks, uint8_t vector)
 	reg_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
 }
 
-void lapic_timer_oneshot(uint64_t ns, uint8_t vector)
-{
-	timer_arm(muldiv64(ns, lapic_timer_hz(), 1000000000u), vector);
-}
-
 void lapic_timer_oneshot_tsc(uint64_t tsc_ticks, uint8_t vector)
 {
 	timer_arm(muldiv64(tsc_ticks, lapic_timer_hz(), tsc_hz()), vector);

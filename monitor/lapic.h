@@ -20,8 +20,7 @@ void lapic_send_sipi(uint32_t apic_id, uint64_t page);
 void lapic_timer_start(uint32_t count);
 uint32_t lapic_timer_current(void);
 
-/* Interrupt 'vector' on this CPU after ns nanoseconds (clamped to the timer's range). */
-void lapic_timer_oneshot(uint64_t ns, uint8_t vector);
+/* Interrupt 'vector' on this CPU after tsc_ticks TSC ticks (clamped to the timer's range). */
 void lapic_timer_oneshot_tsc(uint64_t tsc_ticks, uint8_t vector);
 void lapic_timer_stop(void);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);

@@ -20,24 +20,31 @@
 struct partition *partitions[MAX_PARTITIONS];
 unsigned partition_count;
 
-
-static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+/* The memory region of p's view that holds all of [gpa, gpa + len), or NULL. Device MMIO
+ * is never touched on a partition's behalf. */
+static const struct bh_view_region *view_region(const struct partition *p, uint64_t gpa,
+						uint64_t len)
 {
-	return a < b + blen && b < a + alen;
+	for (unsigned i = 0; i < p->view.region_count; i++) {
+		const struct bh_view_region *r = &p->view.regions[i];
+		if (gpa - r->gpa < r->size && len <= r->size - (gpa - r->gpa))
+			return r->kind == BH_VIEW_MMIO ? NULL : r;
+	}
+	return NULL;
 }
 
 void *gpa_to_host(const struct partition *p, uint64_t gpa, uint64_t len)
 {
-	if (gpa > p->size || len > p->size - gpa)
-		return NULL;
-	return (void *)(p->hpa + gpa);
+	const struct bh_view_region *r = view_region(p, gpa, len);
+
+	return r ? (void *)(r->hpa + (gpa - r->gpa)) : NULL;
 }
 
 void *gpa_to_host_rw(const struct partition *p, uint64_t gpa, uint64_t len)
 {
-	if (ranges_overlap(gpa, len ? len : 1, BH_INFO_GPA, PAGE_4K))
-		return NULL; /* read-only to the partition, so to its requests too */
-	return gpa_to_host(p, gpa, len);
+	const struct bh_view_region *r = view_region(p, gpa, len);
+
+	return r && r->flags & BH_VIEW_W ? (void *)(r->hpa + (gpa - r->gpa)) : NULL;
 }
 
 

@@ -116,11 +116,13 @@ extern const struct vendor_ops *vendor;
 extern const struct vendor_ops svm_ops;
 extern const struct vendor_ops vmx_ops;
 
-/* Host pointer to [gpa, gpa + len) of p's memory, or NULL if any byte lies outside it. */
+/* Host pointer to [gpa, gpa + len), which must lie in one memory region of p's view (RAM,
+ * channel, module), or NULL. The view is the one map of a partition: what its nested page
+ * tables were built from. */
 void *gpa_to_host(const struct partition *p, uint64_t gpa, uint64_t len);
 
-/* The same for memory the monitor writes on the partition's behalf: never its read-only
- * pages (the info page). */
+/* The same for memory the monitor writes on the partition's behalf: only regions the view
+ * makes writable (never the info page, a module). */
 void *gpa_to_host_rw(const struct partition *p, uint64_t gpa, uint64_t len);
 
 #endif

@@ -181,12 +181,11 @@ static uint64_t svm_get_cr3(struct vcpu *v)
 static void svm_vcpu_run(struct vcpu *v, struct exit_info *e)
 {
 	struct vmcb *vmcb = v->vendor;
-	unsigned cpu = this_cpu()->id;
 
 	vmcb->save.rax = v->regs.rax;
 	vmcb->save.rsp = v->regs.rsp;
 	__asm__ volatile("clgi; sti" ::: "memory");
-	world_switch(&v->regs, v->vendor_pa, host_area[cpu]);
+	world_switch(&v->regs, v->vendor_pa, host_area[v->cpu]);
 	__asm__ volatile("cli; stgi" ::: "memory");
 	v->regs.rax = vmcb->save.rax;
 	v->regs.rsp = vmcb->save.rsp;
