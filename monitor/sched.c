@@ -28,6 +28,7 @@ struct runq {
 };
 
 static struct runq runqs[MAX_CPUS];
+static uint64_t slice_tsc; /* SLICE_NS in TSC ticks, computed once */
 
 void sched_add(struct vcpu *v)
 {
@@ -108,7 +109,7 @@ static void plan(struct runq *q, struct vcpu *v, uint64_t now)
 {
 	bool others;
 	uint64_t next = scan(q, v, &others);
-	uint64_t slice_end = now + clock_ns_to_tsc(SLICE_NS);
+	uint64_t slice_end = now + slice_tsc;
 
 	if (others && slice_end < next)
 		next = slice_end; /* someone else may want the CPU: time-slice */
@@ -172,6 +173,7 @@ void sched_loop(void)
 	struct runq *q = &runqs[this_cpu()->id];
 	struct exit_info e;
 
+	slice_tsc = clock_ns_to_tsc(SLICE_NS); /* the same on every CPU */
 	for (;;) {
 		uint64_t now = rdtsc();
 		struct vcpu *v = q->head ? next_vcpu(q, now) : NULL;
