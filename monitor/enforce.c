@@ -15,6 +15,7 @@ static struct view_range pool[BH_BOOT_MMAP_MAX];
 static struct view_range monitor_mem[2];
 static struct view_range modules[BH_BOOT_MODULES_MAX];
 static unsigned pool_count, monitor_count, module_count;
+static bool pool_claimed;
 
 void enforce_init(const struct bh_bootinfo *bi)
 {
@@ -30,9 +31,57 @@ void enforce_init(const struct bh_bootinfo *bi)
 							       (bi->modules[i].end + 0xfff) & ~0xfffull };
 }
 
+static bool in_ram(uint64_t base, uint64_t end)
+{
+	for (unsigned i = 0; i < pool_count; i++)
+		if (pool[i].base <= base && end <= pool[i].end)
+			return true;
+	return false;
+}
+
+/* All checks first, then all frames taken: either every range is claimed or none is. A
+ * frame the monitor uses (page tables, vCPUs, the ultravisor's bootstrap) is never free. */
+int enforce_claim_pool(const struct bh_uv_range *r, unsigned n)
+{
+	if (pool_claimed || !n || n > BH_UV_POOL_MAX) {
+		pr_err("pool: %s", pool_claimed ? "already claimed" : "1 to 16 ranges");
+		return pool_claimed ? -BH_EBUSY : -BH_EINVAL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t end = r[i].base + r[i].size;
+		if (!r[i].size || ((r[i].base | r[i].size) & (PAGE_2M - 1)) || end < r[i].base ||
+		    !in_ram(r[i].base, end)) {
+			pr_err("pool range %u [%#lx-%#lx) refused: not 2 MiB aligned usable RAM", i,
+			       r[i].base, end);
+			return -BH_EINVAL;
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (palloc_take(r[i].base, r[i].size / PAGE_4K)) {
+			pr_err("pool range %u [%#lx-%#lx) refused: the monitor uses memory in it", i,
+			       r[i].base, r[i].base + r[i].size);
+			while (i--)
+				pfree(r[i].base, r[i].size / PAGE_4K);
+			return -BH_EBUSY;
+		}
+	for (unsigned i = 0; i < n; i++)
+		pool[i] = (struct view_range){ r[i].base, r[i].base + r[i].size };
+	pool_count = n;
+	pool_claimed = true;
+	for (unsigned i = 0; i < n; i++)
+		pr_notice("pool range %u [%#lx-%#lx) claimed: %lu MiB for partitions", i, r[i].base,
+			  r[i].base + r[i].size, r[i].size >> 20);
+	return 0;
+}
+
 static uint64_t npt_alloc(void *ctx)
 {
 	return palloc(1, 0, 0);
+}
+
+static void npt_free(uint64_t pa)
+{
+	pfree(pa, 1);
 }
 
 static void *identity(uint64_t pa)
@@ -40,9 +89,13 @@ static void *identity(uint64_t pa)
 	return (void *)pa;
 }
 
-static int build_npt(struct partition *p)
+void enforce_free(struct pgtable *t)
 {
-	struct pgtable *t = &p->npt;
+	pt_free(t, npt_free);
+}
+
+int enforce_build(const struct bh_view *v, struct pgtable *t)
+{
 	int r = 0;
 
 	*t = (struct pgtable){ .fmt = vendor->npt_format, .alloc_table = npt_alloc,
@@ -50,15 +103,17 @@ static int build_npt(struct partition *p)
 			       .max_leaf = this_cpu()->feat.np_1g ? PAGE_1G : PAGE_2M };
 	if (!(t->root = npt_alloc(NULL)))
 		return -BH_ENOMEM;
-	for (unsigned i = 0; i < p->view.region_count && !r; i++) {
-		const struct bh_view_region *g = &p->view.regions[i];
+	for (unsigned i = 0; i < v->region_count && !r; i++) {
+		const struct bh_view_region *g = &v->regions[i];
 		uint64_t leaf = g->flags & BH_VIEW_W ? vendor->npt_leaf_rw : vendor->npt_leaf_ro;
 		r = pt_map(t, g->gpa, g->hpa, g->size, leaf);
 	}
+	if (r)
+		enforce_free(t);
 	return r;
 }
 
-int enforce_view(struct partition *p)
+int enforce_check(const struct bh_view *v, const struct partition *self)
 {
 	const struct bh_view *others[MAX_PARTITIONS];
 	struct view_world w = { pool, pool_count, monitor_mem, monitor_count, modules,
@@ -66,12 +121,19 @@ int enforce_view(struct partition *p)
 	char err[160];
 	int bad, r;
 
-	for (unsigned i = 0; i < partition_count; i++)
-		if (partitions[i] != p)
-			others[w.other_count++] = &partitions[i]->view;
-	if ((r = view_check(&p->view, &w, &bad, err, sizeof(err)))) {
-		pr_err("view refused: %s", err);
-		return r;
+	for (unsigned i = 0; i < partition_count; i++) {
+		const struct partition *o = partitions[i];
+		if (o && o != self && o->view.magic)
+			others[w.other_count++] = &o->view;
 	}
-	return build_npt(p);
+	if ((r = view_check(v, &w, &bad, err, sizeof(err))))
+		pr_err("view refused: %s", err);
+	return r;
+}
+
+int enforce_view(struct partition *p)
+{
+	int r = enforce_check(&p->view, p);
+
+	return r ? r : enforce_build(&p->view, &p->npt);
 }

@@ -246,6 +246,18 @@ int frame_free(struct frame_pool *p, uint64_t base, uint64_t npages)
 	return fr_add(p, base, end);
 }
 
+int frame_take(struct frame_pool *p, uint64_t base, uint64_t npages)
+{
+	uint64_t end = base + npages * FRAME_SIZE;
+
+	if (!npages || (base & FRAME_MASK) || npages > (UINT64_MAX - base) / FRAME_SIZE)
+		return -BH_EINVAL;
+	for (unsigned i = 0; i < p->count; i++)
+		if (p->free[i].base <= base && end <= p->free[i].end)
+			return fr_carve(p, i, base, end);
+	return -BH_EBUSY;
+}
+
 uint64_t frame_pool_free_bytes(const struct frame_pool *p)
 {
 	uint64_t sum = 0;

@@ -39,6 +39,10 @@ uint64_t frame_alloc(struct frame_pool *p, uint64_t npages, uint64_t align, uint
  * -BH_E2BIG if the list is full; the pool is unchanged on error. */
 int frame_free(struct frame_pool *p, uint64_t base, uint64_t npages);
 
+/* Take the exact frames [base, base + npages pages) out of the pool for good: all of them
+ * must be free (-BH_EBUSY otherwise, the pool unchanged); -BH_EINVAL if misaligned. */
+int frame_take(struct frame_pool *p, uint64_t base, uint64_t npages);
+
 uint64_t frame_pool_free_bytes(const struct frame_pool *p);
 
 /* A page for the AP start-up trampoline: usable, page aligned, in [0x1000, 0xA0000) (a SIPI

@@ -8,21 +8,22 @@
 #include "hypercall.h"
 #include "part.h"
 #include "sched.h"
+#include "uvcall.h"
 
-typedef int64_t (*hc_fn)(struct vcpu *v, uint64_t a0, uint64_t a1);
+typedef int64_t (*hc_fn)(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 
-static int64_t hc_info(struct vcpu *v, uint64_t gpa, uint64_t len)
+static int64_t hc_info(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t a2, uint64_t a3)
 {
 	uint64_t n = len < sizeof(*v->part->info) ? len : sizeof(*v->part->info);
 	void *dst = gpa_to_host_rw(v->part, gpa, n);
 
-	if (!dst)
+	if (!dst || !v->part->info)
 		return -BH_EFAULT;
 	memcpy(dst, v->part->info, n);
 	return (int64_t)n;
 }
 
-static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
+static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t a2, uint64_t a3)
 {
 	const char *src;
 
@@ -34,26 +35,26 @@ static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 	return (int64_t)len;
 }
 
-static int64_t hc_yield(struct vcpu *v, uint64_t a0, uint64_t a1)
+static int64_t hc_yield(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	v->yielded = true;
 	sched_replan(v->cpu);
 	return 0;
 }
 
-static int64_t hc_time(struct vcpu *v, uint64_t a0, uint64_t a1)
+static int64_t hc_time(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	return (int64_t)clock_ns();
 }
 
-static int64_t hc_timer_set(struct vcpu *v, uint64_t deadline, uint64_t a1)
+static int64_t hc_timer_set(struct vcpu *v, uint64_t deadline, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	v->timer_deadline = deadline ? clock_ns_to_deadline(deadline) : 0;
 	sched_replan(v->cpu);
 	return 0;
 }
 
-static int64_t hc_wait(struct vcpu *v, uint64_t a0, uint64_t a1)
+static int64_t hc_wait(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	uint32_t ev = __atomic_exchange_n(&v->events, 0, __ATOMIC_ACQ_REL);
 
@@ -64,23 +65,23 @@ static int64_t hc_wait(struct vcpu *v, uint64_t a0, uint64_t a1)
 	return 0;
 }
 
-static int64_t hc_exit(struct vcpu *v, uint64_t status, uint64_t a1)
+static int64_t hc_exit(struct vcpu *v, uint64_t status, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	part_exit(v->part, (int)status);
 	return 0;
 }
 
-static int64_t hc_null(struct vcpu *v, uint64_t a0, uint64_t a1)
+static int64_t hc_null(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	return 0;
 }
 
-static int64_t hc_vcpu_exits(struct vcpu *v, uint64_t a0, uint64_t a1)
+static int64_t hc_vcpu_exits(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	return (int64_t)v->exits;
 }
 
-static int64_t hc_signal(struct vcpu *v, uint64_t chan_id, uint64_t a1)
+static int64_t hc_signal(struct vcpu *v, uint64_t chan_id, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	return chan_id > 0xffffffffu ? -BH_ENOENT : part_signal(v->part, (uint32_t)chan_id);
 }
@@ -96,6 +97,14 @@ static const hc_fn hypercalls[BH_HC_COUNT] = {
 	[BH_HC_NULL] = hc_null,
 	[BH_HC_VCPU_EXITS] = hc_vcpu_exits,
 	[BH_HC_SIGNAL] = hc_signal,
+	[BH_HC_UV_BOOTINFO] = uv_bootinfo,
+	[BH_HC_UV_POOL] = uv_pool,
+	[BH_HC_VIEW_PUBLISH] = uv_view_publish,
+	[BH_HC_PART_LOAD] = uv_load,
+	[BH_HC_PART_START] = uv_start_part,
+	[BH_HC_PART_STOP] = uv_stop,
+	[BH_HC_PART_DESTROY] = uv_destroy,
+	[BH_HC_PART_EVENTS] = uv_events,
 };
 
 enum exit_action hypercall(struct vcpu *v, const struct exit_info *e)
@@ -103,6 +112,11 @@ enum exit_action hypercall(struct vcpu *v, const struct exit_info *e)
 	uint64_t nr = v->regs.rax;
 	hc_fn fn = nr < BH_HC_COUNT ? hypercalls[nr] : NULL;
 
-	v->regs.rax = fn ? (uint64_t)fn(v, v->regs.rdi, v->regs.rsi) : (uint64_t)-BH_ENOSYS;
+	if (!fn)
+		v->regs.rax = (uint64_t)-BH_ENOSYS;
+	else if (nr >= BH_HC_UV_BOOTINFO && !v->part->privileged)
+		v->regs.rax = (uint64_t)-BH_EPERM; /* the ultravisor's calls */
+	else
+		v->regs.rax = (uint64_t)fn(v, v->regs.rdi, v->regs.rsi, v->regs.rdx, v->regs.r10);
 	return EXIT_ADVANCE;
 }

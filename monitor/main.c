@@ -3,7 +3,7 @@
 #define pr_fmt(fmt) "boot: " fmt
 #include <string.h>
 #include "acpi.h"
-#include "bootcfg.h"
+#include "bootpart.h"
 #include "clock.h"
 #include "cmdline.h"
 #include "cpu.h"
@@ -25,6 +25,7 @@
 #include "testhook.h"
 #include "timer.h"
 #include "trap.h"
+#include "uvcall.h"
 #include "x86.h"
 
 extern const char __image_start[], __image_end[];
@@ -123,14 +124,16 @@ static bool is_partition_module(const struct bh_module *m)
 	return !strncmp(m->name, "partition", 9) && (m->name[9] == ' ' || !m->name[9]);
 }
 
-/* Start the partitions the boot modules name, then run them on this CPU too. */
+/* Start the ultravisor when there is a config blob (it starts everything else), or else
+ * the partitions the boot modules name (the test harness); then run them on this CPU too. */
 static void partitions_start(const struct bh_bootinfo *bi)
 {
+	bool blob = uv_wanted(bi);
 	unsigned wanted = 0;
 
-	for (uint32_t i = 0; i < bi->module_count; i++)
+	for (uint32_t i = 0; i < bi->module_count && !blob; i++)
 		wanted += is_partition_module(&bi->modules[i]);
-	if (!wanted)
+	if (!wanted && !blob)
 		return;
 	vendor = cpus[0].feat.virt == VIRT_VMX ? &vmx_ops :
 		 cpus[0].feat.virt == VIRT_SVM ? &svm_ops : NULL;
@@ -141,7 +144,9 @@ static void partitions_start(const struct bh_bootinfo *bi)
 	}
 	if (vendor->cpu_enable())
 		return;
-	for (uint32_t i = 0; i < bi->module_count; i++)
+	if (blob && uv_start(bi))
+		return;
+	for (uint32_t i = 0; i < bi->module_count && !blob; i++)
 		if (is_partition_module(&bi->modules[i]))
 			part_create_from_module(&bi->modules[i]);
 	__atomic_store_n(&sched_started, true, __ATOMIC_RELEASE);
@@ -171,11 +176,6 @@ __attribute__((noreturn)) void monitor_main(struct bh_bootinfo *bi)
 	log_raw(LOG_NOTICE, "bulkhead: %u cpus online, %s, %lu MiB RAM", cpu_count,
 		virt_name(cpus[0].feat.virt), memmap_ram_bytes(bi) >> 20);
 	testhook_late();
-	if (!bootcfg_check(bi)) {
-		if (cmdline_test()[0])
-			machine_stop(STOP_BAD_BOOT);
-		cpu_halt_forever();
-	}
 	partitions_start(bi);
 	cpu_halt_forever();
 }

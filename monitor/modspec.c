@@ -108,6 +108,8 @@ int modspec_parse(const char *line, struct part_spec *s, const char **bad)
 static uint64_t channel_memory(struct partition *p, unsigned id, uint32_t *peer)
 {
 	for (unsigned i = 0; i < partition_count; i++) {
+		if (!partitions[i])
+			continue;
 		struct bh_view *o = &partitions[i]->view;
 		for (unsigned j = 0; j < o->region_count; j++) {
 			struct bh_view_region *r = &o->regions[j];

@@ -5,11 +5,12 @@
 #define MONITOR_MODSPEC_H
 
 #include <bulkhead/bootinfo.h>
+#include <bulkhead/uvcall.h>
 #include "vcpu.h"
 
 #define CHANS_MAX   4
-#define MODULES_MAX 4
-#define MODULE_GPA  0x8000000000ull /* 512 GiB: boot modules, in module= order */
+#define MODULES_MAX 28 /* with 3 RAM regions, within BH_VIEW_REGIONS_MAX */
+#define MODULE_GPA  BH_UV_MODULE_GPA /* boot modules, in module= order */
 #define CHAN_SIZE PAGE_2M /* channels between module-started partitions (test vehicle) */
 
 struct part_spec {

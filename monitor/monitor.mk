@@ -3,10 +3,15 @@
 include lib/config/config.mk
 MONITOR_C := main cmdline log serial stop trap percpu cpu cpufeat palloc frame memmap mb2 \
 	pgtable paging acpi lapic timer smp testhook clock insn exit hypercall part sched \
-	svm/svm vmx/vmx vmx/vmx-exit pic boot-efi bootcfg enforce view modspec
+	svm/svm vmx/vmx vmx/vmx-exit pic boot-efi enforce view modspec bootpart uvcall
 MONITOR_OBJS += $(patsubst %,$(BUILD)/monitor/%.o,$(MONITOR_C)) $(BUILD)/monitor/trap-entry.o \
-	$(BUILD)/monitor/svm/svm-entry.o $(BUILD)/monitor/vmx/vmx-entry.o $(BUILD)/lib/elf/elf-load.o \
+	$(BUILD)/monitor/svm/svm-entry.o $(BUILD)/monitor/vmx/vmx-entry.o $(BUILD)/monitor/uv-image.o $(BUILD)/lib/elf/elf-load.o \
 	$(patsubst %.c,$(BUILD)/%.o,$(CONFIG_LIB_SRCS))
 
 $(BUILD)/bulkhead.elf: $(MONITOR_OBJS) monitor/linker.ld
 	$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack -T monitor/linker.ld -o $@ $(MONITOR_OBJS)
+
+# The ultravisor partition is part of the boot image (ARCHITECTURE.md, Boot step 2).
+$(BUILD)/monitor/uv-image.o: monitor/uv-image.asm $(BUILD)/partitions/ultravisor.elf
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -DUV_ELF='"$(BUILD)/partitions/ultravisor.elf"' -o $@ $<

@@ -25,6 +25,23 @@ uint64_t palloc(uint64_t npages, uint64_t align, uint64_t limit)
 	return pa;
 }
 
+void pfree(uint64_t pa, uint64_t npages)
+{
+	spin_lock(&lock);
+	frame_free(&pool, pa, npages);
+	spin_unlock(&lock);
+}
+
+int palloc_take(uint64_t pa, uint64_t npages)
+{
+	int r;
+
+	spin_lock(&lock);
+	r = frame_take(&pool, pa, npages);
+	spin_unlock(&lock);
+	return r;
+}
+
 uint64_t palloc_free_bytes(void)
 {
 	return frame_pool_free_bytes(&pool);

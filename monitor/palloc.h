@@ -13,6 +13,10 @@ int palloc_init(const struct bh_bootinfo *bi, const struct frame_range *reserved
 /* npages zeroed frames (see frame_alloc for align and limit); 0 when out of memory. */
 uint64_t palloc(uint64_t npages, uint64_t align, uint64_t limit);
 
+/* Give back what palloc returned. */
+void pfree(uint64_t pa, uint64_t npages);
+/* Remove exactly these frames from the pool for good (frame_take). */
+int palloc_take(uint64_t pa, uint64_t npages);
 uint64_t palloc_free_bytes(void);
 
 #endif

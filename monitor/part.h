@@ -10,13 +10,23 @@
 extern struct partition *partitions[MAX_PARTITIONS];
 extern unsigned partition_count;
 
-/* Until config blobs exist, a boot module whose command line starts with "partition" is a
- * partition image to start (docs/abi.md):
- *   module2 /boot/guest-pv.elf partition name=g1 cpus=0,1 mem=16 chan=7 -- exit=3
- * mem in MiB; vCPU i runs on physical CPU cpus[i]; chan=<id> (up to 4) shares a 2 MiB
- * channel with the other partition naming the same id (a third is refused by the view
- * checks); words after "--" are the partition's command line. Returns 0 or a negative BH_E* (logged, naming the module and field). */
-int part_create_from_module(const struct bh_module *m);
+extern struct partition *ultravisor; /* the privileged partition, once started */
+
+struct partition *part_by_id(uint32_t id);
+/* A new, idle partition with no view in a free slot, or NULL (the table is full). */
+struct partition *part_alloc(uint32_t id, const char *name);
+/* Empty p's slot (p never started); its memory stays. */
+void part_free(struct partition *p);
+
+/* Fresh vCPUs per p's view (placement, count) in the start state of partition.h; those of
+ * an earlier run are retired. 0, -BH_EBUSY (running), -BH_EINVAL, -BH_ENOMEM. */
+int part_start(struct partition *p, uint64_t entry, uint64_t stack_top);
+/* Not running any more, and every vCPU off its CPU when this returns. No event. */
+void part_stop(struct partition *p);
+/* Not running and no vCPU in guest mode or an exit handler: its memory may be written. */
+bool part_off_cpu(const struct partition *p);
+/* Forget p (not running): vCPUs retired, slot freed. Its nested tables are the caller's. */
+void part_destroy(struct partition *p);
 
 /* Console output of p: sanitized, line-buffered, "[name] " prefixed on COM1. */
 void part_console(struct partition *p, const char *s, size_t n);

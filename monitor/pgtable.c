@@ -106,3 +106,20 @@ int64_t pt_lookup(const struct pgtable *pt, uint64_t va, uint64_t *leaf, uint64_
 	}
 	return -1;
 }
+
+static void free_level(struct pgtable *pt, uint64_t pa, int level, void (*free_table)(uint64_t))
+{
+	const uint64_t *t = table(pt, pa);
+
+	for (unsigned i = 0; level > 0 && i < 512; i++)
+		if ((t[i] & pt->fmt->present_mask) && !(t[i] & PT_LARGE))
+			free_level(pt, t[i] & PT_ADDR_MASK, level - 1, free_table);
+	free_table(pa);
+}
+
+void pt_free(struct pgtable *pt, void (*free_table)(uint64_t pa))
+{
+	if (pt->root)
+		free_level(pt, pt->root, 3, free_table);
+	pt->root = 0;
+}

@@ -51,6 +51,8 @@ struct pgtable {
  * -BH_ENOMEM when a table cannot be allocated (what was mapped so far stays mapped). */
 int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t len, uint64_t leaf);
 
+/* Give every table back through free_table, the root last; pt->root becomes 0. */
+void pt_free(struct pgtable *pt, void (*free_table)(uint64_t pa));
 /* Walk: the physical address va maps to, the leaf entry's size in *size, or -1 if unmapped. */
 int64_t pt_lookup(const struct pgtable *pt, uint64_t va, uint64_t *leaf, uint64_t *size);
 

@@ -21,6 +21,8 @@
 #define NEVER UINT64_MAX
 
 struct runq {
+	struct spinlock lock; /* ring changes: sched_add from any CPU, reaping by the owner */
+	volatile bool reap;   /* a vCPU here was retired: unlink it */
 	struct vcpu *head;    /* ring through next_on_cpu */
 	struct vcpu *current; /* last run */
 	volatile uint64_t next_event; /* TSC: re-plan at or after this (slice end, deadline) */
@@ -30,16 +32,62 @@ struct runq {
 static struct runq runqs[MAX_CPUS];
 static uint64_t slice_tsc; /* SLICE_NS in TSC ticks, computed once */
 
+/* The owner walks its ring without the lock: an insertion publishes a complete node with
+ * one pointer store. */
 void sched_add(struct vcpu *v)
 {
 	struct runq *q = &runqs[v->cpu];
 
+	spin_lock(&q->lock);
 	if (!q->head) {
-		q->head = v->next_on_cpu = v;
-		return;
+		v->next_on_cpu = v;
+		__atomic_store_n(&q->head, v, __ATOMIC_RELEASE);
+	} else {
+		v->next_on_cpu = q->head->next_on_cpu;
+		__atomic_store_n(&q->head->next_on_cpu, v, __ATOMIC_RELEASE);
 	}
-	v->next_on_cpu = q->head->next_on_cpu;
-	q->head->next_on_cpu = v;
+	spin_unlock(&q->lock);
+}
+
+void sched_retire(struct vcpu *v)
+{
+	v->retired = true;
+	__atomic_store_n(&runqs[v->cpu].reap, true, __ATOMIC_RELEASE);
+	sched_kick(v->cpu);
+}
+
+void sched_wait_off(struct vcpu *v)
+{
+	while (__atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST))
+		cpu_relax();
+}
+
+/* Owner only: unlink retired vCPUs (their memory stays: nothing is freed under a reader). */
+static void reap(struct runq *q)
+{
+	spin_lock(&q->lock);
+	q->reap = false;
+	for (struct vcpu *prev = q->head, *v; prev;) {
+		v = prev->next_on_cpu;
+		if (!v->retired) {
+			prev = v;
+			if (v == q->head)
+				break; /* went round once */
+			continue;
+		}
+		if (v == prev) { /* the last one */
+			q->head = NULL;
+			break;
+		}
+		prev->next_on_cpu = v->next_on_cpu;
+		if (v == q->head)
+			q->head = prev;
+	}
+	if (q->current && q->current->retired)
+		q->current = NULL;
+	if (q->fpu_owner && q->fpu_owner->retired)
+		q->fpu_owner = NULL;
+	spin_unlock(&q->lock);
 }
 
 void sched_replan(unsigned cpu)
@@ -159,6 +207,11 @@ static struct vcpu *next_vcpu(struct runq *q, uint64_t now)
 
 	if (cur && cur->state == VCPU_RUNNABLE && !cur->yielded && now < q->next_event)
 		return cur; /* the common case: re-enter at once */
+	if (q->reap) {
+		reap(q);
+		if (!(cur = q->current) && !q->head)
+			return NULL;
+	}
 	if (cur)
 		cur->yielded = false;
 	v = pick(cur ? cur : q->head, now);
@@ -184,11 +237,19 @@ void sched_loop(void)
 			idle(q, now);
 			continue;
 		}
+		/* A full barrier between announcing the run and checking the state, so that who
+		 * kills v and then waits for in_guest to clear (sched_wait_off) cannot miss us. */
+		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
+		if (v->state == VCPU_DEAD) {
+			__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
+			continue;
+		}
 		fpu_switch(q, v);
 		vendor->vcpu_run(v, &e);
 		v->exits++;
 		if (v->state != VCPU_DEAD)
 			exit_handle(v, &e);
+		__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
 		if (e.reason == EXIT_INTR || e.reason == EXIT_NMI)
 			take_interrupts(); /* otherwise none is pending: it would have exited */
 	}

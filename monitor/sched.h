@@ -9,7 +9,11 @@
 #define VEC_KICK  0xf1 /* IPI: look at your vCPUs again (one was killed or woken) */
 #define SLICE_NS  10000000ull
 
-void sched_add(struct vcpu *v);       /* before sched_start, on the BSP */
+void sched_add(struct vcpu *v);       /* from any CPU */
+/* v is dead for good: its CPU unlinks it soon (v's memory must stay valid). */
+void sched_retire(struct vcpu *v);
+/* Return once v (dead) is off its CPU: not in guest mode nor in an exit handler. */
+void sched_wait_off(struct vcpu *v);
 void sched_kick(unsigned cpu);        /* make cpu re-evaluate its vCPUs */
 void sched_replan(unsigned cpu);      /* from cpu itself: a deadline changed */
 __attribute__((noreturn)) void sched_loop(void); /* this CPU runs its vCPUs for ever */

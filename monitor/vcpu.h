@@ -15,8 +15,8 @@
 #include "pgtable.h"
 #include "spinlock.h"
 
-#define MAX_PARTITIONS 16
-#define MAX_VCPUS      4 /* per partition */
+#define MAX_PARTITIONS 64 /* = BH_CFG_PARTITIONS_MAX */
+#define MAX_VCPUS      16 /* per partition, = BH_VIEW_VCPUS_MAX */
 
 /* Guest general-purpose registers the world switch saves and restores (RSP and RAX live in
  * the VMCB on AMD and are mirrored here around each exit). Order is the ABI of *-entry.asm. */
@@ -29,7 +29,8 @@ _Static_assert(__builtin_offsetof(struct gpr, rbp) == 48, "gpr.inc R_RBP");
 _Static_assert(__builtin_offsetof(struct gpr, r15) == 112, "gpr.inc R_R15");
 
 enum vcpu_state { VCPU_RUNNABLE, VCPU_BLOCKED, VCPU_DEAD };
-enum part_state { PART_RUNNING, PART_EXITED, PART_CRASHED };
+/* IDLE: view installed, no vCPU running (created, loaded or stopped by the ultravisor). */
+enum part_state { PART_RUNNING, PART_EXITED, PART_CRASHED, PART_IDLE };
 
 enum exit_reason {
 	EXIT_NONE,      /* handled inside the backend; just re-enter */
@@ -76,12 +77,17 @@ struct vcpu {
 	bool tlb_tag_shared;         /* its ASID/VPID is shared with other vCPUs: flush at entry */
 	bool yielded;                /* gave up the rest of its slice */
 	bool waiting;                /* blocked in BH_HC_WAIT: RAX gets the events on wake */
+	volatile bool in_guest;      /* its CPU is running it or handling its exit */
+	volatile bool retired;       /* dead for good: its CPU unlinks it from the run queue */
 	struct vcpu *next_on_cpu;    /* run-queue ring of its CPU */
 	uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image */
 };
 
 struct partition {
-	unsigned id;
+	unsigned id;            /* the ultravisor's (its view's); never 0 */
+	unsigned slot;          /* index in partitions[]: the monitor's own small number */
+	bool privileged;        /* the ultravisor: may make the calls of uvcall.h */
+	volatile bool event_pending; /* ended on its own; the ultravisor has not been told */
 	char name[BH_NAME_MAX];
 	volatile enum part_state state;
 	volatile bool ending;       /* set once, by whoever ends it */
@@ -108,6 +114,7 @@ struct vendor_ops {
 	uint64_t (*get_rip)(struct vcpu *v);
 	void (*set_rip)(struct vcpu *v, uint64_t rip);
 	uint64_t (*get_cr3)(struct vcpu *v);
+	void (*npt_changed)(struct vcpu *v);     /* v, current here, gets part->npt at next entry */
 	const struct pt_format *npt_format;
 	uint64_t npt_leaf_rw, npt_leaf_ro;      /* leaf bits for RAM, read-write and read-only */
 };
@@ -124,5 +131,7 @@ void *gpa_to_host(const struct partition *p, uint64_t gpa, uint64_t len);
 /* The same for memory the monitor writes on the partition's behalf: only regions the view
  * makes writable (never the info page, a module). */
 void *gpa_to_host_rw(const struct partition *p, uint64_t gpa, uint64_t len);
+/* The same for the partition's private RAM only (the load window writes there). */
+void *gpa_to_private(const struct partition *p, uint64_t gpa, uint64_t len);
 
 #endif

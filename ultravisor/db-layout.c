@@ -2,6 +2,7 @@
 /* db-layout.c - each partition's guest-physical layout, and the view built from it.
  *
  *   GPA 0                RAM extents, in order, contiguous         private, RWX
+ *   GPA 0x1000           the info page (partition.h)                private, read-only
  *   RAM top ...          channels, first fit, 4 KiB aligned        channel, RW
  *   device MMIO          at GPA = HPA (uncached BARs)              mmio, RW
  *
@@ -11,6 +12,7 @@
  */
 #include <string.h>
 #include <bulkhead/errno.h>
+#include <bulkhead/partition.h>
 #include "db-int.h"
 
 /* One endpoint of a channel in partition `id`; a channel joining a partition to itself
@@ -104,7 +106,7 @@ static int place_channels(struct txn *t, struct db_part *p)
 static void view_counts(const struct db_state *st, const struct db_part *p, uint32_t *regions,
 			uint32_t *ports)
 {
-	*regions = mem_regions(st, p->id);
+	*regions = mem_regions(st, p->id) + (p->memory ? 2 : 0); /* + the info page split */
 	*ports = 0;
 	for (uint32_t s = 0; s < DB_CHANS_MAX; s++)
 		*regions += (st->chans[s].id && st->chans[s].server == p->id) +
@@ -165,6 +167,8 @@ static void add_region(struct bh_view *v, uint64_t gpa, uint64_t hpa, uint64_t s
 
 static void view_ram(const struct db_state *st, const struct db_part *p, struct bh_view *v)
 {
+	const uint32_t rwx = BH_VIEW_R | BH_VIEW_W | BH_VIEW_X;
+
 	for (uint64_t g = 0; g < p->memory;) {
 		const struct db_extent *e = st->extents, *end = e + st->extent_count;
 
@@ -173,8 +177,15 @@ static void view_ram(const struct db_state *st, const struct db_part *p, struct 
 			e++;
 		if (e == end)
 			return; /* cannot happen: RAM is contiguous from 0 */
-		add_region(v, g, e->base, e->size, BH_VIEW_PRIVATE,
-			   BH_VIEW_R | BH_VIEW_W | BH_VIEW_X);
+		if (g == 0) { /* the info page is read-only (partition.h); extents are >= 2 MiB */
+			add_region(v, 0, e->base, BH_INFO_GPA, BH_VIEW_PRIVATE, rwx);
+			add_region(v, BH_INFO_GPA, e->base + BH_INFO_GPA, DB_PAGE, BH_VIEW_PRIVATE,
+				   BH_VIEW_R);
+			add_region(v, BH_INFO_GPA + DB_PAGE, e->base + BH_INFO_GPA + DB_PAGE,
+				   e->size - BH_INFO_GPA - DB_PAGE, BH_VIEW_PRIVATE, rwx);
+		} else {
+			add_region(v, g, e->base, e->size, BH_VIEW_PRIVATE, rwx);
+		}
 		g += e->size;
 	}
 }

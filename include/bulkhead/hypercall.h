@@ -3,7 +3,7 @@
  *
  * VMMCALL (AMD) or VMCALL (Intel); the monitor accepts either on both vendors (the other
  * one traps as #UD and is treated the same), so one binary runs everywhere.
- *   RAX = call number, RDI, RSI, RDX, R10, R8, R9 = arguments, RAX = result:
+ *   RAX = call number, RDI, RSI, RDX, R10 = arguments, RAX = result:
  *   0 or a positive value on success, a negative BH_E* error otherwise.
  * Every pointer is a guest-physical address checked against the caller's memory map.
  * A call a partition may not make fails with -BH_EPERM; it never kills the caller.
@@ -38,6 +38,15 @@ enum bh_hypercall {
 	BH_HC_SIGNAL        = 9, /* (channel id): BH_EVENT_CHANNEL to the peer's vCPU 0, latched;
 				  * -BH_ENOENT: no such channel in the caller's view,
 				  * -BH_EIO: the peer is not running */
+	/* the ultravisor only (include/bulkhead/uvcall.h); -BH_EPERM from anyone else */
+	BH_HC_UV_BOOTINFO   = 10, /* (gpa buf, len): struct bh_uv_bootinfo → bytes copied */
+	BH_HC_UV_POOL       = 11, /* (gpa ranges, count): claim the memory pool, once */
+	BH_HC_VIEW_PUBLISH  = 12, /* (gpa view, len): install a partition's view */
+	BH_HC_PART_LOAD     = 13, /* (id, dst gpa, src gpa or 0 = zeros, len): load window */
+	BH_HC_PART_START    = 14, /* (id, entry, stack top): fresh vCPUs, running */
+	BH_HC_PART_STOP     = 15, /* (id): not running; returns when no vCPU of it runs */
+	BH_HC_PART_DESTROY  = 16, /* (id): forget a partition that is not running */
+	BH_HC_PART_EVENTS   = 17, /* (gpa buf, max): ended partitions → bh_uv_event count */
 	BH_HC_COUNT
 };
 
@@ -46,5 +55,6 @@ enum bh_hypercall {
 /* Event bits returned by BH_HC_WAIT. */
 #define BH_EVENT_TIMER   (1u << 0)
 #define BH_EVENT_CHANNEL (1u << 1) /* a peer signalled, or died: look at every channel */
+#define BH_EVENT_PARTITION (1u << 2) /* ultravisor: a partition ended (BH_HC_PART_EVENTS) */
 
 #endif

@@ -196,6 +196,16 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_info *e)
 	svm_decode_exit(v, vmcb, e);
 }
 
+/* v's partition has new nested tables: the next entry uses them with a flushed TLB. */
+static void svm_npt_changed(struct vcpu *v)
+{
+	struct vmcb *vmcb = v->vendor;
+
+	vmcb->ctrl.ncr3 = v->part->npt.root;
+	vmcb->ctrl.tlb_control = 1;
+	v->first_run = true; /* back to the usual TLB_CONTROL after that entry */
+}
+
 const struct vendor_ops svm_ops = {
 	.name = "svm",
 	.cpu_enable = svm_cpu_enable,
@@ -204,6 +214,7 @@ const struct vendor_ops svm_ops = {
 	.get_rip = svm_get_rip,
 	.set_rip = svm_set_rip,
 	.get_cr3 = svm_get_cr3,
+	.npt_changed = svm_npt_changed,
 	.npt_format = &pt_format_x86,
 	.npt_leaf_rw = PTE_P | PTE_W | PTE_U, /* NPT walks are user accesses (15.25.5) */
 	.npt_leaf_ro = PTE_P | PTE_U,

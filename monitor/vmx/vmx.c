@@ -352,7 +352,7 @@ static struct vmx_cpu {
  * page tables. The backend state is never freed, so vmx_cpus never points to a reused one. */
 static int vmx_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_t cr3)
 {
-	unsigned vpid = (v->part->id - 1) * MAX_VCPUS + v->index + 1;
+	unsigned vpid = v->part->slot * MAX_VCPUS + v->index + 1;
 	struct vmx_cpu *c = &vmx_cpus[this_cpu()->id];
 	struct vmx_vcpu *x = (void *)palloc(1, 0, 0);
 	uint64_t vmcs, vapic;
@@ -503,6 +503,13 @@ static uint64_t vmx_get_cr3(struct vcpu *v)
 	return vmread(GUEST_CR3);
 }
 
+/* v runs on this CPU (its VMCS is current) and its partition has new EPT tables. */
+static void vmx_npt_changed(struct vcpu *v)
+{
+	vmwrite(EPT_POINTER, eptp(v));
+	invept(invept_type, eptp(v));
+}
+
 const struct vendor_ops vmx_ops = {
 	.name = "vmx",
 	.cpu_enable = vmx_cpu_enable,
@@ -511,6 +518,7 @@ const struct vendor_ops vmx_ops = {
 	.get_rip = vmx_get_rip,
 	.set_rip = vmx_set_rip,
 	.get_cr3 = vmx_get_cr3,
+	.npt_changed = vmx_npt_changed,
 	.npt_format = &pt_format_ept,
 	.npt_leaf_rw = EPT_R | EPT_W | EPT_X | EPT_MT_WB,
 	.npt_leaf_ro = EPT_R | EPT_X | EPT_MT_WB,

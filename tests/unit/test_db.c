@@ -2,6 +2,7 @@
 /* test_db.c - the ultravisor's resource database (ultravisor/db*.c): boot from every example
  * blob, one test per rejection reason (reason text exact, database unchanged to the byte),
  * lifecycle and restart rules, views, the journal and the read queries. */
+#include <bulkhead/partition.h>
 #include "db_test.h"
 
 static struct db db;
@@ -31,22 +32,36 @@ static void test_boot_refuses_bad_blob(void **state)
 	assert_non_null(strstr(err, "config blob: header.checksum"));
 }
 
+static uint64_t view_ram(const struct bh_view *v)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < v->region_count; i++)
+		n += v->regions[i].kind == BH_VIEW_PRIVATE ? v->regions[i].size : 0;
+	return n;
+}
+
 static void test_boot_views(void **state)
 {
 	struct bh_view v;
 
 	boot(&db, "default");
 	assert_int_equal(db_view(&db, db_id_of(&db, "guest-1"), &v), 0);
-	assert_int_equal(v.region_count, 4); /* RAM, console, block to a, block to b */
+	/* RAM (page 0, the read-only info page, the rest), console, block to a, block to b */
+	assert_int_equal(v.region_count, 6);
 	assert_int_equal(v.regions[0].gpa, 0);
-	assert_int_equal(v.regions[0].size, 64 * MIB);
-	assert_int_equal(v.regions[0].kind, BH_VIEW_PRIVATE);
+	assert_int_equal(v.regions[0].size + v.regions[1].size + v.regions[2].size, 64 * MIB);
+	assert_int_equal(v.regions[1].gpa, BH_INFO_GPA);
+	assert_int_equal(v.regions[1].flags, BH_VIEW_R);
+	assert_int_equal(v.regions[2].hpa, v.regions[0].hpa + 2 * BH_INFO_GPA);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(v.regions[i].kind, BH_VIEW_PRIVATE);
 	assert_int_equal(v.regions[0].hpa % (2 * MIB), 0);
-	for (int i = 1; i < 4; i++) {
+	for (int i = 3; i < 6; i++) {
 		assert_int_equal(v.regions[i].kind, BH_VIEW_CHANNEL);
 		assert_true(v.regions[i].gpa >= 64 * MIB);
 	}
-	assert_int_equal(v.regions[1].peer_id, db_id_of(&db, "iopart-a"));
+	assert_int_equal(v.regions[3].peer_id, db_id_of(&db, "iopart-a"));
 	assert_int_equal(v.vcpu_count, 2);
 	assert_int_equal(v.cpus[1], 3);
 	assert_int_equal(db_view(&db, db_id_of(&db, "iopart-a"), &v), 0);
@@ -411,7 +426,7 @@ static void test_destroy_returns_everything(void **state)
 	assert_int_equal(db.st.pool_free, free0 + 64 * MIB + 2 * MIB + 64 * KIB);
 	assert_null(db_chan_by_name(&db.st, "block-guest-2-a"));
 	assert_int_equal(db_view(&db, db_id_of(&db, "iopart-b"), &v), 0);
-	assert_int_equal(v.region_count, 3); /* RAM, console from a, block to guest-1 */
+	assert_int_equal(v.region_count, 5); /* RAM (3), console from a, block to guest-1 */
 	assert_invariants(&db);
 }
 
@@ -472,8 +487,7 @@ static void test_view_layout(void **state)
 			if (a1.regions[k].chan_id && a1.regions[k].chan_id == a0.regions[i].chan_id)
 				assert_int_equal(a1.regions[k].gpa, a0.regions[i].gpa);
 	db_view(&db, db_id_of(&db, "guest-1"), &g);
-	assert_int_equal(g.regions[0].size + (g.region_count > 4 ? g.regions[1].size : 0),
-			 80 * MIB);
+	assert_int_equal(view_ram(&g), 80 * MIB);
 	for (uint32_t k = 0; k < g.region_count; k++)
 		if (g.regions[k].kind == BH_VIEW_CHANNEL)
 			assert_true(g.regions[k].gpa >= 80 * MIB);

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* uvcall.h - what only the ultravisor may ask of the monitor (ABI v1). Append only.
+ *
+ * The monitor starts the ultravisor first, from the image built into bulkhead.elf, with
+ * BH_UV_BOOT_MEM bytes of RAM of the monitor's choosing (the bootstrap) on CPU 0 and every
+ * boot module mapped read-only from BH_UV_MODULE_GPA. Everything else is the ultravisor's
+ * doing, through these calls (numbers in hypercall.h):
+ *
+ *   BH_HC_UV_BOOTINFO   the machine as the monitor found it: CPUs, RAM, boot modules.
+ *   BH_HC_UV_POOL       the memory pool of the config blob. Each range must be usable RAM,
+ *                       2 MiB aligned, and wholly free in the monitor's frame allocator; the
+ *                       monitor takes the frames and from then on accepts only views whose
+ *                       memory (but modules) lies in the pool. Once; all or nothing.
+ *   BH_HC_VIEW_PUBLISH  a partition's view (view.h), copied, checked against every
+ *                       containment rule and then enforced. A new partition id creates the
+ *                       partition (not running); a known one must not be running. Its private
+ *                       memory is zeroed, and so is a channel no other partition maps yet.
+ *                       The ultravisor's own id moves the ultravisor: its bootstrap RAM is
+ *                       copied, page by page at the same GPAs, into the new view's RAM.
+ *   BH_HC_PART_LOAD     the load window: copy len bytes from the ultravisor's GPA src (or
+ *                       zeros) to GPA dst of a partition that is not running. dst must lie
+ *                       in one writable region of its view, src in one of the ultravisor's.
+ *   BH_HC_PART_START    new vCPUs per the view's placement in the start state of partition.h:
+ *                       RIP = entry, RSP = stack top - i * BH_STACK_SIZE, CR3 = BH_PT_GPA.
+ *   BH_HC_PART_STOP     every vCPU off its CPU before the call returns; memory kept.
+ *   BH_HC_PART_DESTROY  nested page tables freed, the id forgotten.
+ *   BH_HC_PART_EVENTS   partitions that ended on their own (exit or containment) since the
+ *                       last call, each once; BH_EVENT_PARTITION tells the ultravisor to ask.
+ * Errors: -BH_EPERM (not the ultravisor), -BH_ENOENT (no such id), -BH_EBUSY (running, or
+ * pool frames in use), -BH_EFAULT (a buffer), -BH_EINVAL (a view the checks refuse; the
+ * monitor's log on COM2 names the partition, region and rule), -BH_ENOMEM.
+ */
+#ifndef BULKHEAD_UVCALL_H
+#define BULKHEAD_UVCALL_H
+
+#include <bulkhead/abi.h>
+
+#define BH_UV_BOOT_MEM      0x1000000ull     /* 16 MiB: the ultravisor's bootstrap RAM */
+#define BH_UV_MODULE_GPA    0x8000000000ull  /* 512 GiB: boot modules, in boot order */
+#define BH_UV_MODULES_MAX   32
+#define BH_UV_RAM_MAX       64
+#define BH_UV_POOL_MAX      16
+#define BH_UV_EVENTS_MAX    64
+
+/* BH_HC_VIEW_PUBLISH flags */
+#define BH_UV_PUBLISH_SELF  (1u << 0) /* the caller's own view: move into it (its id may change) */
+
+struct bh_uv_module {
+	uint64_t gpa;        /* 0x00  where it is mapped in the ultravisor, read-only */
+	uint64_t size;       /* 0x08  bytes */
+	char     name[112];  /* 0x10  the loader's module command line, NUL-terminated */
+};
+BH_SIZE(bh_uv_module, 0x80);
+
+struct bh_uv_range {
+	uint64_t base;       /* 0x00  host-physical */
+	uint64_t size;       /* 0x08 */
+};
+BH_SIZE(bh_uv_range, 0x10);
+
+struct bh_uv_bootinfo {
+	uint32_t cpu_count;    /* 0x00  CPUs online */
+	uint32_t module_count; /* 0x04 */
+	uint32_t ram_count;    /* 0x08  usable RAM ranges */
+	uint32_t reserved_0x0c;
+	uint64_t tsc_hz;       /* 0x10 */
+	struct bh_uv_module modules[BH_UV_MODULES_MAX]; /* 0x18 */
+	struct bh_uv_range  ram[BH_UV_RAM_MAX];         /* 0x1018 */
+};
+BH_OFFSET(bh_uv_bootinfo, modules, 0x18);
+BH_OFFSET(bh_uv_bootinfo, ram, 0x1018);
+BH_SIZE(bh_uv_bootinfo, 0x1418);
+
+/* bh_uv_event.how */
+enum bh_uv_end {
+	BH_UV_EXITED  = 1, /* BH_HC_EXIT; status is its argument */
+	BH_UV_CRASHED = 2, /* contained by the monitor; status -1 */
+};
+
+struct bh_uv_event {
+	uint32_t id;         /* 0x00  partition id */
+	uint32_t how;        /* 0x04  enum bh_uv_end */
+	int32_t  status;     /* 0x08 */
+	uint32_t reserved_0x0c;
+};
+BH_SIZE(bh_uv_event, 0x10);
+
+#endif
