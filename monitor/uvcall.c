@@ -70,6 +70,7 @@ int64_t uv_bootinfo(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t a2, uin
 			continue;
 		b.modules[k].gpa = r->gpa;
 		b.modules[k].size = uv_modules[k]->end - uv_modules[k]->start;
+		b.modules[k].hpa = r->hpa;
 		memcpy(b.modules[k].name, uv_modules[k]->name, sizeof(b.modules[k].name) - 1);
 		k++;
 	}

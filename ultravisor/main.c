@@ -1,31 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c - the ultravisor partition, first steps: find the config blob among the boot
- * modules the monitor mapped read-only into it, validate it with the shared validator, build
- * the resource database, and compute every partition's view with the same checks the
- * monitor will apply. (Publishing the views, loading images and the command channel come
- * with the monitor's privileged hypercalls.) */
+/* main.c - the ultravisor partition. Started first by the monitor, from bulkhead.elf, with
+ * every boot module mapped read-only (uvcall.h). It validates the config blob with the
+ * shared validator, builds the resource database, claims the memory pool, moves into the
+ * memory the database gives it, applies the boot intent (until the command partition does:
+ * every partition with an image, I/O partitions first), and then serves: the monitor's
+ * reports of partitions that ended, and transactions on the command channel. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <bulkhead/partition.h>
+#include <bulkhead/errno.h>
+#include <bulkhead/uvcall.h>
+#include "cmdchan.h"
 #include "config/validate.h"
 #include "db.h"
-#include "rt/guest-test.h"
+#include "machine.h"
+#include "rt/hypercall.h"
 #include "rt/rt.h"
 
 static struct db db;
-
-static const void *find_blob(size_t *len)
-{
-	const struct bh_partition_info *info = bh_info_page();
-
-	for (uint32_t i = 0; i < info->mem_count; i++)
-		if (info->mem[i].kind == BH_MEM_KIND_MODULE) {
-			*len = info->mem[i].size;
-			return (const void *)(uintptr_t)info->mem[i].gpa;
-		}
-	return NULL;
-}
+static struct bh_uv_bootinfo bootinfo;
 
 static void report(void *ctx, const struct cfg_error *e)
 {
@@ -36,39 +29,151 @@ static void report(void *ctx, const struct cfg_error *e)
 	(*(unsigned *)ctx)++;
 }
 
-static void show_partition(const struct db_part *p)
-{
-	struct bh_view v;
-
-	GUEST_ASSERT_EQ(db_view(&db, p->id, &v), 0);
-	printf("ultravisor: partition %-10s id %u %-10s %-8s vcpus %u, view: %u regions, "
-	       "generation %llu\n", p->name, p->id, cfg_kind_name(p->kind),
-	       db_state_name(p->state), p->vcpus, v.region_count,
-	       (unsigned long long)v.generation);
-}
-
-int main(void)
+/* The blob, validated, as the database. → the ultravisor's own entry, or NULL (said why). */
+static const struct db_part *database(void)
 {
 	static char err[256];
+	const struct bh_uv_module *m = machine_module("config");
+	const struct db_part *self = NULL;
 	unsigned errors = 0;
-	size_t len;
-	const void *blob = find_blob(&len);
 
-	GUEST_ASSERT(blob != NULL);
-	printf("ultravisor: config blob %zu bytes, read-only at %p\n", len, blob);
-	if (cfg_validate(blob, len, report, &errors)) {
-		printf("ultravisor: config refused with %u error(s): nothing started\n", errors);
-		return 2;
+	if (!m) {
+		printf("ultravisor: no boot module named \"config\": nothing to run\n");
+		return NULL;
 	}
-	if (db_init_from_blob(&db, blob, len, err, sizeof(err))) {
+	printf("ultravisor: config blob %llu bytes, read-only at %#llx\n",
+	       (unsigned long long)m->size, (unsigned long long)m->gpa);
+	if (cfg_validate((const void *)(uintptr_t)m->gpa, m->size, report, &errors)) {
+		printf("ultravisor: config refused with %u error(s): nothing started\n", errors);
+		return NULL;
+	}
+	if (db_init_from_blob(&db, (const void *)(uintptr_t)m->gpa, m->size, err, sizeof(err))) {
 		printf("ultravisor: database: %s\n", err);
-		return 3;
+		return NULL;
+	}
+	for (unsigned i = 0; i < DB_PARTS_MAX && !self; i++)
+		if (db.st.parts[i].id && db.st.parts[i].kind == BH_CFG_KIND_ULTRAVISOR)
+			self = &db.st.parts[i];
+	if (!self)
+		return NULL; /* the validator requires one; never here */
+	if (self->vcpus != 1 || self->cpus[0] != 0 || self->memory < BH_UV_BOOT_MEM) {
+		printf("ultravisor: config: partition %s: the ultravisor runs on one vCPU on CPU 0 "
+		       "with at least %llu MiB of memory\n", self->name,
+		       (unsigned long long)(BH_UV_BOOT_MEM >> 20));
+		return NULL;
 	}
 	printf("ultravisor: database generation %llu, pool %llu MiB, %llu MiB free\n",
 	       (unsigned long long)db.st.generation, (unsigned long long)(db.st.pool_total >> 20),
 	       (unsigned long long)(db.st.pool_free >> 20));
-	for (unsigned i = 0; i < DB_PARTS_MAX; i++)
-		if (db.st.parts[i].id)
-			show_partition(&db.st.parts[i]);
-	GUEST_DONE();
+	return self;
+}
+
+/* The pool to the monitor, then the ultravisor into its own RAM from the pool. */
+static int take_the_machine(const struct db_part *self)
+{
+	static struct bh_uv_range pool[BH_UV_POOL_MAX];
+	static struct bh_view v;
+	int r;
+
+	for (uint32_t i = 0; i < db.st.pool_count; i++)
+		pool[i] = (struct bh_uv_range){ db.st.pool[i].base, db.st.pool[i].size };
+	if ((r = (int)bh_hc2(BH_HC_UV_POOL, bh_gpa(pool), db.st.pool_count))) {
+		printf("ultravisor: the monitor refused the memory pool (error %d): see its log\n", r);
+		return r;
+	}
+	db_view(&db, self->id, &v);
+	for (uint32_t i = 0; i < bootinfo.module_count; i++) {
+		if (v.region_count == BH_VIEW_REGIONS_MAX) {
+			printf("ultravisor: too many boot modules for one view\n");
+			return -BH_E2BIG;
+		}
+		v.regions[v.region_count++] = (struct bh_view_region){
+			.gpa = bootinfo.modules[i].gpa, .hpa = bootinfo.modules[i].hpa,
+			.size = (bootinfo.modules[i].size + 0xfff) & ~0xfffull,
+			.kind = BH_VIEW_MODULE, .flags = BH_VIEW_R };
+		if (!v.regions[v.region_count - 1].size)
+			v.regions[v.region_count - 1].size = 0x1000;
+	}
+	if ((r = (int)bh_hc3(BH_HC_VIEW_PUBLISH, bh_gpa(&v), sizeof(v), BH_UV_PUBLISH_SELF))) {
+		printf("ultravisor: the monitor refused to move the ultravisor (error %d)\n", r);
+		return r;
+	}
+	return 0;
+}
+
+/* The start-state page tables map the bootstrap RAM; the ultravisor's channels lie above
+ * its RAM: map the first GiB VA = GPA with 2 MiB pages wherever nothing is mapped yet. */
+static void map_first_gib(void)
+{
+	uint64_t cr3, *pml4, *pdpt, *pd;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	pml4 = (uint64_t *)(uintptr_t)(cr3 & ~0xfffull);
+	pdpt = (uint64_t *)(uintptr_t)(pml4[0] & 0x000ffffffffff000ull);
+	pd = (uint64_t *)(uintptr_t)(pdpt[0] & 0x000ffffffffff000ull);
+	for (uint64_t i = 1; i < 512; i++)
+		if (!(pd[i] & 1))
+			pd[i] = (i << 21) | 0x83; /* present, writable, 2 MiB */
+	__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+}
+
+/* The boot intent, until the command partition applies it: start every partition whose
+ * image loaded, I/O partitions first. One transaction each, logged. */
+static void boot_intent(void)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < DB_PARTS_MAX; i++) {
+			const struct db_part *p = &db.st.parts[i];
+			if (!p->id || p->state != UV_STATE_LOADED ||
+			    (p->kind == BH_CFG_KIND_IOPART) != (pass == 0))
+				continue;
+			printf("ultravisor: boot: start %s\n", p->name);
+			machine_event(&db, p->id, UV_OP_START);
+			machine_sync(&db);
+		}
+}
+
+static void partitions_ended(void)
+{
+	static struct bh_uv_event ev[BH_UV_EVENTS_MAX];
+	long n;
+
+	while ((n = bh_hc2(BH_HC_PART_EVENTS, bh_gpa(ev), BH_UV_EVENTS_MAX)) > 0) {
+		for (long i = 0; i < n; i++) {
+			cmdchan_peer_ended(ev[i].id);
+			machine_ended(&db, &ev[i]);
+		}
+		machine_sync(&db);
+	}
+}
+
+int main(void)
+{
+	const struct db_part *self;
+	long n = bh_hc2(BH_HC_UV_BOOTINFO, bh_gpa(&bootinfo), sizeof(bootinfo));
+
+	if (n != (long)sizeof(bootinfo)) {
+		printf("ultravisor: the monitor gives no boot information (%ld): not privileged?\n",
+		       n);
+		return 1;
+	}
+	machine_init(&bootinfo, 0);
+	if (!(self = database()))
+		return 2;
+	if (take_the_machine(self))
+		return 3;
+	map_first_gib();
+	printf("ultravisor: running in its own memory from the pool: partition id %u, %llu MiB\n",
+	       self->id, (unsigned long long)(self->memory >> 20));
+	machine_init(&bootinfo, self->id);
+	cmdchan_open(&db, self->id);
+	machine_sync(&db);
+	boot_intent();
+	printf("ultravisor: ready, generation %llu\n", (unsigned long long)db.st.generation);
+	for (;;) {
+		partitions_ended();
+		if (cmdchan_serve(&db) == 0)
+			bh_wait(); /* the monitor's events and the client's signals wake us */
+		cmdchan_wait_done();
+	}
 }

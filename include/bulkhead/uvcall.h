@@ -48,7 +48,9 @@
 struct bh_uv_module {
 	uint64_t gpa;        /* 0x00  where it is mapped in the ultravisor, read-only */
 	uint64_t size;       /* 0x08  bytes */
-	char     name[112];  /* 0x10  the loader's module command line, NUL-terminated */
+	uint64_t hpa;        /* 0x10  host-physical (page aligned): for the MODULE regions of
+			      *       the ultravisor's own view */
+	char     name[104];  /* 0x18  the loader's module command line, NUL-terminated */
 };
 BH_SIZE(bh_uv_module, 0x80);
 

@@ -29,6 +29,7 @@
 
 #include <bulkhead/abi.h>
 
+#define UV_CHAN_TYPE      "bh-uvcmd-v1\0\0\0\0" /* the channel's type: 16 bytes */
 #define UV_REQ_MAGIC      0x51525655u /* "UVRQ" */
 #define UV_RESP_MAGIC     0x53525655u /* "UVRS" */
 #define UV_VERSION        1

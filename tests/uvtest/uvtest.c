@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/* uvtest.c - partitions for the ultravisor's system tests (tests/system/test_ultravisor.py).
+ *
+ *   role=beat [crash=N]  prints "uvtest: <name> up", then "uvtest: <name> beat <i>" every
+ *                        100 ms; with crash=N it writes outside its memory after beat N (the
+ *                        monitor contains it: a crash the restart rule then handles)
+ *   role=client          the command partition's stand-in on the command channel: lists the
+ *                        partitions, has a transaction for more memory than is free refused
+ *                        and reads the database back unchanged, stops and restarts "spare"
+ *                        20 times and compares the pool before and after, reads the journal
+ *   role=hostile         attaches as the client and writes garbage into the channel: indices,
+ *                        states, slots (the ultravisor must go on serving nobody else harm)
+ * Every result is a console line the test asserts on.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bulkhead/hypercall.h>
+#include <bulkhead/uvcmd.h>
+#include "chan/chan.h"
+#include "rt/guest-test.h"
+#include "rt/hypercall.h"
+#include "rt/rt.h"
+
+#define MS 1000000ull
+
+static const struct bh_partition_info *info;
+
+static void sleep_ms(uint64_t ms)
+{
+	uint64_t until = (uint64_t)bh_time_ns() + ms * MS;
+
+	bh_timer_set(until);
+	while ((uint64_t)bh_time_ns() < until)
+		bh_wait();
+}
+
+/* ---- role=beat ---- */
+
+static __attribute__((noreturn)) int beat(void)
+{
+	uint64_t crash = 0;
+
+	bh_arg_u64("crash", &crash);
+	printf("uvtest: %s up\n", info->name);
+	for (uint64_t i = 1;; i++) {
+		sleep_ms(100);
+		printf("uvtest: %s beat %" PRIu64 "\n", info->name, i);
+		if (crash && i == crash) {
+			uint64_t end = 0;
+			for (uint32_t k = 0; k < info->mem_count; k++)
+				if (info->mem[k].gpa + info->mem[k].size > end)
+					end = info->mem[k].gpa + info->mem[k].size;
+			printf("uvtest: %s crashes now\n", info->name);
+			fflush(stdout);
+			*(volatile uint64_t *)(uintptr_t)(end + 0x200000) = 1; /* not ours */
+		}
+	}
+}
+
+/* ---- the command channel ---- */
+
+static struct chan ch;
+static uint64_t chan_id;
+static struct uv_request rq;
+static struct uv_response rs;
+static uint64_t next_id = 1;
+
+static bool attach(void)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		for (uint32_t i = 0; i < info->mem_count; i++) {
+			const struct bh_mem_region *m = &info->mem[i];
+			if ((m->kind & 0xff) != BH_MEM_KIND_CHANNEL)
+				continue;
+			if (!chan_attach(&ch, (void *)(uintptr_t)m->gpa, m->size, CHAN_CLIENT,
+					 (const uint8_t *)UV_CHAN_TYPE)) {
+				chan_id = BH_MEM_KIND_CHAN_ID(m->kind);
+				return true;
+			}
+		}
+		sleep_ms(10);
+	}
+	return false;
+}
+
+static void notify(void)
+{
+	if (chan_need_notify(&ch))
+		bh_hc1(BH_HC_SIGNAL, chan_id);
+}
+
+/* Send rq, wait for the answer in rs. → rs.status. */
+static int call(void)
+{
+	long n;
+
+	rq.magic = UV_REQ_MAGIC;
+	rq.version = UV_VERSION;
+	rq.request_id = next_id++;
+	GUEST_ASSERT_EQ(chan_send(&ch, &rq, sizeof(rq)), 0);
+	notify();
+	while ((n = chan_recv(&ch, &rs, sizeof(rs))) == -BH_ENOENT) {
+		notify();
+		if (chan_prepare_wait(&ch) == 0)
+			bh_wait();
+		chan_cancel_wait(&ch);
+	}
+	GUEST_ASSERT(n >= (long)offsetof(struct uv_response, data));
+	GUEST_ASSERT_EQ(rs.request_id, rq.request_id);
+	return rs.status;
+}
+
+static struct uv_op *begin(uint16_t kind, uint32_t ops)
+{
+	memset(&rq, 0, sizeof(rq));
+	rq.kind = kind;
+	rq.op_count = ops;
+	return rq.ops;
+}
+
+static int txn1(uint16_t code, const char *name)
+{
+	struct uv_op *op = begin(UV_REQ_TXN, 1);
+
+	op->op = code;
+	strncpy(op->name, name, sizeof(op->name) - 1);
+	return call();
+}
+
+static void read_all(uint16_t code, uint8_t *out, size_t cap, size_t *len)
+{
+	uint64_t from = 0;
+
+	*len = 0;
+	do {
+		struct uv_op *op = begin(UV_REQ_READ, 1);
+		op->op = code;
+		op->args.read.from = from;
+		GUEST_ASSERT_EQ(call(), 0);
+		GUEST_ASSERT(*len + rs.data_size <= cap);
+		memcpy(out + *len, rs.data, rs.data_size);
+		*len += rs.data_size;
+		from = rs.next;
+	} while (rs.flags & UV_RESP_MORE);
+}
+
+static uint8_t parts_buf[0x8000], res_buf[0x20000];
+
+static const struct uv_part_rec *part_named(const char *name)
+{
+	size_t len;
+
+	read_all(UV_OP_READ_PARTITIONS, parts_buf, sizeof(parts_buf), &len);
+	for (size_t off = 0; off + sizeof(struct uv_part_rec) <= len;
+	     off += sizeof(struct uv_part_rec)) {
+		const struct uv_part_rec *p = (const void *)(parts_buf + off);
+		if (!strcmp(p->name, name))
+			return p;
+	}
+	return NULL;
+}
+
+static const char *state_name(uint32_t s)
+{
+	static const char *const names[] = { "?", "created", "loaded", "running", "stopped",
+					     "crashed" };
+	return s < UV_STATE_NR ? names[s] : "?";
+}
+
+static bool wait_state(const char *name, uint32_t state)
+{
+	for (int i = 0; i < 500; i++) {
+		const struct uv_part_rec *p = part_named(name);
+		if (p && p->state == state)
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+static uint64_t pool_free(void)
+{
+	size_t len;
+	uint64_t free_bytes = 0;
+
+	read_all(UV_OP_READ_RESOURCES, res_buf, sizeof(res_buf), &len);
+	for (size_t off = 0; off + sizeof(struct uv_res_rec) <= len; off += sizeof(struct uv_res_rec)) {
+		const struct uv_res_rec *r = (const void *)(res_buf + off);
+		if (r->type == UV_RES_POOL)
+			free_bytes += r->value;
+	}
+	return free_bytes;
+}
+
+static int client(void)
+{
+	static uint8_t before_p[sizeof(parts_buf)], before_r[sizeof(res_buf)];
+	size_t lp, lr, lp2, lr2;
+	uint64_t gen, free0, free1;
+	struct uv_op *op;
+
+	GUEST_ASSERT(attach());
+	printf("uvtest: attached to the command channel (id %" PRIu64 ")\n", chan_id);
+	GUEST_ASSERT(wait_state("spare", UV_STATE_RUNNING));
+	read_all(UV_OP_READ_PARTITIONS, parts_buf, sizeof(parts_buf), &lp);
+	for (size_t off = 0; off < lp; off += sizeof(struct uv_part_rec)) {
+		const struct uv_part_rec *p = (const void *)(parts_buf + off);
+		printf("uvtest: list %s %s %" PRIu64 " MiB %u vcpus\n", p->name,
+		       state_name(p->state), p->memory >> 20, p->vcpus);
+	}
+
+	/* A transaction for more memory than is free: refused, nothing changes. */
+	free0 = pool_free();
+	read_all(UV_OP_READ_PARTITIONS, before_p, sizeof(before_p), &lp);
+	read_all(UV_OP_READ_RESOURCES, before_r, sizeof(before_r), &lr);
+	op = begin(UV_REQ_TXN, 2);
+	op[0].op = UV_OP_STOP;
+	strcpy(op[0].name, "beat");
+	op[1].op = UV_OP_ASSIGN_MEMORY;
+	strcpy(op[1].name, "beat");
+	op[1].args.memory.bytes = (free0 + 0x400000) & ~0x1fffffull;
+	call();
+	gen = rs.generation;
+	printf("uvtest: too much memory: status %d, op %d, reason \"%s\"\n", rs.status,
+	       rs.failed_op, rs.reason);
+	read_all(UV_OP_READ_PARTITIONS, parts_buf, sizeof(parts_buf), &lp2);
+	read_all(UV_OP_READ_RESOURCES, res_buf, sizeof(res_buf), &lr2);
+	printf("uvtest: after the refusal: generation %s, partitions %s, resources %s\n",
+	       rs.generation == gen ? "same" : "moved",
+	       lp == lp2 && !memcmp(before_p, parts_buf, lp) ? "same" : "changed",
+	       lr == lr2 && !memcmp(before_r, res_buf, lr) ? "same" : "changed");
+
+	/* Stop and restart a guest 20 times: the pool ends as it began. */
+	free0 = pool_free();
+	for (int i = 1; i <= 20; i++) {
+		int s1 = txn1(UV_OP_STOP, "spare");
+		bool stopped = wait_state("spare", UV_STATE_STOPPED);
+		int s2 = txn1(UV_OP_RESTART, "spare");
+		bool running = wait_state("spare", UV_STATE_RUNNING);
+		printf("uvtest: cycle %d: stop %d %s, restart %d %s\n", i, s1,
+		       stopped ? "stopped" : "NOT STOPPED", s2, running ? "running" : "NOT RUNNING");
+	}
+	free1 = pool_free();
+	printf("uvtest: pool free before %" PRIu64 " after %" PRIu64 " KiB\n", free0 >> 10,
+	       free1 >> 10);
+	printf("uvtest: spare restarts %u\n", part_named("spare")->restarts);
+	GUEST_DONE();
+}
+
+/* ---- role=hostile ---- */
+
+static __attribute__((noreturn)) int hostile(void)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	uint8_t *mem = NULL;
+	size_t size = 0;
+
+	GUEST_ASSERT(attach());
+	mem = (uint8_t *)ch.hdr;
+	size = ch.size;
+	printf("uvtest: hostile attached, writing garbage\n");
+	for (uint64_t i = 0;; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (i % 3 == 0)
+			((volatile uint32_t *)mem)[(x >> 8) % 0x100] = (uint32_t)x; /* header, indices */
+		else
+			((volatile uint32_t *)mem)[(x >> 8) % (size / 4)] = (uint32_t)(x >> 32);
+		if (i % 64 == 0) {
+			bh_hc1(BH_HC_SIGNAL, chan_id);
+			bh_yield();
+		}
+		if (i % 100000 == 0)
+			printf("uvtest: hostile round %" PRIu64 "\n", i / 100000);
+	}
+}
+
+int main(void)
+{
+	char role[16] = "";
+
+	info = bh_info_page();
+	bh_arg("role", role, sizeof(role));
+	if (!strcmp(role, "beat"))
+		return beat();
+	if (!strcmp(role, "client"))
+		return client();
+	if (!strcmp(role, "hostile"))
+		return hostile();
+	printf("uvtest: role=beat|client|hostile, not \"%s\"\n", role);
+	return 2;
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* loader.c - a partition's memory made ready to start, through the load window: zeroed, its
+ * ELF image, its guest page tables and its info page (the start state of partition.h). */
+#include <stdio.h>
+#include <string.h>
+#include <bulkhead/errno.h>
+#include <bulkhead/hypercall.h>
+#include "elf/elf-load.h"
+#include "fmt.h"
+#include "loader.h"
+#include "rt/hypercall.h"
+#include "rt/rt.h"
+
+#define PAGE     0x1000ull
+#define PAGE_2M  0x200000ull
+#define PTE_P    (1ull << 0)
+#define PTE_W    (1ull << 1)
+#define PTE_PS   (1ull << 7)
+
+struct load {
+	uint32_t id;
+	uint64_t end; /* highest image byte */
+};
+
+static int load_copy(void *ctx, uint64_t gpa, const void *src, uint64_t len)
+{
+	struct load *l = ctx;
+
+	l->end = gpa + len > l->end ? gpa + len : l->end;
+	return (int)bh_hc4(BH_HC_PART_LOAD, l->id, gpa, bh_gpa(src), len);
+}
+
+static int load_zero(void *ctx, uint64_t gpa, uint64_t len)
+{
+	struct load *l = ctx;
+
+	l->end = gpa + len > l->end ? gpa + len : l->end;
+	return (int)bh_hc4(BH_HC_PART_LOAD, l->id, gpa, 0, len);
+}
+
+/* Guest page tables, built here and copied to BH_PT_GPA: VA = GPA over [4 KiB, top), the
+ * first 2 MiB in 4 KiB pages (page 0 unmapped: NULL faults), 2 MiB pages above. Pages:
+ * PML4, PDPT, one PD per GiB, the PT of the first 2 MiB. */
+static int build_tables(uint64_t pt[BH_PT_PAGES][512], uint64_t top)
+{
+	unsigned pds = (unsigned)((top + (1ull << 30) - 1) >> 30);
+
+	if (pds > BH_PT_PAGES - 3)
+		return -BH_E2BIG;
+	memset(pt, 0, BH_PT_PAGES * PAGE);
+	pt[0][0] = (BH_PT_GPA + 1 * PAGE) | PTE_P | PTE_W;
+	for (unsigned g = 0; g < pds; g++)
+		pt[1][g] = (BH_PT_GPA + (2 + g) * PAGE) | PTE_P | PTE_W;
+	pt[2][0] = (BH_PT_GPA + (2 + pds) * PAGE) | PTE_P | PTE_W;
+	for (unsigned i = 1; i < 512; i++)
+		pt[2 + pds][i] = i * PAGE | PTE_P | PTE_W;
+	for (uint64_t va = PAGE_2M; va < top; va += PAGE_2M)
+		pt[2 + (va >> 30)][(va >> 21) & 511] = va | PTE_P | PTE_W | PTE_PS;
+	return 0;
+}
+
+static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
+		      const char *cmdline, uint64_t ram, uint64_t heap_start)
+{
+	memset(info, 0, sizeof(*info));
+	info->magic = BH_INFO_MAGIC;
+	info->abi_version = BH_ABI_VERSION;
+	info->id = v->partition_id;
+	memcpy(info->name, v->name, sizeof(info->name) - 1);
+	info->vcpu_count = v->vcpu_count;
+	info->mem[info->mem_count++] = (struct bh_mem_region){ 0, ram, BH_MEM_R | BH_MEM_W |
+							       BH_MEM_X, BH_MEM_KIND_RAM };
+	for (unsigned i = 0; i < v->region_count && info->mem_count < BH_INFO_MEM_MAX; i++)
+		if (v->regions[i].kind == BH_VIEW_CHANNEL)
+			info->mem[info->mem_count++] = (struct bh_mem_region){
+				v->regions[i].gpa, v->regions[i].size, BH_MEM_R | BH_MEM_W,
+				BH_MEM_KIND_CHANNEL | v->regions[i].chan_id << 8 };
+	info->heap_start = (heap_start + PAGE - 1) & ~(PAGE - 1);
+	info->heap_end = ram - v->vcpu_count * BH_STACK_SIZE;
+	info->tsc_hz = bh_info_page()->tsc_hz;
+	bh_snprintf(info->cmdline, sizeof(info->cmdline), "%s", cmdline);
+}
+
+/* The private RAM from GPA 0 up, and the top of everything the partition maps. */
+static uint64_t view_extent(const struct bh_view *v, uint64_t *top)
+{
+	uint64_t ram = 0;
+
+	*top = 0;
+	for (unsigned i = 0; i < v->region_count; i++) {
+		const struct bh_view_region *r = &v->regions[i];
+		if (r->kind == BH_VIEW_PRIVATE && r->gpa == ram)
+			ram += r->size;
+		if (r->kind != BH_VIEW_MMIO && r->gpa + r->size > *top)
+			*top = r->gpa + r->size;
+	}
+	return ram;
+}
+
+int load_partition(const struct bh_view *v, const void *image, size_t image_len,
+		   const char *cmdline, struct load_result *out, char *err, size_t errlen)
+{
+	static uint64_t tables[BH_PT_PAGES][512] __attribute__((aligned(4096)));
+	static struct bh_partition_info info;
+	struct load l = { v->partition_id, 0 };
+	const struct elf_sink sink = { .ctx = &l, .copy = load_copy, .zero = load_zero };
+	uint64_t top, ram = view_extent(v, &top);
+	uint64_t stacks = (uint64_t)v->vcpu_count * BH_STACK_SIZE;
+	int r;
+
+	if (ram < BH_IMAGE_BASE + stacks) {
+		bh_snprintf(err, errlen, "%llu KiB of RAM cannot hold an image and %u stacks",
+			    (unsigned long long)(ram >> 10), v->vcpu_count);
+		return -BH_ENOMEM;
+	}
+	if ((r = (int)bh_hc4(BH_HC_PART_LOAD, l.id, 0, 0, ram))) {
+		bh_snprintf(err, errlen, "load window refused (error %d)", r);
+		return r;
+	}
+	if ((r = elf_load(image, image_len, BH_IMAGE_BASE, ram - stacks, &sink, &out->entry, err,
+			  errlen)))
+		return r;
+	if ((r = build_tables(tables, (top + PAGE_2M - 1) & ~(PAGE_2M - 1)))) {
+		bh_snprintf(err, errlen, "its memory reaches past %u GiB: more than the start "
+			    "state's page tables map", BH_PT_PAGES - 3);
+		return r;
+	}
+	fill_info(&info, v, cmdline, ram, l.end);
+	if ((r = (int)bh_hc4(BH_HC_PART_LOAD, l.id, BH_PT_GPA, bh_gpa(tables), sizeof(tables))) ||
+	    (r = (int)bh_hc4(BH_HC_PART_LOAD, l.id, BH_INFO_GPA, bh_gpa(&info), sizeof(info)))) {
+		bh_snprintf(err, errlen, "load window refused the start state (error %d)", r);
+		return r;
+	}
+	out->stack_top = ram;
+	if (strlen(cmdline) >= sizeof(info.cmdline))
+		printf("ultravisor: %s: command line cut to %zu bytes\n", v->name,
+		       sizeof(info.cmdline) - 1);
+	return 0;
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/* machine.c - make the machine match the database. After every commit, each partition the
+ * database holds is brought to its recorded state through the monitor's calls (publish its
+ * view, load its image, start or stop it), and each one it no longer holds is destroyed.
+ * What the monitor reports (a partition ended on its own) becomes a lifecycle event
+ * transaction first, so the database decides what follows (the restart rule). */
+#include <stdio.h>
+#include <string.h>
+#include <bulkhead/errno.h>
+#include <bulkhead/uvcall.h>
+#include "config/validate.h"
+#include "loader.h"
+#include "machine.h"
+#include "rt/hypercall.h"
+
+/* What the monitor has of one partition, as far as the ultravisor has told it. */
+struct shadow {
+	uint32_t id;           /* 0: free */
+	uint32_t state;        /* the database state last logged */
+	bool installed;        /* the monitor holds a view */
+	bool running;          /* started, and neither stopped nor reported ended since */
+	bool loaded;           /* its memory holds a fresh image: lr is valid */
+	uint32_t failed_restarts; /* load failed at this restart count + 1; 0: not failed */
+	struct load_result lr;
+	struct bh_view view;   /* as last published */
+};
+
+static struct shadow shadows[DB_PARTS_MAX];
+static const struct bh_uv_bootinfo *boot;
+static uint32_t self_id;
+
+void machine_init(const struct bh_uv_bootinfo *bi, uint32_t ultravisor_id)
+{
+	boot = bi;
+	self_id = ultravisor_id;
+}
+
+static struct shadow *shadow_of(uint32_t id, bool create)
+{
+	struct shadow *free_slot = NULL;
+
+	for (unsigned i = 0; i < DB_PARTS_MAX; i++) {
+		if (shadows[i].id == id)
+			return &shadows[i];
+		if (!shadows[i].id && !free_slot)
+			free_slot = &shadows[i];
+	}
+	if (!create || !free_slot)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->id = id;
+	return free_slot;
+}
+
+const struct bh_uv_module *machine_module(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (uint32_t i = 0; n && i < boot->module_count; i++) {
+		const char *m = boot->modules[i].name;
+		if (!strncmp(m, name, n) && (m[n] == '\0' || m[n] == ' '))
+			return &boot->modules[i];
+	}
+	return NULL;
+}
+
+/* A log line for every state change, at the commit that made it. */
+static void note(const struct db *db)
+{
+	for (unsigned i = 0; i < DB_PARTS_MAX; i++) {
+		const struct db_part *p = &db->st.parts[i];
+		struct shadow *s = p->id ? shadow_of(p->id, true) : NULL;
+		if (!s || s->state == p->state)
+			continue;
+		printf("ultravisor: %s: %s -> %s (generation %llu)\n", p->name,
+		       s->state ? db_state_name(s->state) : "new", db_state_name(p->state),
+		       (unsigned long long)db->st.generation);
+		s->state = p->state;
+	}
+}
+
+int machine_event(struct db *db, uint32_t id, uint16_t code)
+{
+	static struct uv_request rq;
+	static struct uv_response rs;
+	const struct db_part *p = db_part_by_id(&db->st, id);
+
+	if (!p)
+		return -BH_ENOENT;
+	memset(&rq, 0, sizeof(rq));
+	rq.magic = UV_REQ_MAGIC;
+	rq.version = UV_VERSION;
+	rq.kind = UV_REQ_TXN;
+	rq.op_count = 1;
+	rq.ops[0].op = code;
+	memcpy(rq.ops[0].name, p->name, sizeof(rq.ops[0].name) - 1);
+	if (code == UV_OP_EV_LOADED && p->start_pending) {
+		rq.op_count = 2; /* restarted: loaded and started in one commit */
+		rq.ops[1] = rq.ops[0];
+		rq.ops[1].op = UV_OP_START;
+	}
+	if (db_apply_as(db, &rq, &rs, UV_ORIGIN_ULTRAVISOR))
+		printf("ultravisor: event for %s refused: %s\n", p->name, rs.reason);
+	note(db);
+	return rs.status;
+}
+
+static bool view_changed(const struct shadow *s, const struct bh_view *v)
+{
+	struct bh_view a = s->view, b = *v;
+
+	a.generation = b.generation = 0; /* the same map under a newer generation is the same */
+	return !s->installed || memcmp(&a, &b, sizeof(a));
+}
+
+static int publish(struct shadow *s, const struct bh_view *v)
+{
+	int r = (int)bh_hc3(BH_HC_VIEW_PUBLISH, bh_gpa(v), sizeof(*v), 0);
+
+	if (r) {
+		printf("ultravisor: %s: the monitor refused its view (error %d)\n", v->name, r);
+		return r;
+	}
+	s->view = *v;
+	s->installed = true;
+	s->loaded = false;
+	return 0;
+}
+
+static int load(struct shadow *s, const struct db_part *p)
+{
+	static char err[200];
+	const struct bh_uv_module *m = machine_module(p->image);
+	int r;
+
+	if (s->failed_restarts == p->restarts + 1)
+		return -BH_ENOENT; /* said so already; a restart tries again */
+	if (!m) {
+		printf("ultravisor: %s: image \"%s\" is not among the boot modules: not loaded\n",
+		       p->name, p->image);
+		s->failed_restarts = p->restarts + 1;
+		return -BH_ENOENT;
+	}
+	r = load_partition(&s->view, (const void *)(uintptr_t)m->gpa, m->size, p->cmdline, &s->lr,
+			   err, sizeof(err));
+	if (r) {
+		printf("ultravisor: %s: image \"%s\" not loaded: %s\n", p->name, p->image, err);
+		s->failed_restarts = p->restarts + 1;
+		return r;
+	}
+	s->loaded = true;
+	printf("ultravisor: %s: image \"%s\" loaded, entry %#llx\n", p->name, p->image,
+	       (unsigned long long)s->lr.entry);
+	return 0;
+}
+
+static int start(struct shadow *s, const struct db_part *p)
+{
+	int r = (int)bh_hc3(BH_HC_PART_START, p->id, s->lr.entry, s->lr.stack_top);
+
+	if (r) {
+		printf("ultravisor: %s: the monitor did not start it (error %d)\n", p->name, r);
+		return r;
+	}
+	s->running = true;
+	s->loaded = false; /* it writes its memory from now on */
+	return 0;
+}
+
+static void stop(struct shadow *s, const struct db_part *p)
+{
+	bh_hc1(BH_HC_PART_STOP, s->id);
+	s->running = false;
+	s->loaded = false;
+}
+
+/* One partition one step nearer its recorded state. → true if a transaction committed
+ * (the database changed: look at everything again). */
+static bool sync_part(struct db *db, const struct db_part *p)
+{
+	static struct bh_view v;
+	struct shadow *s = shadow_of(p->id, true);
+
+	if (!s || db_view(db, p->id, &v))
+		return false;
+	if (p->state != UV_STATE_RUNNING && s->running)
+		stop(s, p);
+	if (!s->running && view_changed(s, &v) && publish(s, &v))
+		return false;
+	switch (p->state) {
+	case UV_STATE_CREATED:
+		return !load(s, p) && !machine_event(db, p->id, UV_OP_EV_LOADED);
+	case UV_STATE_RUNNING:
+		if (!s->running && (s->loaded || !load(s, p)))
+			start(s, p);
+		return false;
+	default:
+		return false;
+	}
+}
+
+void machine_sync(struct db *db)
+{
+	note(db);
+	for (unsigned pass = 0; pass < 4; pass++) { /* a commit here can only move forward */
+		bool again = false;
+
+		for (unsigned i = 0; i < DB_PARTS_MAX; i++) {
+			struct shadow *s = &shadows[i];
+			if (!s->id || db_part_by_id(&db->st, s->id))
+				continue;
+			bh_hc1(BH_HC_PART_DESTROY, s->id);
+			printf("ultravisor: partition id %u destroyed (generation %llu)\n", s->id,
+			       (unsigned long long)db->st.generation);
+			s->id = 0;
+		}
+		for (unsigned i = 0; i < DB_PARTS_MAX; i++) {
+			const struct db_part *p = &db->st.parts[i];
+			if (p->id && p->id != self_id)
+				again |= sync_part(db, p);
+		}
+		if (!again)
+			return;
+	}
+}
+
+void machine_ended(struct db *db, const struct bh_uv_event *e)
+{
+	struct shadow *s = shadow_of(e->id, false);
+	const struct db_part *p = db_part_by_id(&db->st, e->id);
+
+	if (!s || !p)
+		return;
+	s->running = false;
+	s->loaded = false;
+	printf("ultravisor: %s %s (status %d)\n", p->name,
+	       e->how == BH_UV_CRASHED ? "crashed" : "exited", e->status);
+	machine_event(db, e->id, e->how == BH_UV_CRASHED ? UV_OP_EV_CRASHED : UV_OP_EV_EXITED);
+}
