@@ -20,6 +20,7 @@ static const struct db_chan *control;
 static void *mem;
 static uint32_t client_id;
 static uint64_t served, refused;
+static bool closed; /* corrupted by the client: not served until it starts again */
 
 static int lay_out(void)
 {
@@ -57,11 +58,11 @@ int cmdchan_open(const struct db *db, uint32_t self_id)
 	return 0;
 }
 
-void cmdchan_peer_ended(uint32_t id)
+void cmdchan_client_starts(uint32_t id)
 {
 	if (control && id == client_id) {
 		chan_close(&ch);
-		lay_out(); /* its next life attaches to a clean channel */
+		closed = lay_out() != 0; /* its next life attaches to a clean channel */
 	}
 }
 
@@ -121,7 +122,7 @@ int cmdchan_serve(struct db *db)
 	unsigned budget = 16; /* a client that never stops sending cannot starve the events */
 	long n = 0;
 
-	if (!control)
+	if (!control || closed)
 		return 0; /* nothing to serve: sleep until the monitor has news */
 	while (budget-- && ((n = chan_recv(&ch, msg, sizeof(msg))) >= 0 || n == -BH_E2BIG)) {
 		if (n == -BH_E2BIG) { /* longer than any request: drop it with an answer */
@@ -130,11 +131,13 @@ int cmdchan_serve(struct db *db)
 		}
 		serve_one(db, msg, n);
 	}
-	if (n == -BH_EIO) {
-		printf("ultravisor: command channel: corrupt or the client is gone; laid out "
-		       "afresh\n");
+	if (n == -BH_EIO) { /* the client broke the channel: it gets a new one when it restarts */
+		printf("ultravisor: command channel %s: corrupt; closed until partition id %u "
+		       "starts again (%llu requests served, %llu refused)\n", control->name,
+		       client_id, (unsigned long long)served, (unsigned long long)refused);
 		chan_close(&ch);
-		lay_out();
+		closed = true;
+		return 0;
 	}
 	notify();
 	return budget == (unsigned)-1 ? 1 : chan_prepare_wait(&ch);

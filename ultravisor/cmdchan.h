@@ -15,8 +15,8 @@ int cmdchan_open(const struct db *db, uint32_t self_id);
 int cmdchan_serve(struct db *db);
 void cmdchan_wait_done(void);
 
-/* Partition id ended: if it was the client, the channel is laid out afresh for its next
- * life. */
-void cmdchan_peer_ended(uint32_t id);
+/* Partition id is about to start: if it is the client, it gets a freshly laid out channel
+ * (whatever its earlier life left there, or broke). */
+void cmdchan_client_starts(uint32_t id);
 
 #endif

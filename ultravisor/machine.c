@@ -8,6 +8,7 @@
 #include <string.h>
 #include <bulkhead/errno.h>
 #include <bulkhead/uvcall.h>
+#include "cmdchan.h"
 #include "config/validate.h"
 #include "loader.h"
 #include "machine.h"
@@ -156,7 +157,10 @@ static int load(struct shadow *s, const struct db_part *p)
 
 static int start(struct shadow *s, const struct db_part *p)
 {
-	int r = (int)bh_hc3(BH_HC_PART_START, p->id, s->lr.entry, s->lr.stack_top);
+	int r;
+
+	cmdchan_client_starts(p->id);
+	r = (int)bh_hc3(BH_HC_PART_START, p->id, s->lr.entry, s->lr.stack_top);
 
 	if (r) {
 		printf("ultravisor: %s: the monitor did not start it (error %d)\n", p->name, r);

@@ -139,10 +139,8 @@ static void partitions_ended(void)
 	long n;
 
 	while ((n = bh_hc2(BH_HC_PART_EVENTS, bh_gpa(ev), BH_UV_EVENTS_MAX)) > 0) {
-		for (long i = 0; i < n; i++) {
-			cmdchan_peer_ended(ev[i].id);
+		for (long i = 0; i < n; i++)
 			machine_ended(&db, &ev[i]);
-		}
 		machine_sync(&db);
 	}
 }

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
-"""The config blob is validated at boot, before anything starts (issue 5): a valid blob is
-accepted and partitions run; a corrupted or semantically bad blob is refused with errors
-naming table, index and field, and no partition starts. QEMU -cpu max -smp 4, SeaBIOS."""
+"""The config blob is validated at boot, before anything starts (issues 5 and 6): the
+ultravisor, the first partition, validates it with the shared validator. A valid blob is
+accepted and the partitions it names run; a corrupted or semantically bad blob is refused
+with errors naming table, index and field, and no other partition starts.
+QEMU -cpu max -smp 4, SeaBIOS."""
 import re
 import struct
 import zlib
@@ -27,23 +29,32 @@ def partition_offset(blob: bytes, index: int) -> int:
     return off + index * size
 
 
-def boot(name, blob_path):
-    mods = [(blob_path, f"{blob_path.name} config"),
-            (GUEST_PV, f"{GUEST_PV.name} partition name=g1 cpus=1 mem=16 -- exit=0")]
-    iso = bhrun.iso_for("test=run", modules=mods)
-    return bhrun.Qemu(iso=iso, timeout=60).run(f"bootcfg-{name}")
+def boot(name, blob_path, limit=""):
+    mods = [(blob_path, f"{blob_path.name} config"), (GUEST_PV, f"{GUEST_PV.name} guest-pv")]
+    iso = bhrun.iso_for("test=run" + limit, modules=mods)
+    return bhrun.Qemu(iso=iso, timeout=90).run(f"bootcfg-{name}")
 
 
 def started(r):
-    return re.findall(r"^part: partition \S+: id", r.com1, re.M)
+    """Partitions other than the ultravisor that were given a view."""
+    return re.findall(r"^uv: partition \S+: id \d+ view installed", r.com1, re.M)
+
+
+def refused(r, errors):
+    assert f"[ultravisor] ultravisor: config refused with {errors} error(s): nothing started" \
+        in r.lines(), r.describe()
+    assert "part: partition ultravisor: exited, status 2" in r.lines()
+    assert not started(r) and "GUEST_DONE" not in r.com1
 
 
 def test_valid_blob_is_accepted():
-    r = boot("valid", DEFAULT_BLOB)
-    assert re.search(r"^config: blob valid: 7 partitions, \d+ channels, \d+ devices, \d+ zones$",
-                     r.com1, re.M), r.describe()
-    assert "[g1] GUEST_DONE exit=0" in r.lines()
-    assert r.status == 0
+    r = boot("valid", DEFAULT_BLOB, " limit=12000")
+    assert re.search(r"^\[ultravisor\] ultravisor: database generation 1, pool 384 MiB, \d+ "
+                     r"MiB free$", r.com1, re.M), r.describe()
+    assert len(started(r)) == 6  # every partition but the ultravisor
+    for guest in ("guest-1", "guest-2"):  # the two whose image is a module
+        assert f"[{guest}] GUEST_DONE exit=0" in r.lines(), r.describe()
+        assert f"[ultravisor] ultravisor: {guest} exited (status 0)" in r.lines()
 
 
 def test_bad_checksum_is_refused(tmp_path):
@@ -52,11 +63,9 @@ def test_bad_checksum_is_refused(tmp_path):
     bad = tmp_path / "bad-crc.bin"
     bad.write_bytes(blob)
     r = boot("bad-crc", bad)
-    assert re.search(r"^config: header.*checksum", r.com1, re.M), r.describe()
-    assert re.search(r"^config: blob \[0x[0-9a-f]+-0x[0-9a-f]+\) refused with 1 error\(s\): "
-                     r"no partition started$", r.com1, re.M)
-    assert not started(r) and "GUEST_DONE" not in r.com1
-    assert r.status == 2
+    assert re.search(r"^\[ultravisor\] ultravisor: config: header.*checksum", r.com1, re.M), \
+        r.describe()
+    refused(r, 1)
 
 
 def test_semantic_error_is_refused(tmp_path):
@@ -66,7 +75,7 @@ def test_semantic_error_is_refused(tmp_path):
     bad = tmp_path / "bad-memory.bin"
     bad.write_bytes(with_crc(blob))
     r = boot("bad-memory", bad)
-    assert re.search(r"^config: partitions\[1\]\.memory: ", r.com1, re.M), r.describe()
-    assert "refused with" in r.com1 and "no partition started" in r.com1
-    assert not started(r) and "GUEST_DONE" not in r.com1
-    assert r.status == 2
+    assert re.search(r"^\[ultravisor\] ultravisor: config: partitions\[1\]\.memory: ", r.com1,
+                     re.M), r.describe()
+    assert "config refused with" in r.com1
+    refused(r, len(re.findall(r"^\[ultravisor\] ultravisor: config: ", r.com1, re.M)))

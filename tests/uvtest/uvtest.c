@@ -2,12 +2,12 @@
 /* uvtest.c - partitions for the ultravisor's system tests (tests/system/test_ultravisor.py).
  *
  *   role=beat [crash=N]  prints "uvtest: <name> up", then "uvtest: <name> beat <i>" every
- *                        100 ms; with crash=N it writes outside its memory after beat N (the
- *                        monitor contains it: a crash the restart rule then handles)
+ *                        100 ms; with crash=N it touches an I/O port it does not own after
+ *                        beat N (the monitor contains it: a crash the restart rule handles)
  *   role=client          the command partition's stand-in on the command channel: lists the
  *                        partitions, has a transaction for more memory than is free refused
  *                        and reads the database back unchanged, stops and restarts "spare"
- *                        20 times and compares the pool before and after, reads the journal
+ *                        cycles=N times (20) and compares the pool before and after
  *   role=hostile         attaches as the client and writes garbage into the channel: indices,
  *                        states, slots (the ultravisor must go on serving nobody else harm)
  * Every result is a console line the test asserts on.
@@ -36,6 +36,25 @@ static void sleep_ms(uint64_t ms)
 		bh_wait();
 }
 
+/* What the partition sees: "<RAM> MiB RAM, <n> vCPU(s), channels <id>,<id>". */
+static const char *memory_map(void)
+{
+	static char line[160];
+	uint64_t ram = 0;
+	int n = 0;
+
+	for (uint32_t k = 0; k < info->mem_count; k++)
+		if ((info->mem[k].kind & 0xff) == BH_MEM_KIND_RAM)
+			ram += info->mem[k].size;
+	n = snprintf(line, sizeof(line), "%" PRIu64 " MiB RAM, %u vCPU(s), channels", ram >> 20,
+		     info->vcpu_count);
+	for (uint32_t k = 0; k < info->mem_count; k++)
+		if ((info->mem[k].kind & 0xff) == BH_MEM_KIND_CHANNEL && n < (int)sizeof(line) - 12)
+			n += snprintf(line + n, sizeof(line) - n, " %u",
+				      BH_MEM_KIND_CHAN_ID(info->mem[k].kind));
+	return line;
+}
+
 /* ---- role=beat ---- */
 
 static __attribute__((noreturn)) int beat(void)
@@ -43,18 +62,14 @@ static __attribute__((noreturn)) int beat(void)
 	uint64_t crash = 0;
 
 	bh_arg_u64("crash", &crash);
-	printf("uvtest: %s up\n", info->name);
+	printf("uvtest: %s up: %s\n", info->name, memory_map());
 	for (uint64_t i = 1;; i++) {
 		sleep_ms(100);
 		printf("uvtest: %s beat %" PRIu64 "\n", info->name, i);
 		if (crash && i == crash) {
-			uint64_t end = 0;
-			for (uint32_t k = 0; k < info->mem_count; k++)
-				if (info->mem[k].gpa + info->mem[k].size > end)
-					end = info->mem[k].gpa + info->mem[k].size;
 			printf("uvtest: %s crashes now\n", info->name);
 			fflush(stdout);
-			*(volatile uint64_t *)(uintptr_t)(end + 0x200000) = 1; /* not ours */
+			__asm__ volatile("outb %%al, $0x80" : : "a"(0)); /* a port it does not own */
 		}
 	}
 }
@@ -198,9 +213,14 @@ static int client(void)
 {
 	static uint8_t before_p[sizeof(parts_buf)], before_r[sizeof(res_buf)];
 	size_t lp, lr, lp2, lr2;
+	bool same_p, same_r;
 	uint64_t gen, free0, free1;
 	struct uv_op *op;
 
+	uint64_t cycles = 20;
+
+	bh_arg_u64("cycles", &cycles);
+	printf("uvtest: %s up: %s\n", info->name, memory_map());
 	GUEST_ASSERT(attach());
 	printf("uvtest: attached to the command channel (id %" PRIu64 ")\n", chan_id);
 	GUEST_ASSERT(wait_state("spare", UV_STATE_RUNNING));
@@ -215,6 +235,7 @@ static int client(void)
 	free0 = pool_free();
 	read_all(UV_OP_READ_PARTITIONS, before_p, sizeof(before_p), &lp);
 	read_all(UV_OP_READ_RESOURCES, before_r, sizeof(before_r), &lr);
+	gen = rs.generation;
 	op = begin(UV_REQ_TXN, 2);
 	op[0].op = UV_OP_STOP;
 	strcpy(op[0].name, "beat");
@@ -222,19 +243,19 @@ static int client(void)
 	strcpy(op[1].name, "beat");
 	op[1].args.memory.bytes = (free0 + 0x400000) & ~0x1fffffull;
 	call();
-	gen = rs.generation;
-	printf("uvtest: too much memory: status %d, op %d, reason \"%s\"\n", rs.status,
-	       rs.failed_op, rs.reason);
+	printf("uvtest: too much memory: status %d, op %d, generation %s, reason \"%s\"\n",
+	       rs.status, rs.failed_op, rs.generation == gen ? "unchanged" : "NEW", rs.reason);
 	read_all(UV_OP_READ_PARTITIONS, parts_buf, sizeof(parts_buf), &lp2);
 	read_all(UV_OP_READ_RESOURCES, res_buf, sizeof(res_buf), &lr2);
-	printf("uvtest: after the refusal: generation %s, partitions %s, resources %s\n",
-	       rs.generation == gen ? "same" : "moved",
-	       lp == lp2 && !memcmp(before_p, parts_buf, lp) ? "same" : "changed",
-	       lr == lr2 && !memcmp(before_r, res_buf, lr) ? "same" : "changed");
+	same_p = lp == lp2 && !memcmp(before_p, parts_buf, lp);
+	same_r = lr == lr2 && !memcmp(before_r, res_buf, lr);
+	printf("uvtest: after the refusal: generation %s, partitions %s, resources %s, beat %s\n",
+	       rs.generation == gen ? "same" : "moved", same_p ? "same" : "changed",
+	       same_r ? "same" : "changed", state_name(part_named("beat")->state));
 
 	/* Stop and restart a guest 20 times: the pool ends as it began. */
 	free0 = pool_free();
-	for (int i = 1; i <= 20; i++) {
+	for (int i = 1; i <= (int)cycles; i++) {
 		int s1 = txn1(UV_OP_STOP, "spare");
 		bool stopped = wait_state("spare", UV_STATE_STOPPED);
 		int s2 = txn1(UV_OP_RESTART, "spare");
