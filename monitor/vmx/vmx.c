@@ -346,15 +346,15 @@ static struct vmx_cpu {
 	struct vmx_vcpu *current, *msr_owner, *ready;
 } vmx_cpus[MAX_CPUS];
 
-/* Built on the CPU that creates the partition, then VMCLEARed so the vCPU's own CPU can make
- * it current (25.11.1 "Software Use of Virtual-Machine Control Structures"). One VPID per
+/* Built on the CPU that creates the partition (at boot, or in the ultravisor's exit), then
+ * VMCLEARed so the vCPU's own CPU can make it current (25.11.1 "Software Use of Virtual-Machine Control Structures"). One VPID per
  * vCPU (never 0, the host's): two vCPUs of a partition may share a CPU with different guest
  * page tables. The backend state is never freed, so vmx_cpus never points to a reused one. */
 static int vmx_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_t cr3)
 {
 	unsigned vpid = v->part->slot * MAX_VCPUS + v->index + 1;
 	struct vmx_cpu *c = &vmx_cpus[this_cpu()->id];
-	struct vmx_vcpu *x = (void *)palloc(1, 0, 0);
+	struct vmx_vcpu *x = (void *)palloc(1, 0, 0), *was = c->current, *was_ready = c->ready;
 	uint64_t vmcs, vapic;
 	int r;
 
@@ -370,7 +370,14 @@ static int vmx_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_
 	if (!vmclear(vmcs) || !vmptrld(vmcs))
 		return -BH_EIO;
 	r = controls_write(v, vapic) | guest_write(entry, stack, cr3) | segments_write();
-	return vmclear(vmcs) && !r ? 0 : -BH_EIO;
+	r = vmclear(vmcs) && !r ? 0 : -BH_EIO;
+	/* Called from an exit handler (the ultravisor starting a partition): its VMCS must be
+	 * current again, for the rest of that exit (RIP advance) and its next entry. */
+	if (was && vmptrld(was->vmcs_pa)) {
+		c->current = was;
+		c->ready = was_ready;
+	}
+	return r;
 }
 
 /* Host state that depends on the CPU (25.5 "Host-State Area"), written where the vCPU runs. */

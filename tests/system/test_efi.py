@@ -43,12 +43,19 @@ EFI_MODULE_RE = r'bulkhead\.efi: module (\d+) .*: \[0x([0-9a-f]+)-0x([0-9a-f]+)\
 PAGE, LOW_LIMIT = 4096, 1 << 32
 USABLE, RAM_TYPES = 1, (1, 3, 4)
 
-# (name, cpus, MiB, exit status) of the guest-pv partitions of the run scenario: g2 ends on
-# CPUs that CPU 0 (which stops the machine) does not share with it, and CPU 3 stays idle.
-GUESTS = [("g1", "0", 16, 3), ("g2", "1,2", 24, 5)]
-RUN_MODULES = [(BLOB, "config.bin config")] + [
-    (GUEST_PV, f"guest-pv.elf partition name={n} cpus={c} mem={m} -- exit={e}")
-    for n, c, m, e in GUESTS]
+# (name, cpus, MiB, exit status) of the guest-pv partitions of the run scenario, which the
+# ultravisor starts from tests/system/configs/efi-guests.yaml (its image: module guest-pv).
+GUESTS = [("g1", "1", 16, 3), ("g2", "2,3", 24, 5)]
+RUN_BLOB = ESP_DIR / "efi-guests.bin"
+RUN_MODULES = [(RUN_BLOB, "config.bin config"), (GUEST_PV, "guest-pv.elf guest-pv")]
+RUN_CMDLINE = "test=run limit=10000"  # the ultravisor runs on: stop at a time limit
+
+
+def compile_run_blob():
+    ESP_DIR.mkdir(parents=True, exist_ok=True)
+    subprocess.run([bhrun.BUILD / "tools" / "bhconfig", "compile",
+                    bhrun.ROOT / "tests" / "system" / "configs" / "efi-guests.yaml", "-o",
+                    RUN_BLOB], check=True)
 
 
 def esp(name, kernel=None, cmdline="", modules=(), cfg_text=None, files=(), where=ESP_DIR):
@@ -117,7 +124,8 @@ def booted():
 
 @pytest.fixture(scope="module")
 def ran():
-    return boot_esp("run", "test=run", RUN_MODULES)
+    compile_run_blob()
+    return boot_esp("run", RUN_CMDLINE, RUN_MODULES)
 
 
 # --- the ISO scenarios, asserted as test_boot.py and test_svm.py assert them --------------
@@ -154,8 +162,12 @@ def test_guest_pv_runs_to_completion(ran, name, cpus, mib, status):
     assert f"guest-pv: {len(cpus.split(',')) - 1} secondary vCPUs checked in" in out
 
 
-def test_all_partitions_end_and_the_machine_stops(ran):
-    assert "sched: all partitions ended" in ran.com1, ran.describe()
+def test_guests_end_and_the_ultravisor_records_it(ran):
+    for name, _, _, status in GUESTS:
+        assert f"[ultravisor] ultravisor: {name} exited (status {status})" in ran.lines(), \
+            ran.describe()
+        assert re.search(rf"^\[ultravisor\] ultravisor: {name}: running -> stopped", ran.com1,
+                         re.M)
     assert ran.exit_code == bhrun.qemu_exit_code(0), ran.describe()
 
 
@@ -188,7 +200,7 @@ def test_memory_map_is_normalized(request, scenario):
     assert lo == 0x100000 and inside_usable(mmap, lo, hi), f"kernel [{lo:#x}-{hi:#x})"
 
 
-@pytest.mark.parametrize("scenario,cmdline", [("booted", "test=boot"), ("ran", "test=run")])
+@pytest.mark.parametrize("scenario,cmdline", [("booted", "test=boot"), ("ran", RUN_CMDLINE)])
 def test_loader_and_command_line(request, scenario, cmdline):
     r = request.getfixturevalue(scenario)
     lines = r.matches(LOADER_RE, port="com2")
@@ -219,6 +231,7 @@ def test_same_boot_information_as_grub():
     """The same scenario through GRUB's Multiboot2 path (hybrid ISO, OVMF): same command
     line, module command lines and sizes, CPUs and RAM."""
     mods = RUN_MODULES
+    compile_run_blob()
     efi = boot_esp("same-as-grub", "test=boot", mods)
     iso = bhrun.iso_for("test=boot", modules=mods)
     grub = bhrun.Qemu(firmware="ovmf", smp=CPUS, mem_mib=MEM_MIB, iso=iso,

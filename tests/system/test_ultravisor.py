@@ -128,3 +128,25 @@ def test_hostile_command_client(tmp_path):
     assert any("ultravisor: crash-restart: running -> created" in l for l in lines[start:])
     beats = [l for l in said(r, "beat") if l.startswith("uvtest: beat beat ")]
     assert len(beats) >= 20, r.describe()
+
+
+@pytest.mark.parametrize("model", ["corei7_skylake_x", "ryzen"], ids=["vmx", "svm-ryzen"])
+def test_ultravisor_under_bochs(tmp_path, model):
+    """The same machine on Bochs, 2 CPUs: the VMX backend (EPT, VPID: the self-move's EPT
+    switch, vCPUs started and retired at run time) and Bochs' stricter SVM."""
+    b = blob(tmp_path, "uv-small")
+    mods = [(b, f"{b.name} config"), (UVTEST, f"{UVTEST.name} uvtest")]
+    iso = bhrun.iso_for("test=run limit=40000", bios_only=True, modules=mods)
+    r = bhrun.Bochs(model=model, cpus=2, iso=iso, timeout=150).run(f"uv-bochs-{model}")
+    out = said(r, "command")
+    assert re.search(r"^uv: partition ultravisor: moved into its view", r.com1, re.M), r.describe()
+    assert "uvtest: command up: 16 MiB RAM, 1 vCPU(s), channels 1 2" in out, r.describe()
+    assert ("uvtest: after the refusal: generation same, partitions same, resources same, "
+            "beat running") in out
+    cycles = [l for l in out if l.startswith("uvtest: cycle ")]
+    assert len(cycles) == 3 and all(l.endswith("restart 0 running") for l in cycles), out
+    assert "GUEST_DONE" in out
+    assert len([l for l in said(r, "crash-restart") if " up: " in l]) == 2
+    assert re.search(r"^\[ultravisor\] ultravisor: crash-restart: running -> crashed", r.com1,
+                     re.M)
+    assert any(l.startswith("uvtest: beat beat ") for l in said(r, "beat"))
