@@ -105,6 +105,7 @@ static const hc_fn hypercalls[BH_HC_COUNT] = {
 	[BH_HC_PART_STOP] = uv_stop,
 	[BH_HC_PART_DESTROY] = uv_destroy,
 	[BH_HC_PART_EVENTS] = uv_events,
+	[BH_HC_CHAN_DEAD] = uv_chan_dead,
 };
 
 enum exit_action hypercall(struct vcpu *v, const struct exit_info *e)

@@ -4,6 +4,7 @@
  * database: it checks each request against the containment rules and does it. */
 #define pr_fmt(fmt) "uv: " fmt
 #include <string.h>
+#include <bulkhead/channel.h>
 #include <bulkhead/errno.h>
 #include <bulkhead/uvcall.h>
 #include "bootpart.h"
@@ -282,6 +283,28 @@ int64_t uv_destroy(struct vcpu *v, uint64_t id, uint64_t a1, uint64_t a2, uint64
 	enforce_free(&p->npt);
 	part_destroy(p);
 	return 0;
+}
+
+int64_t uv_chan_dead(struct vcpu *v, uint64_t id, uint64_t chan_id, uint64_t side,
+		     uint64_t a3)
+{
+	struct partition *p = target(v, id);
+
+	if (!p)
+		return -BH_ENOENT;
+	if (side > BH_CHAN_CLIENT)
+		return -BH_EINVAL;
+	if (!part_off_cpu(p))
+		return -BH_EBUSY;
+	for (unsigned i = 0; i < p->view.region_count; i++) {
+		const struct bh_view_region *r = &p->view.regions[i];
+		if (r->kind != BH_VIEW_CHANNEL || r->chan_id != chan_id)
+			continue;
+		bh_chan_mark_dead((struct bh_chan_hdr *)r->hpa, (unsigned)side); /* >= 4 KiB */
+		part_signal(p, r->chan_id);
+		return 0;
+	}
+	return -BH_ENOENT;
 }
 
 int64_t uv_events(struct vcpu *v, uint64_t gpa, uint64_t max, uint64_t a2, uint64_t a3)

@@ -16,7 +16,7 @@ bool uv_wanted(const struct bh_bootinfo *bi);
  * 0 or -BH_EIO (logged). */
 int uv_start(const struct bh_bootinfo *bi);
 
-/* The handlers of BH_HC_UV_BOOTINFO .. BH_HC_PART_EVENTS (hypercall.c checks the caller is
+/* The handlers of BH_HC_UV_BOOTINFO .. BH_HC_CHAN_DEAD (hypercall.c checks the caller is
  * the ultravisor first); arguments as in include/bulkhead/hypercall.h. */
 int64_t uv_bootinfo(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t a2, uint64_t a3);
 int64_t uv_pool(struct vcpu *v, uint64_t gpa, uint64_t count, uint64_t a2, uint64_t a3);
@@ -27,6 +27,8 @@ int64_t uv_start_part(struct vcpu *v, uint64_t id, uint64_t entry, uint64_t stac
 		      uint64_t a3);
 int64_t uv_stop(struct vcpu *v, uint64_t id, uint64_t a1, uint64_t a2, uint64_t a3);
 int64_t uv_destroy(struct vcpu *v, uint64_t id, uint64_t a1, uint64_t a2, uint64_t a3);
+int64_t uv_chan_dead(struct vcpu *v, uint64_t id, uint64_t chan_id, uint64_t side,
+		     uint64_t a3);
 int64_t uv_events(struct vcpu *v, uint64_t gpa, uint64_t max, uint64_t a2, uint64_t a3);
 
 #endif

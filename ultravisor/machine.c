@@ -6,6 +6,7 @@
  * transaction first, so the database decides what follows (the restart rule). */
 #include <stdio.h>
 #include <string.h>
+#include <bulkhead/channel.h>
 #include <bulkhead/errno.h>
 #include <bulkhead/uvcall.h>
 #include "cmdchan.h"
@@ -171,11 +172,26 @@ static int start(struct shadow *s, const struct db_part *p)
 	return 0;
 }
 
-static void stop(struct shadow *s, const struct db_part *p)
+/* p is down: each channel it has says so, and each peer gets an event. The channels the
+ * ultravisor serves itself are laid out afresh when their client starts again. */
+static void channels_dead(const struct db *db, const struct db_part *p)
+{
+	for (unsigned i = 0; i < DB_CHANS_MAX; i++) {
+		const struct db_chan *c = &db->st.chans[i];
+		if (!c->id || (c->server != p->id && c->client != p->id) ||
+		    c->server == self_id || c->client == self_id)
+			continue;
+		bh_hc3(BH_HC_CHAN_DEAD, p->id, c->id,
+		       c->server == p->id ? BH_CHAN_SERVER : BH_CHAN_CLIENT);
+	}
+}
+
+static void stop(const struct db *db, struct shadow *s, const struct db_part *p)
 {
 	bh_hc1(BH_HC_PART_STOP, s->id);
 	s->running = false;
 	s->loaded = false;
+	channels_dead(db, p);
 }
 
 /* One partition one step nearer its recorded state. → true if a transaction committed
@@ -188,7 +204,7 @@ static bool sync_part(struct db *db, const struct db_part *p)
 	if (!s || db_view(db, p->id, &v))
 		return false;
 	if (p->state != UV_STATE_RUNNING && s->running)
-		stop(s, p);
+		stop(db, s, p);
 	if (!s->running && view_changed(s, &v) && publish(s, &v))
 		return false;
 	switch (p->state) {
@@ -239,5 +255,6 @@ void machine_ended(struct db *db, const struct bh_uv_event *e)
 	s->loaded = false;
 	printf("ultravisor: %s %s (status %d)\n", p->name,
 	       e->how == BH_UV_CRASHED ? "crashed" : "exited", e->status);
+	channels_dead(db, p);
 	machine_event(db, e->id, e->how == BH_UV_CRASHED ? UV_OP_EV_CRASHED : UV_OP_EV_EXITED);
 }

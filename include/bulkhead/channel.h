@@ -173,6 +173,15 @@ BH_OFFSET(bh_chan_hdr, idx[1].cons, 0x2c0);
 BH_SIZE(bh_chan_hdr, 0x300);
 _Static_assert(sizeof(struct bh_chan_hdr) <= BH_CHAN_HDR_SIZE, "channel header fits its page");
 
+/* How a death is written (by the monitor, on the ultravisor's word): that endpoint dead and
+ * the channel dead, then a fence before the survivor's event. h must hold a whole header. */
+static inline void bh_chan_mark_dead(struct bh_chan_hdr *h, unsigned side)
+{
+	__atomic_store_n(&h->ep[side & 1].status, (uint32_t)BH_CHAN_EP_DEAD, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->state, (uint16_t)BH_CHAN_DEAD, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 /* The 8 bytes opening every slot. The producer writes them as one little-endian 64-bit
  * store (len | flags << 32), the consumer reads them as one 64-bit load. */
 struct bh_chan_slot {

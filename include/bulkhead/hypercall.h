@@ -47,6 +47,7 @@ enum bh_hypercall {
 	BH_HC_PART_STOP     = 15, /* (id): not running; returns when no vCPU of it runs */
 	BH_HC_PART_DESTROY  = 16, /* (id): forget a partition that is not running */
 	BH_HC_PART_EVENTS   = 17, /* (gpa buf, max): ended partitions → bh_uv_event count */
+	BH_HC_CHAN_DEAD     = 18, /* (id, channel id, side): that endpoint is dead; peer told */
 	BH_HC_COUNT
 };
 

@@ -26,6 +26,10 @@
  *   BH_HC_PART_DESTROY  nested page tables freed, the id forgotten.
  *   BH_HC_PART_EVENTS   partitions that ended on their own (exit or containment) since the
  *                       last call, each once; BH_EVENT_PARTITION tells the ultravisor to ask.
+ *   BH_HC_CHAN_DEAD     partition id, which is not running, was endpoint `side` (channel.h)
+ *                       of channel chan_id in its view: the monitor writes the death into
+ *                       the channel header (bh_chan_mark_dead) and raises BH_EVENT_CHANNEL
+ *                       on the peer. The ultravisor maps no other partition's channels.
  * Errors: -BH_EPERM (not the ultravisor), -BH_ENOENT (no such id), -BH_EBUSY (running, or
  * pool frames in use), -BH_EFAULT (a buffer), -BH_EINVAL (a view the checks refuse; the
  * monitor's log on COM2 names the partition, region and rule), -BH_ENOMEM.

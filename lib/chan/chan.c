@@ -280,9 +280,7 @@ void chan_mark_dead(void *mem, size_t size, enum chan_side side)
 
 	if (!mem || size < sizeof(*h) || (side != CHAN_SERVER && side != CHAN_CLIENT))
 		return;
-	__atomic_store_n(&h->ep[side].status, (uint32_t)BH_CHAN_EP_DEAD, __ATOMIC_RELEASE);
-	__atomic_store_n(&h->state, (uint16_t)BH_CHAN_DEAD, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* before the caller's event to the survivor */
+	bh_chan_mark_dead(h, side);
 }
 
 /* ---- Indices ------------------------------------------------------------------------- */

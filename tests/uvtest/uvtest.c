@@ -10,6 +10,9 @@
  *                        cycles=N times (20) and compares the pool before and after
  *   role=hostile         attaches as the client and writes garbage into the channel: indices,
  *                        states, slots (the ultravisor must go on serving nobody else harm)
+ *   role=watch           lays out each of its channels and serves it; says when a client
+ *                        attaches and when the channel's state says the client died
+ *   attach=1 (beat)      attach as the client of its first channel first
  * Every result is a console line the test asserts on.
  */
 #include <inttypes.h>
@@ -55,13 +58,27 @@ static const char *memory_map(void)
 	return line;
 }
 
+static const uint8_t WATCH_TYPE[16] = "bh-uvtest-v1";
+
 /* ---- role=beat ---- */
 
 static __attribute__((noreturn)) int beat(void)
 {
-	uint64_t crash = 0;
+	uint64_t crash = 0, attach = 0;
+	static struct chan c;
 
 	bh_arg_u64("crash", &crash);
+	bh_arg_u64("attach", &attach);
+	for (uint32_t k = 0; attach && k < info->mem_count; k++) {
+		const struct bh_mem_region *m = &info->mem[k];
+		if ((m->kind & 0xff) != BH_MEM_KIND_CHANNEL)
+			continue;
+		while (chan_attach(&c, (void *)(uintptr_t)m->gpa, m->size, CHAN_CLIENT, WATCH_TYPE))
+			sleep_ms(10); /* until the server has laid it out */
+		bh_hc1(BH_HC_SIGNAL, BH_MEM_KIND_CHAN_ID(m->kind));
+		printf("uvtest: %s attached to channel %u\n", info->name, BH_MEM_KIND_CHAN_ID(m->kind));
+		break;
+	}
 	printf("uvtest: %s up: %s\n", info->name, memory_map());
 	for (uint64_t i = 1;; i++) {
 		sleep_ms(100);
@@ -297,6 +314,45 @@ static __attribute__((noreturn)) int hostile(void)
 	}
 }
 
+/* ---- role=watch ---- */
+
+static __attribute__((noreturn)) int watch(void)
+{
+	static struct chan ch_[BH_INFO_MEM_MAX];
+	static struct bh_chan_hdr *hdr[BH_INFO_MEM_MAX];
+	static uint32_t id[BH_INFO_MEM_MAX], said[BH_INFO_MEM_MAX];
+	unsigned n = 0;
+
+	for (uint32_t k = 0; k < info->mem_count; k++) {
+		const struct bh_mem_region *m = &info->mem[k];
+		void *mem = (void *)(uintptr_t)m->gpa;
+		if ((m->kind & 0xff) != BH_MEM_KIND_CHANNEL)
+			continue;
+		GUEST_ASSERT_EQ(chan_init(mem, m->size, WATCH_TYPE, 64, 4), 0);
+		GUEST_ASSERT_EQ(chan_attach(&ch_[n], mem, m->size, CHAN_SERVER, WATCH_TYPE), 0);
+		hdr[n] = mem;
+		id[n++] = BH_MEM_KIND_CHAN_ID(m->kind);
+	}
+	printf("uvtest: %s watching %u channel(s)\n", info->name, n);
+	for (;;) {
+		for (unsigned i = 0; i < n; i++) {
+			uint32_t client = __atomic_load_n(&hdr[i]->ep[BH_CHAN_CLIENT].status,
+							  __ATOMIC_ACQUIRE);
+			uint16_t state = __atomic_load_n(&hdr[i]->state, __ATOMIC_ACQUIRE);
+			if (client == BH_CHAN_EP_ALIVE && !said[i]) {
+				printf("uvtest: %s: channel %u: client attached\n", info->name, id[i]);
+				said[i] = 1;
+			}
+			if (client == BH_CHAN_EP_DEAD && state == BH_CHAN_DEAD && said[i] == 1) {
+				printf("uvtest: %s: channel %u: the channel says its client died\n",
+				       info->name, id[i]);
+				said[i] = 2;
+			}
+		}
+		bh_wait(); /* a client's signal, or the monitor's word of a death */
+	}
+}
+
 int main(void)
 {
 	char role[16] = "";
@@ -309,6 +365,8 @@ int main(void)
 		return client();
 	if (!strcmp(role, "hostile"))
 		return hostile();
-	printf("uvtest: role=beat|client|hostile, not \"%s\"\n", role);
+	if (!strcmp(role, "watch"))
+		return watch();
+	printf("uvtest: role=beat|client|hostile|watch, not \"%s\"\n", role);
 	return 2;
 }
