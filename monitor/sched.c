@@ -159,8 +159,8 @@ static void plan(struct runq *q, struct vcpu *v, uint64_t now)
 	uint64_t next = scan(q, v, &others);
 	uint64_t slice_end = now + slice_tsc;
 
-	if (others && slice_end < next)
-		next = slice_end; /* someone else may want the CPU: time-slice */
+	if (v && others && slice_end < next)
+		next = slice_end; /* v runs and someone else may want the CPU: time-slice */
 	if (this_cpu()->id == 0 && test_stop_at_tsc && test_stop_at_tsc < next)
 		next = test_stop_at_tsc;
 	if (v)
