@@ -194,8 +194,9 @@ int64_t uv_view_publish(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t fla
 	memcpy(&n, src, sizeof(n)); /* read once: checked and used from the copy only */
 	p = self ? v->part : part_by_id(n.partition_id);
 	if (!n.partition_id || (self && part_by_id(n.partition_id) && n.partition_id != p->id) ||
-	    (!self && p == v->part) || n.vcpu_count > MAX_VCPUS)
-		return -BH_EINVAL;
+	    (!self && p == v->part) || n.vcpu_count > MAX_VCPUS ||
+	    (self && (n.vcpu_count != 1 || n.cpus[0] != v->cpu)))
+		return -BH_EINVAL; /* the ultravisor moves its memory, never its one vCPU */
 	if (!p) {
 		if (!(p = part_alloc(n.partition_id, n.name)))
 			return -BH_ENOSPC;
