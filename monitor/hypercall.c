@@ -8,6 +8,7 @@
 #include "hypercall.h"
 #include "part.h"
 #include "sched.h"
+#include "serial.h"
 #include "uvcall.h"
 
 typedef int64_t (*hc_fn)(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
@@ -86,6 +87,21 @@ static int64_t hc_signal(struct vcpu *v, uint64_t chan_id, uint64_t a1, uint64_t
 	return chan_id > 0xffffffffu ? -BH_ENOENT : part_signal(v->part, (uint32_t)chan_id);
 }
 
+/* The operator's typing, for the one partition the ultravisor marks (the command partition),
+ * until an I/O partition owns COM1 (docs/cli.md). */
+static int64_t hc_console_read(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t a2,
+			       uint64_t a3)
+{
+	char *dst;
+
+	if (!(v->part->view.flags & BH_VIEW_CONSOLE_IN))
+		return -BH_EPERM;
+	len = len < BH_CONSOLE_MAX ? len : BH_CONSOLE_MAX;
+	if (!(dst = gpa_to_host_rw(v->part, gpa, len)))
+		return -BH_EFAULT;
+	return (int64_t)serial_read(COM1, dst, len);
+}
+
 static const hc_fn hypercalls[BH_HC_COUNT] = {
 	[BH_HC_INFO] = hc_info,
 	[BH_HC_CONSOLE_WRITE] = hc_console_write,
@@ -106,6 +122,7 @@ static const hc_fn hypercalls[BH_HC_COUNT] = {
 	[BH_HC_PART_DESTROY] = uv_destroy,
 	[BH_HC_PART_EVENTS] = uv_events,
 	[BH_HC_CHAN_DEAD] = uv_chan_dead,
+	[BH_HC_CONSOLE_READ] = hc_console_read,
 };
 
 enum exit_action hypercall(struct vcpu *v, const struct exit_info *e)
@@ -115,7 +132,7 @@ enum exit_action hypercall(struct vcpu *v, const struct exit_info *e)
 
 	if (!fn)
 		v->regs.rax = (uint64_t)-BH_ENOSYS;
-	else if (nr >= BH_HC_UV_BOOTINFO && !v->part->privileged)
+	else if (nr >= BH_HC_UV_BOOTINFO && nr <= BH_HC_CHAN_DEAD && !v->part->privileged)
 		v->regs.rax = (uint64_t)-BH_EPERM; /* the ultravisor's calls */
 	else
 		v->regs.rax = (uint64_t)fn(v, v->regs.rdi, v->regs.rsi, v->regs.rdx, v->regs.r10);

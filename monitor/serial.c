@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* serial.c - polled 16550 driver (115200 8N1, FIFOs on). No receive: input belongs to the
- * I/O partition that owns COM1. Waits are bounded so a missing UART never hangs the CPU. */
+/* serial.c - polled 16550 driver (115200 8N1, FIFOs on). Receive only for the operator
+ * console's interim path (BH_HC_CONSOLE_READ) until an I/O partition owns COM1. Waits are
+ * bounded so a missing UART never hangs the CPU. */
 #include "serial.h"
 #include "x86.h"
 
-enum { THR = 0, IER = 1, DLL = 0, DLM = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5 };
+enum { THR = 0, RBR = 0, IER = 1, DLL = 0, DLM = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5 };
+#define LSR_DR     0x01
 #define LSR_THRE   0x20
 #define LSR_TEMT   0x40
 #define SPIN_LIMIT 100000
@@ -44,4 +46,13 @@ void serial_write(uint16_t port, const char *s, size_t n)
 void serial_drain(uint16_t port)
 {
 	wait_lsr(port, LSR_TEMT);
+}
+
+size_t serial_read(uint16_t port, char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n && (inb(port + LSR) & LSR_DR))
+		buf[got++] = (char)inb(port + RBR);
+	return got;
 }

@@ -11,6 +11,8 @@
 
 void serial_init(uint16_t port);
 void serial_write(uint16_t port, const char *s, size_t n); /* "\n" goes out as "\r\n" */
-void serial_drain(uint16_t port); /* wait until the transmitter is empty (LSR.TEMT) */
+void serial_drain(uint16_t port);
+/* The bytes received so far, at most n; never waits. */
+size_t serial_read(uint16_t port, char *buf, size_t n); /* wait until the transmitter is empty (LSR.TEMT) */
 
 #endif

@@ -49,6 +49,8 @@ static int check_header(struct check *c)
 	if (!v->partition_id || v->region_count > BH_VIEW_REGIONS_MAX ||
 	    !v->vcpu_count || v->vcpu_count > BH_VIEW_VCPUS_MAX || v->port_count > BH_VIEW_PORTS_MAX)
 		return fail(c, -1, -BH_EINVAL, "id, region, vCPU or port count out of range");
+	if (v->flags & ~BH_VIEW_CONSOLE_IN)
+		return fail(c, -1, -BH_EINVAL, "unknown view flags");
 	for (unsigned i = 0; i < v->vcpu_count; i++)
 		if (v->cpus[i] >= c->w->cpu_count)
 			return fail(c, -1, -BH_EINVAL, "vCPU placed on a CPU that does not exist");

@@ -45,6 +45,8 @@ void op_describe(const struct uv_op *op, char *buf, size_t len)
 	case UV_OP_STOP:           bh_snprintf(buf, len, "stop %s", n); break;
 	case UV_OP_RESTART:        bh_snprintf(buf, len, "restart %s", n); break;
 	case UV_OP_DESTROY:        bh_snprintf(buf, len, "destroy %s", n); break;
+	case UV_OP_SET_ZONE:       bh_snprintf(buf, len, "set zone %s", n); break;
+	case UV_OP_SET_POLICY:     bh_snprintf(buf, len, "set policy %s", n); break;
 	case UV_OP_EV_LOADED:      bh_snprintf(buf, len, "%s loaded", n); break;
 	case UV_OP_EV_CRASHED:     bh_snprintf(buf, len, "%s crashed", n); break;
 	case UV_OP_EV_EXITED:      bh_snprintf(buf, len, "%s exited", n); break;
@@ -90,6 +92,8 @@ static int shape_strings(struct txn *t, const struct uv_op *op)
 		ok = str_ok(op->args.device.device, sizeof(op->args.device.device));
 	else if (op->op == UV_OP_ASSIGN_CPU || op->op == UV_OP_RELEASE_CPU)
 		ok = !op->args.cpu.reserved_0x04;
+	else if (op->op == UV_OP_SET_POLICY)
+		ok = !op->args.policy.reserved_0x14;
 	return ok ? 0 : txn_fail(t, -BH_EINVAL, "a string argument lacks its NUL terminator, "
 				 "or a reserved field is set");
 }
@@ -420,9 +424,55 @@ static int op_lifecycle(struct txn *t, struct db_part *p, uint32_t code)
 	}
 }
 
+/* A zone's CPUs and budget, or a policy's rules, as the operations partition decided: only
+ * the shape is checked here; whether every partition still fits is db-check.c's, after the
+ * last op, blamed on this one. */
+static int op_set_zone(struct txn *t, const struct uv_op *op)
+{
+	uint32_t z = st_zone(t->st, op->name);
+	const struct uv_zone_set *a = &op->args.zone;
+
+	if (z == BH_CFG_NONE)
+		return txn_fail(t, -BH_ENOENT, "no zone named \"%s\"", safe(op->name).s);
+	if (!a->cpus || !a->memory || a->memory % BH_CFG_MEM_ALIGN)
+		return txn_fail(t, -BH_EINVAL, "a zone needs CPUs and a memory budget in 2 MiB "
+				"steps");
+	t->st->zones[z].cpus = a->cpus;
+	t->st->zones[z].memory = a->memory;
+	t->zone_op[z] = (uint8_t)t->cur;
+	t->table_op[BH_CFG_ZONES] = (uint8_t)t->cur;
+	t->table_op[BH_CFG_PARTITIONS] = (uint8_t)t->cur; /* a partition now outside its zone */
+	return 0;
+}
+
+static int op_set_policy(struct txn *t, const struct uv_op *op)
+{
+	const struct uv_policy_set *a = &op->args.policy;
+	uint32_t i;
+
+	for (i = 0; i < t->st->policy_count; i++)
+		if (!strncmp(t->st->policies[i].name, op->name, BH_CFG_NAME_LEN))
+			break;
+	if (i == t->st->policy_count)
+		return txn_fail(t, -BH_ENOENT, "no policy named \"%s\"", safe(op->name).s);
+	t->st->policies[i].kinds = a->kinds;
+	t->st->policies[i].max_partitions = a->max_partitions;
+	t->st->policies[i].restart = a->restart;
+	t->st->policies[i].restart_max = a->restart_max;
+	t->st->policies[i].failover = a->failover;
+	t->table_op[BH_CFG_POLICIES] = (uint8_t)t->cur;
+	t->table_op[BH_CFG_PARTITIONS] = (uint8_t)t->cur; /* a partition the policy now forbids */
+	return 0;
+}
+
 int op_apply(struct txn *t, const struct uv_op *op)
 {
 	struct db_part *p;
+
+	if (op->op == UV_OP_SET_ZONE)
+		return op_set_zone(t, op);
+	if (op->op == UV_OP_SET_POLICY)
+		return op_set_policy(t, op);
 
 	if (op->op == UV_OP_CREATE)
 		return op_create(t, op);

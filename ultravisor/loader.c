@@ -75,6 +75,9 @@ static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 			info->mem[info->mem_count++] = (struct bh_mem_region){
 				v->regions[i].gpa, v->regions[i].size, BH_MEM_R | BH_MEM_W,
 				BH_MEM_KIND_CHANNEL | v->regions[i].chan_id << 8 };
+		else if (v->regions[i].kind == BH_VIEW_MODULE) /* whole pages: the blob says its size */
+			info->mem[info->mem_count++] = (struct bh_mem_region){
+				v->regions[i].gpa, v->regions[i].size, BH_MEM_R, BH_MEM_KIND_MODULE };
 	info->heap_start = (heap_start + PAGE - 1) & ~(PAGE - 1);
 	info->heap_end = ram - v->vcpu_count * BH_STACK_SIZE;
 	info->tsc_hz = bh_info_page()->tsc_hz;

@@ -107,6 +107,30 @@ int machine_event(struct db *db, uint32_t id, uint16_t code)
 	return rs.status;
 }
 
+/* The database's view, and what the ultravisor adds by kind: the operations partition reads
+ * the config blob (read-only, above everything else it maps), the command partition reads
+ * the operator's typing until an I/O partition serves the console. */
+static int view_of(const struct db *db, const struct db_part *p, struct bh_view *v)
+{
+	const struct bh_uv_module *blob = machine_module("config");
+	uint64_t top = 0;
+	int r = db_view(db, p->id, v);
+
+	if (r)
+		return r;
+	if (p->kind == BH_CFG_KIND_COMMAND)
+		v->flags |= BH_VIEW_CONSOLE_IN;
+	if (p->kind != BH_CFG_KIND_OPSPOLICY || !blob || v->region_count == BH_VIEW_REGIONS_MAX)
+		return 0;
+	for (unsigned i = 0; i < v->region_count; i++)
+		if (v->regions[i].kind != BH_VIEW_MMIO && v->regions[i].gpa + v->regions[i].size > top)
+			top = v->regions[i].gpa + v->regions[i].size;
+	v->regions[v->region_count++] = (struct bh_view_region){
+		.gpa = (top + 0x1fffff) & ~0x1fffffull, .hpa = blob->hpa,
+		.size = (blob->size + 0xfff) & ~0xfffull, .kind = BH_VIEW_MODULE, .flags = BH_VIEW_R };
+	return 0;
+}
+
 static bool view_changed(const struct shadow *s, const struct bh_view *v)
 {
 	struct bh_view a = s->view, b = *v;
@@ -201,7 +225,7 @@ static bool sync_part(struct db *db, const struct db_part *p)
 	static struct bh_view v;
 	struct shadow *s = shadow_of(p->id, true);
 
-	if (!s || db_view(db, p->id, &v))
+	if (!s || view_of(db, p, &v))
 		return false;
 	if (p->state != UV_STATE_RUNNING && s->running)
 		stop(db, s, p);

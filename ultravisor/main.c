@@ -2,8 +2,8 @@
 /* main.c - the ultravisor partition. Started first by the monitor, from bulkhead.elf, with
  * every boot module mapped read-only (uvcall.h). It validates the config blob with the
  * shared validator, builds the resource database, claims the memory pool, moves into the
- * memory the database gives it, applies the boot intent (until the command partition does:
- * every partition with an image, I/O partitions first), and then serves: the monitor's
+ * memory the database gives it, starts the operations and command partitions (and, when no
+ * command partition runs, the rest of the boot intent), and then serves: the monitor's
  * reports of partitions that ended, and transactions on the command channel. */
 #include <stdint.h>
 #include <stdio.h>
@@ -117,19 +117,40 @@ static void map_first_gib(void)
 	__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
 }
 
-/* The boot intent, until the command partition applies it: start every partition whose
- * image loaded, I/O partitions first. One transaction each, logged. */
+static void start(const struct db_part *p)
+{
+	printf("ultravisor: boot: start %s\n", p->name);
+	machine_event(&db, p->id, UV_OP_START);
+	machine_sync(&db);
+}
+
+/* ARCHITECTURE.md, Boot: the ultravisor starts the operations and command partitions; the
+ * command partition applies the rest of the boot intent. Without a command partition that
+ * runs (no image), the ultravisor does that too: every loaded partition, I/O partitions
+ * first, one transaction each. */
 static void boot_intent(void)
 {
+	const struct db_part *command = NULL;
+
+	for (int kind = BH_CFG_KIND_OPSPOLICY; kind >= BH_CFG_KIND_COMMAND; kind--)
+		for (unsigned i = 0; i < DB_PARTS_MAX; i++) {
+			const struct db_part *p = &db.st.parts[i];
+			if (p->id && p->kind == (uint32_t)kind && p->state == UV_STATE_LOADED)
+				start(p);
+			if (p->id && p->kind == BH_CFG_KIND_COMMAND && p->state == UV_STATE_RUNNING)
+				command = p;
+		}
+	if (command) {
+		printf("ultravisor: boot: %s applies the rest of the boot intent\n", command->name);
+		return;
+	}
+	printf("ultravisor: boot: no command partition runs: the ultravisor starts the rest\n");
 	for (int pass = 0; pass < 2; pass++)
 		for (unsigned i = 0; i < DB_PARTS_MAX; i++) {
 			const struct db_part *p = &db.st.parts[i];
-			if (!p->id || p->state != UV_STATE_LOADED ||
-			    (p->kind == BH_CFG_KIND_IOPART) != (pass == 0))
-				continue;
-			printf("ultravisor: boot: start %s\n", p->name);
-			machine_event(&db, p->id, UV_OP_START);
-			machine_sync(&db);
+			if (p->id && p->state == UV_STATE_LOADED &&
+			    (p->kind == BH_CFG_KIND_IOPART) == (pass == 0))
+				start(p);
 		}
 }
 

@@ -48,6 +48,10 @@ enum bh_hypercall {
 	BH_HC_PART_DESTROY  = 16, /* (id): forget a partition that is not running */
 	BH_HC_PART_EVENTS   = 17, /* (gpa buf, max): ended partitions → bh_uv_event count */
 	BH_HC_CHAN_DEAD     = 18, /* (id, channel id, side): that endpoint is dead; peer told */
+	/* the partition whose view carries BH_VIEW_CONSOLE_IN only (the command partition),
+	 * until an I/O partition serves the operator console */
+	BH_HC_CONSOLE_READ  = 19, /* (gpa buf, len): bytes typed on COM1 so far, never waits;
+				  * → bytes (0: none), -BH_EPERM */
 	BH_HC_COUNT
 };
 

@@ -61,6 +61,8 @@ enum uv_op_code {
 	UV_OP_STOP           = 11, /* running -> stopped */
 	UV_OP_RESTART        = 12, /* running, stopped or crashed -> created (reload, start) */
 	UV_OP_DESTROY        = 13, /* not running -> gone; every resource back to the pool */
+	UV_OP_SET_ZONE       = 14, /* name = zone; args.zone: its CPUs and memory budget, whole */
+	UV_OP_SET_POLICY     = 15, /* name = policy; args.policy: every field, whole */
 	UV_OP_CLIENT_NR,
 	/* ultravisor-internal lifecycle events (origin UV_ORIGIN_ULTRAVISOR only) */
 	UV_OP_EV_LOADED      = 32, /* created -> loaded: the image was copied in */
@@ -149,6 +151,24 @@ BH_OFFSET(uv_channel, client, 0x30);
 BH_OFFSET(uv_channel, device, 0x50);
 BH_SIZE(uv_channel, 0x70);
 
+/* SET_ZONE and SET_POLICY record what the operations partition decided (policy.h): the
+ * database's invariants then hold partitions to the new zone and policy. */
+struct uv_zone_set {
+	uint64_t cpus;        /* 0x00  bit n: CPU n; nonzero */
+	uint64_t memory;      /* 0x08  budget, bytes, 2 MiB multiple */
+};
+BH_SIZE(uv_zone_set, 0x10);
+
+struct uv_policy_set {
+	uint32_t kinds;          /* 0x00  bit (1 << enum bh_cfg_kind) */
+	uint32_t max_partitions; /* 0x04  0: no limit */
+	uint32_t restart;        /* 0x08  enum bh_cfg_restart */
+	uint32_t restart_max;    /* 0x0c  0: no ceiling */
+	uint32_t failover;       /* 0x10  enum bh_cfg_failover */
+	uint32_t reserved_0x14;
+};
+BH_SIZE(uv_policy_set, 0x18);
+
 struct uv_read {
 	uint64_t from;        /* 0x00  READ_JOURNAL: a generation; others: a record index */
 };
@@ -166,6 +186,8 @@ struct uv_op {
 		struct uv_device device;
 		struct uv_channel channel;
 		struct uv_read read;
+		struct uv_zone_set zone;
+		struct uv_policy_set policy;
 		uint8_t raw[0x198];
 	} args;
 };
@@ -191,6 +213,10 @@ static inline uint32_t uv_op_args_size(uint32_t op)
 		return sizeof(struct uv_device);
 	case UV_OP_ASSIGN_CHANNEL:
 		return sizeof(struct uv_channel);
+	case UV_OP_SET_ZONE:
+		return sizeof(struct uv_zone_set);
+	case UV_OP_SET_POLICY:
+		return sizeof(struct uv_policy_set);
 	case UV_OP_READ_JOURNAL:
 	case UV_OP_READ_PARTITIONS:
 	case UV_OP_READ_RESOURCES:

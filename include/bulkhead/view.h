@@ -35,6 +35,9 @@ enum bh_view_region_kind {
 	BH_VIEW_MMIO    = 4, /* device BAR, uncached (I/O partitions) */
 };
 
+/* bh_view.flags */
+#define BH_VIEW_CONSOLE_IN (1u << 0) /* may read the operator's typing (BH_HC_CONSOLE_READ) */
+
 /* bh_view_region.flags */
 #define BH_VIEW_R (1u << 0)
 #define BH_VIEW_W (1u << 1)
@@ -69,7 +72,7 @@ struct bh_view {
 	char     name[32];     /* 0x18 */
 	uint8_t  cpus[BH_VIEW_VCPUS_MAX];   /* 0x38  physical CPU of vCPU i */
 	uint32_t port_count;   /* 0x48 */
-	uint32_t flags;        /* 0x4c  zero */
+	uint32_t flags;        /* 0x4c  BH_VIEW_CONSOLE_IN or zero */
 	struct bh_view_ports ports[BH_VIEW_PORTS_MAX];      /* 0x50 */
 	struct bh_view_region regions[BH_VIEW_REGIONS_MAX]; /* 0x70 */
 };

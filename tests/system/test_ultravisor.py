@@ -96,6 +96,16 @@ def test_stop_restart_twenty_times_keeps_the_pool(lifecycle):
     assert len(re.findall(r"^part: partition spare: id \d+ running", r.com1, re.M)) == 21
 
 
+def test_destroy_returns_everything(lifecycle):
+    """crash-stop, down for good, is destroyed: its 8 MiB and its 16 KiB channel come back to
+    the pool, the database forgets it and the monitor frees its nested tables."""
+    r = lifecycle
+    assert "uvtest: destroy crash-stop: status 0, gone yes, pool free +8208 KiB" in \
+        said(r, "command"), r.describe()
+    assert re.search(r"^part: partition crash-stop: id \d+ destroyed$", r.com1, re.M)
+    assert re.search(r"^\[ultravisor\] ultravisor: partition id \d+ destroyed", r.com1, re.M)
+
+
 def test_crash_restart_rules(lifecycle):
     r = lifecycle
     lines = r.lines()

@@ -165,6 +165,47 @@ static void test_reject_out_of_memory(void **state)
 		    "free in the pool)");
 }
 
+/* Zones and policies change only as recorded: a raised budget lets the assignment through,
+ * a lowered one under what the zone holds is refused and blamed on the change. */
+static void test_set_zone_and_policy(void **state)
+{
+	struct uv_request rq;
+	struct uv_op *op;
+
+	boot(&db, "default");
+	rq_begin(&rq, 1);
+	op = rq_op(&rq, UV_OP_SET_ZONE, "guests");
+	op->args.zone = (struct uv_zone_set){ .cpus = 0xc, .memory = 256 * MIB };
+	rq_memory(&rq, UV_OP_ASSIGN_MEMORY, "guest-1", 40 * MIB);
+	must_commit(&db, &rq, UV_ORIGIN_CLIENT);
+	assert_int_equal(db.st.zones[1].memory, 256 * MIB);
+	rq_begin(&rq, 2);
+	op = rq_op(&rq, UV_OP_SET_ZONE, "guests");
+	op->args.zone = (struct uv_zone_set){ .cpus = 0xc, .memory = 64 * MIB };
+	must_reject(&db, &rq, UV_ORIGIN_CLIENT, -BH_ENOMEM, 0, "op 0 (set zone guests): zone "
+		    "guests memory: partitions in zone \"guests\" need 168 MiB, over its 64 MiB "
+		    "budget");
+	rq_begin(&rq, 3);
+	op = rq_op(&rq, UV_OP_SET_POLICY, "guests");
+	op->args.policy = (struct uv_policy_set){ .kinds = 1u << BH_CFG_KIND_GUEST,
+		.max_partitions = 1, .restart = BH_CFG_RESTART, .restart_max = 5,
+		.failover = BH_CFG_FAILOVER_IOPART };
+	must_reject(&db, &rq, UV_ORIGIN_CLIENT, -BH_ENOSPC, 0, "~op 0 (set policy guests): ");
+	op->args.policy.max_partitions = 8;
+	must_commit(&db, &rq, UV_ORIGIN_CLIENT);
+	rq_begin(&rq, 4);
+	op = rq_op(&rq, UV_OP_SET_ZONE, "nope");
+	op->args.zone = (struct uv_zone_set){ .cpus = 1, .memory = 2 * MIB };
+	must_reject(&db, &rq, UV_ORIGIN_CLIENT, -BH_ENOENT, 0, "op 0 (set zone nope): no zone "
+		    "named \"nope\"");
+	rq_begin(&rq, 5);
+	op = rq_op(&rq, UV_OP_SET_ZONE, "guests");
+	op->args.zone = (struct uv_zone_set){ .cpus = 0xc, .memory = 3 * MIB };
+	must_reject(&db, &rq, UV_ORIGIN_CLIENT, -BH_EINVAL, 0, "op 0 (set zone guests): a zone "
+		    "needs CPUs and a memory budget in 2 MiB steps");
+	assert_invariants(&db);
+}
+
 static void test_reject_budgets(void **state)
 {
 	struct uv_request rq;
@@ -586,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_reject_wrong_state),
 		cmocka_unit_test(test_reject_out_of_memory),
 		cmocka_unit_test(test_reject_budgets),
+		cmocka_unit_test(test_set_zone_and_policy),
 		cmocka_unit_test(test_reject_cpus),
 		cmocka_unit_test(test_reject_devices),
 		cmocka_unit_test(test_reject_channels),

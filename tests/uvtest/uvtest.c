@@ -7,8 +7,10 @@
  *   role=client          the command partition's stand-in on the command channel: lists the
  *                        partitions, has a transaction for more memory than is free refused
  *                        and reads the database back unchanged, stops and restarts "spare"
- *                        cycles=N times (20) and compares the pool before and after
- *   role=hostile         attaches as the client and writes garbage into the channel: indices,
+ *                        cycles=N times (20) and compares the pool before and after, then
+ *                        destroys crash-stop once it is down and reads what came back
+ *   role=hostile         attaches as the client, starts the partitions like the client, then
+ *                        writes garbage into the channel: indices,
  *                        states, slots (the ultravisor must go on serving nobody else harm)
  *   role=watch           lays out each of its channels and serves it; says when a client
  *                        attaches and when the channel's state says the client died
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bulkhead/config.h>
 #include <bulkhead/hypercall.h>
 #include <bulkhead/uvcmd.h>
 #include "chan/chan.h"
@@ -226,6 +229,24 @@ static uint64_t pool_free(void)
 	return free_bytes;
 }
 
+/* The command partition's part of the boot: every loaded partition started, I/O partitions
+ * first, one transaction each. */
+static void boot_intent(void)
+{
+	static uint8_t snapshot[sizeof(parts_buf)];
+	size_t len;
+
+	GUEST_ASSERT(wait_state("spare", UV_STATE_LOADED) || wait_state("spare", UV_STATE_RUNNING));
+	read_all(UV_OP_READ_PARTITIONS, snapshot, sizeof(snapshot), &len);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t off = 0; off < len; off += sizeof(struct uv_part_rec)) {
+			const struct uv_part_rec *p = (const void *)(snapshot + off);
+			if (p->state != UV_STATE_LOADED || (p->kind == BH_CFG_KIND_IOPART) != (pass == 0))
+				continue;
+			printf("uvtest: boot: start %s: status %d\n", p->name, txn1(UV_OP_START, p->name));
+		}
+}
+
 static int client(void)
 {
 	static uint8_t before_p[sizeof(parts_buf)], before_r[sizeof(res_buf)];
@@ -240,6 +261,7 @@ static int client(void)
 	printf("uvtest: %s up: %s\n", info->name, memory_map());
 	GUEST_ASSERT(attach());
 	printf("uvtest: attached to the command channel (id %" PRIu64 ")\n", chan_id);
+	boot_intent();
 	GUEST_ASSERT(wait_state("spare", UV_STATE_RUNNING));
 	read_all(UV_OP_READ_PARTITIONS, parts_buf, sizeof(parts_buf), &lp);
 	for (size_t off = 0; off < lp; off += sizeof(struct uv_part_rec)) {
@@ -284,6 +306,14 @@ static int client(void)
 	printf("uvtest: pool free before %" PRIu64 " after %" PRIu64 " KiB\n", free0 >> 10,
 	       free1 >> 10);
 	printf("uvtest: spare restarts %u\n", part_named("spare")->restarts);
+
+	/* Destroy a partition that is down: everything it held goes back to the pool. */
+	if (wait_state("crash-stop", UV_STATE_CRASHED)) {
+		free0 = pool_free();
+		int st = txn1(UV_OP_DESTROY, "crash-stop");
+		printf("uvtest: destroy crash-stop: status %d, gone %s, pool free +%" PRIu64 " KiB\n",
+		       st, part_named("crash-stop") ? "no" : "yes", (pool_free() - free0) >> 10);
+	}
 	GUEST_DONE();
 }
 
@@ -296,6 +326,7 @@ static __attribute__((noreturn)) int hostile(void)
 	size_t size = 0;
 
 	GUEST_ASSERT(attach());
+	boot_intent(); /* first as a proper client: the partitions run */
 	mem = (uint8_t *)ch.hdr;
 	size = ch.size;
 	printf("uvtest: hostile attached, writing garbage\n");
