@@ -217,6 +217,23 @@ static void gen_resource(struct uv_request *rq, uint32_t what)
 	case 6:
 		gen_channel(rq, NULL, NULL, 0);
 		break;
+	case 8: { /* a zone's budget or CPUs moved a little: most commit, some break a fit */
+		const struct bh_cfg_zone *z = &db.st.zones[below(db.st.zone_count)];
+		struct uv_op *op = rq_op(rq, UV_OP_SET_ZONE, chance(95) ? z->name : "nozone");
+		op->args.zone.cpus = chance(90) ? z->cpus : z->cpus | 1ull << below(db.st.cpu_count);
+		op->args.zone.memory = z->memory + (below(9) * 2 * MIB) - 8 * MIB;
+		break;
+	}
+	case 9: { /* a policy's limits moved a little */
+		const struct bh_cfg_policy *pol = &db.st.policies[below(db.st.policy_count)];
+		struct uv_op *op = rq_op(rq, UV_OP_SET_POLICY, chance(95) ? pol->name : "nopolicy");
+		op->args.policy = (struct uv_policy_set){ pol->kinds,
+			pol->max_partitions + (chance(50) ? 1 : 0), pol->restart,
+			pol->restart_max, pol->failover, 0 };
+		if (chance(20) && op->args.policy.max_partitions > 1)
+			op->args.policy.max_partitions -= 2;
+		break;
+	}
 	default: {
 		uint32_t k = 0, s = below(DB_CHANS_MAX);
 
@@ -280,7 +297,7 @@ static uint32_t gen_request(struct uv_request *rq)
 		if (r < 12)
 			gen_create(rq);
 		else if (r < 55)
-			gen_resource(rq, below(8));
+			gen_resource(rq, below(10));
 		else
 			gen_lifecycle(rq, &origin);
 		if (origin == UV_ORIGIN_ULTRAVISOR)

@@ -15,6 +15,7 @@
  *   role=watch           lays out each of its channels and serves it; says when a client
  *                        attaches and when the channel's state says the client died
  *   attach=1 (beat)      attach as the client of its first channel first
+ *   every=N (beat)       print every Nth beat only (0: none)
  * Every result is a console line the test asserts on.
  */
 #include <inttypes.h>
@@ -67,10 +68,11 @@ static const uint8_t WATCH_TYPE[16] = "bh-uvtest-v1";
 
 static __attribute__((noreturn)) int beat(void)
 {
-	uint64_t crash = 0, attach = 0;
+	uint64_t crash = 0, attach = 0, every = 1;
 	static struct chan c;
 
 	bh_arg_u64("crash", &crash);
+	bh_arg_u64("every", &every);
 	bh_arg_u64("attach", &attach);
 	for (uint32_t k = 0; attach && k < info->mem_count; k++) {
 		const struct bh_mem_region *m = &info->mem[k];
@@ -85,7 +87,8 @@ static __attribute__((noreturn)) int beat(void)
 	printf("uvtest: %s up: %s\n", info->name, memory_map());
 	for (uint64_t i = 1;; i++) {
 		sleep_ms(100);
-		printf("uvtest: %s beat %" PRIu64 "\n", info->name, i);
+		if (every && i % every == 0)
+			printf("uvtest: %s beat %" PRIu64 "\n", info->name, i);
 		if (crash && i == crash) {
 			printf("uvtest: %s crashes now\n", info->name);
 			fflush(stdout);
