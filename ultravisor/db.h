@@ -8,7 +8,7 @@
  *   struct db
  *   +-- st: struct db_state ------------------------------------------+
  *   |   generation, id counters                                       |
- *   |   pool[] zones[] policies[]  from the blob (zones, policies: SET_*)|
+ *   |   pool[] zones[] policies[]  from the blob; SET_ZONE/POLICY      |
  *   |   devices[]   blob entry + owner (partition id, 0: none)         |
  *   |   parts[]     partitions: slot free when id == 0                 |
  *   |   chans[]     channels: slot free when id == 0                   |
