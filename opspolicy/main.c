@@ -188,6 +188,17 @@ static long serve(uint8_t *msg, size_t cap)
 	}
 }
 
+/* Sleep until the ultravisor has written the client's death into the channel (it does when
+ * the client stops, crashes or exits): its next life finds a freshly laid out channel. */
+static void client_gone(void)
+{
+	const struct bh_mem_region *m = region(BH_MEM_KIND_CHANNEL);
+	const struct bh_chan_hdr *h = (const void *)(uintptr_t)m->gpa;
+
+	while (__atomic_load_n(&h->ep[BH_CHAN_CLIENT].status, __ATOMIC_ACQUIRE) != BH_CHAN_EP_DEAD)
+		bh_wait();
+}
+
 int main(void)
 {
 	size_t cap;
@@ -204,11 +215,15 @@ int main(void)
 		printf("opspolicy: no memory for a %zu-byte message buffer\n", cap);
 		return 3;
 	}
-	r = serve(msg, cap);
-	printf("opspolicy: policy channel %u: corrupt or its client is gone (error %ld): not "
-	       "served any more (%llu requests answered, %llu refused)\n", chan_id, r,
-	       (unsigned long long)answered, (unsigned long long)refused);
-	chan_close(&ch);
-	for (;;)
-		bh_wait();
+	for (;;) {
+		r = serve(msg, cap);
+		printf("opspolicy: policy channel %u: corrupt or its client is gone (error %ld): "
+		       "not served until the client starts again (%llu requests answered, %llu "
+		       "refused)\n", chan_id, r, (unsigned long long)answered,
+		       (unsigned long long)refused);
+		chan_close(&ch);
+		client_gone();
+		if (open_channel())
+			return 2;
+	}
 }
