@@ -41,6 +41,7 @@ include lib/newlib.mk lib/rt/rt.mk guest-pv/guest-pv.mk tests/pingpong/pingpong.
 include tests/unit/elf.mk tests/unit/rt.mk tests/unit/db.mk tests/unit/chan.mk
 include ultravisor/ultravisor.mk
 include opspolicy/opspolicy.mk tests/unit/policy.mk
+include command/command.mk tests/unit/cli.mk
 include bench/bench.mk bench/chan.mk
 include tools/bhconfig/bhconfig.mk tests/unit/config.mk tests/fuzz/fuzz.mk
 all: bhconfig config-examples

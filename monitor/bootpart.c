@@ -50,9 +50,9 @@ static int build_guest_tables(struct partition *p)
 	gpt_owner = p; /* partitions are built one at a time, on the BSP */
 	t.root = gpt_alloc(&ctx);
 	r = pt_map(&t, PAGE_4K, PAGE_4K, p->size - PAGE_4K, PTE_P | PTE_W);
-	for (unsigned i = 3; i < p->view.region_count && !r; i++) /* channels, modules */
+	for (unsigned i = 3; i < p->view.region_count && !r; i++) /* channels, modules: 2 MiB */
 		r = pt_map(&t, p->view.regions[i].gpa, p->view.regions[i].gpa,
-			   p->view.regions[i].size,
+			   (p->view.regions[i].size + PAGE_2M - 1) & ~(PAGE_2M - 1),
 			   p->view.regions[i].flags & BH_VIEW_W ? PTE_P | PTE_W : PTE_P);
 	return r;
 }

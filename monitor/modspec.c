@@ -143,7 +143,8 @@ static int add_channels(struct partition *p, const struct part_spec *s)
 	return 0;
 }
 
-/* Read-only, whole pages, from MODULE_GPA on (the info page gives each one's exact size). */
+/* Read-only, whole pages, from MODULE_GPA on, each 2 MiB aligned so the guest page tables
+ * map them with large pages (the info page gives each one's exact size). */
 static int add_modules(struct partition *p, const struct part_spec *s)
 {
 	struct bh_view *v = &p->view;
@@ -156,7 +157,7 @@ static int add_modules(struct partition *p, const struct part_spec *s)
 			.gpa = gpa, .hpa = m->start, .size = size ? size : 0x1000,
 			.kind = BH_VIEW_MODULE, .flags = BH_VIEW_R,
 		};
-		gpa += size + 0x200000;
+		gpa += (size + 2 * PAGE_2M - 1) & ~(PAGE_2M - 1); /* 2 MiB apart, a hole between */
 	}
 	return 0;
 }

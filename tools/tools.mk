@@ -2,8 +2,9 @@
 # tools/: boot media, and the run and test entry points.
 #   make iso    $(BUILD)/bulkhead.iso (BIOS+UEFI) and $(BUILD)/bulkhead-bios.iso (for Bochs)
 #   make run    boot the default scenario in QEMU: COM1 here, COM2 in $(BUILD)/monitor.log.
-#               examples/default.yaml as the config blob, guest-pv as the guests' image (the
-#               images of command, opspolicy and the I/O partitions do not exist yet)
+#               examples/default.yaml as the config blob, the command and operations
+#               partitions (the CLI answers on this terminal), guest-pv as the guests' image
+#               (the I/O partitions' image does not exist yet)
 #   make test   install missing packages, build everything, run unit and system tests
 # run and test build through a second make so that missing packages (nasm, grub, ...)
 # are installed before anything is built, also under make -j.
@@ -23,8 +24,11 @@ $(BUILD)/bulkhead-bios.iso: $(BUILD)/bulkhead.elf $(MKISO)
 	$(MKISO) $@ $< --bios-only
 
 $(BUILD)/run.iso: $(BUILD)/bulkhead.elf $(BUILD)/examples/default.bin \
-		$(BUILD)/partitions/guest-pv.elf $(MKISO)
+		$(BUILD)/partitions/guest-pv.elf $(BUILD)/partitions/command.elf \
+		$(BUILD)/partitions/opspolicy.elf $(MKISO)
 	$(MKISO) $@ $< --module $(BUILD)/examples/default.bin "default.bin config" \
+		--module $(BUILD)/partitions/command.elf "command.elf command" \
+		--module $(BUILD)/partitions/opspolicy.elf "opspolicy.elf opspolicy" \
 		--module $(BUILD)/partitions/guest-pv.elf "guest-pv.elf guest-pv"
 
 deps-check:

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c - the command partition: the operator CLI (cli.h, docs/cli.md) over its two
+ * control channels, the ultravisor's command channel (uvcmd.h) and the operations
+ * partition's policy channel (policy.h), with the console hypercalls for the operator.
+ *
+ * Both servers lay their channel out when they start, so each channel region of the info
+ * page is tried with both types until both are found (every 10 ms, at most 5 s; one still
+ * missing is looked for again at each request to it). A request waits at most 2 s for its
+ * answer; the answer to a request given up on is awaited a while and dropped before the
+ * next request goes out. A channel whose server died is attached afresh at the next
+ * request (the server's next life lays it out anew). Typed input is polled every 20 ms
+ * (more often while bytes are coming), and the partition never ends.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <bulkhead/errno.h>
+#include <bulkhead/hypercall.h>
+#include "chan/chan.h"
+#include "cli.h"
+#include "rt/hypercall.h"
+#include "rt/rt.h"
+
+#define MS            1000000ull
+#define ATTACH_TRIES  500  /* every 10 ms: 5 s */
+#define BUSY_POLL_MS  2    /* while the operator's bytes are coming */
+#define BUSY_FOR_MS   200
+
+struct endpoint {
+	const uint8_t *type;
+	const struct bh_mem_region *m; /* the channel's region, once found */
+	struct chan ch;
+	uint64_t id;
+	bool up;
+	bool late; /* a request went unanswered: its answer may still come */
+};
+
+static struct endpoint uv = { .type = (const uint8_t *)UV_CHAN_TYPE };
+static struct endpoint pol = { .type = (const uint8_t *)POL_CHAN_TYPE };
+static struct cli cli;
+static uint8_t scratch[0x10000]; /* one received message, whatever its size */
+
+static uint64_t now_ns(void)
+{
+	return (uint64_t)bh_time_ns();
+}
+
+static void sleep_ms(void *ctx, uint32_t ms)
+{
+	uint64_t until = now_ns() + ms * MS;
+
+	bh_timer_set(until);
+	while (now_ns() < until)
+		bh_wait();
+}
+
+static bool try_attach(struct endpoint *e, const struct bh_mem_region *m)
+{
+	if (chan_attach(&e->ch, (void *)(uintptr_t)m->gpa, m->size, CHAN_CLIENT, e->type))
+		return false;
+	e->m = m;
+	e->id = BH_MEM_KIND_CHAN_ID(m->kind);
+	e->up = true;
+	return true;
+}
+
+/* Tries every channel region not taken yet with e's type. */
+static bool find(struct endpoint *e)
+{
+	const struct bh_partition_info *info = bh_info_page();
+
+	for (uint32_t i = 0; i < info->mem_count && i < BH_INFO_MEM_MAX; i++) {
+		const struct bh_mem_region *m = &info->mem[i];
+
+		if ((m->kind & 0xff) == BH_MEM_KIND_CHANNEL && m != uv.m && m != pol.m &&
+		    try_attach(e, m))
+			return true;
+	}
+	return false;
+}
+
+static void attach_all(void)
+{
+	for (int t = 0; t < ATTACH_TRIES; t++) {
+		bool u = uv.up || find(&uv);
+		bool p = pol.up || find(&pol);
+
+		if (u && p)
+			break;
+		sleep_ms(NULL, 10);
+	}
+	if (uv.up && pol.up)
+		printf("channels: ultravisor %llu, operations partition %llu\n",
+		       (unsigned long long)uv.id, (unsigned long long)pol.id);
+	if (!uv.up)
+		printf("no command channel to the ultravisor yet\n");
+	if (!pol.up)
+		printf("no policy channel to the operations partition yet\n");
+	fflush(stdout);
+}
+
+static void notify(struct endpoint *e)
+{
+	if (chan_need_notify(&e->ch))
+		bh_hc1(BH_HC_SIGNAL, e->id);
+}
+
+/* Sleeps until the peer signals or the deadline passes. → false once it has passed. */
+static bool wait_until(struct endpoint *e, uint64_t deadline)
+{
+	if (now_ns() >= deadline)
+		return false;
+	notify(e);
+	bh_timer_set(deadline);
+	if (chan_prepare_wait_for(&e->ch, BH_CHAN_WAIT_RX | BH_CHAN_WAIT_TX) == 0)
+		bh_wait();
+	chan_cancel_wait(&e->ch);
+	return true;
+}
+
+/* Attached and alive, or attached afresh: when our endpoint is no longer alive in the
+ * header, the server laid the channel out again (its next life). */
+static bool ready(struct endpoint *e)
+{
+	if (e->up && (chan_error(&e->ch) || e->ch.peer_dead ||
+		      __atomic_load_n(&e->ch.self->status, __ATOMIC_RELAXED) != BH_CHAN_EP_ALIVE))
+		e->up = false;
+	return e->up || (e->m ? try_attach(e, e->m) : find(e));
+}
+
+/* A request given up on may still be answered; the servers answer into a ring of one
+ * slot and drop an answer that finds it full, so that answer is awaited (for half the
+ * time a request has) and dropped before the next request goes out. */
+static void settle(struct endpoint *e, uint64_t deadline)
+{
+	uint64_t half = now_ns() + (deadline - now_ns()) / 2;
+	long n;
+
+	while ((n = chan_recv(&e->ch, scratch, sizeof(scratch))) == -BH_ENOENT && e->late &&
+	       wait_until(e, half))
+		;
+	while (n >= 0)
+		n = chan_recv(&e->ch, scratch, sizeof(scratch));
+	e->late = false;
+}
+
+/* The answer with request id `id` into rs[cap]. → 0, -BH_ETIMEDOUT, -BH_EIO. */
+static int await(struct endpoint *e, uint64_t id, void *rs, size_t cap, uint64_t deadline)
+{
+	for (;;) {
+		long n = chan_recv(&e->ch, scratch, sizeof(scratch));
+
+		if (n >= 16 && !memcmp(scratch + 8, &id, sizeof(id))) {
+			memcpy(rs, scratch, (size_t)n < cap ? (size_t)n : cap);
+			if ((size_t)n < cap)
+				memset((uint8_t *)rs + n, 0, cap - (size_t)n);
+			return 0;
+		}
+		if (n >= 0)
+			continue; /* not ours: dropped */
+		if (n != -BH_ENOENT) {
+			e->up = false;
+			return -BH_EIO;
+		}
+		if (!wait_until(e, deadline)) {
+			e->late = true;
+			return -BH_ETIMEDOUT;
+		}
+	}
+}
+
+/* One request of len bytes, its answer (same request id at offset 8) into rs. */
+static int transact(struct endpoint *e, const void *rq, size_t len, void *rs, size_t cap)
+{
+	uint64_t id, deadline = now_ns() + CLI_ANSWER_MS * MS;
+	int r;
+
+	if (!ready(e))
+		return -BH_EIO;
+	memcpy(&id, (const uint8_t *)rq + 8, sizeof(id));
+	settle(e, deadline);
+	while ((r = chan_send(&e->ch, rq, len)) == -BH_ENOSPC)
+		if (!wait_until(e, deadline)) {
+			e->late = true;
+			return -BH_ETIMEDOUT;
+		}
+	if (r) {
+		e->up = false;
+		return r;
+	}
+	notify(e);
+	return await(e, id, rs, cap, deadline);
+}
+
+static int uv_call(void *ctx, const struct uv_request *rq, struct uv_response *rs)
+{
+	uint32_t ops = rq->op_count ? rq->op_count : 1;
+	size_t len = offsetof(struct uv_request, ops) +
+		     (ops < UV_REQ_OPS_MAX ? ops : UV_REQ_OPS_MAX) * sizeof(struct uv_op);
+
+	return transact(&uv, rq, len, rs, sizeof(*rs));
+}
+
+static int pol_call(void *ctx, const struct pol_request *rq, struct pol_response *rs)
+{
+	uint32_t n = rq->part_count < POL_PARTS_MAX ? rq->part_count : POL_PARTS_MAX;
+	size_t len = offsetof(struct pol_request, parts) + n * sizeof(struct pol_part);
+
+	return transact(&pol, rq, len, rs, sizeof(*rs));
+}
+
+static void out(void *ctx, const char *line)
+{
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+/* The operator's typing, a line at a time, forever. */
+static __attribute__((noreturn)) void console(void)
+{
+	static char buf[256];
+	uint64_t busy_until = 0;
+	bool said = false;
+
+	for (;;) {
+		long n = bh_hc2(BH_HC_CONSOLE_READ, bh_gpa(buf), sizeof(buf));
+
+		if (n > 0) {
+			cli_input(&cli, buf, (size_t)n);
+			busy_until = now_ns() + BUSY_FOR_MS * MS;
+			continue;
+		}
+		if (n < 0 && !said) {
+			printf("no console input (error %ld): the operator cannot type here\n", n);
+			fflush(stdout);
+			said = true;
+		}
+		sleep_ms(NULL, now_ns() < busy_until ? BUSY_POLL_MS : CLI_POLL_MS);
+	}
+}
+
+int main(void)
+{
+	static const struct cli_io io = {
+		.uv = uv_call, .pol = pol_call, .out = out, .sleep_ms = sleep_ms,
+	};
+
+	cli_init(&cli, &io);
+	attach_all();
+	cli_boot(&cli);
+	console();
+}

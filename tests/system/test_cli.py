@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: MIT
+"""The operator CLI (issue 8), typed on COM1 through pexpect: the command partition decides,
+the operations partition holds the zone policies, the ultravisor records. QEMU -cpu max
+-smp 4 (SVM), SeaBIOS; config tests/system/configs/cli.yaml."""
+import json
+import random
+import re
+import subprocess
+
+import pexpect
+import pytest
+
+import bhrun
+
+CONFIG = bhrun.ROOT / "tests" / "system" / "configs" / "cli.yaml"
+PARTS = bhrun.BUILD / "partitions"
+BHCONFIG = bhrun.BUILD / "tools" / "bhconfig"
+PREFIX = "[command] "
+ANSWER_END = re.compile(r"\[command\] (ok|error: [^\r\n]*)\r*\n")
+
+
+class Cli:
+    """COM1 of a running machine: type a line, read the command partition's answer."""
+
+    def __init__(self, child, log):
+        self.child, self.log = child, log
+
+    def run(self, line, timeout=30):
+        """Type line; → (lines of the answer without prefix, the final ok/error line)."""
+        self.child.sendline(line)
+        echo = "> " + "".join(c if " " <= c <= "~" or c == "\t" else "?" for c in line)
+        self.child.expect_exact(PREFIX + echo, timeout=timeout)
+        self.child.expect(ANSWER_END, timeout=timeout)
+        body = [l[len(PREFIX):] for l in self.child.before.replace("\r", "").split("\n")
+                if l.startswith(PREFIX)]
+        return body, self.child.match.group(1)
+
+    def ok(self, line, timeout=30):
+        body, end = self.run(line, timeout)
+        assert end == "ok", (line, body, end, self.log)
+        return body
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli")
+    blob = tmp / "cli.bin"
+    subprocess.run([BHCONFIG, "compile", CONFIG, "-o", blob], check=True)
+    mods = [(blob, "cli.bin config")] + [
+        (PARTS / f"{name}.elf", f"{name}.elf {name}") for name in ("command", "opspolicy", "uvtest")]
+    iso = bhrun.iso_for("", modules=mods)
+    bhrun.LOGS.mkdir(parents=True, exist_ok=True)
+    log = bhrun.LOGS / "cli-com1.log"
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", "4", "-m", "512",
+           "-cdrom", str(iso), "-display", "none", "-no-reboot",
+           "-chardev", "stdio,id=com1,signal=off", "-serial", "chardev:com1",
+           "-serial", f"file:{bhrun.LOGS / 'cli-com2.log'}"]
+    child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
+                          timeout=60, maxread=65536)
+    child.logfile_read = open(log, "w")
+    try:
+        child.expect_exact(PREFIX + "ready", timeout=120)
+        yield Cli(child, log)
+    finally:
+        child.terminate(force=True)
+        child.logfile_read.close()
+
+
+def parts(cli):
+    rows = cli.ok("list")
+    head, body = rows[0].split(), [r.split() for r in rows[1:]]
+    return {r[0]: dict(zip(head, r)) for r in body}
+
+
+def test_list_shows_the_boot_partitions_running(cli):
+    p = parts(cli)
+    for name in ("ultravisor", "command", "opspolicy", "iopart", "guest-1"):
+        assert p[name]["STATE"] == "running", p
+
+
+def test_create_in_a_zone_with_room_runs(cli):
+    cli.ok('create g2 image=uvtest zone=roomy cpus=1 mem=16M cmdline="role=beat every=0"')
+    cli.child.expect_exact("[g2] uvtest: g2 up", timeout=30)
+    assert parts(cli)["g2"]["STATE"] == "running"
+
+
+def test_budget_denies_then_policy_set_allows(cli):
+    body, end = cli.run('create g3 image=uvtest zone=tight cpus=1 mem=16M cmdline="role=beat every=0"')
+    assert end.startswith("error: denied by policy: zone tight: memory budget 32 MiB"), (body, end)
+    assert "g3" not in parts(cli)
+    body = cli.ok("policy set tight memory=64M")
+    assert any(re.match(r"policy version \d+: zone tight memory=64M", l) for l in body), body
+    cli.ok('create g3 image=uvtest zone=tight cpus=1 mem=16M cmdline="role=beat every=0"')
+    cli.child.expect_exact("[g3] uvtest: g3 up", timeout=30)
+    assert parts(cli)["g3"]["STATE"] == "running"
+
+
+def test_stop_and_restart_change_the_state(cli):
+    cli.ok("stop g2")
+    assert parts(cli)["g2"]["STATE"] == "stopped"
+    cli.ok("restart g2")
+    for _ in range(50):
+        if parts(cli)["g2"]["STATE"] == "running":
+            break
+    assert parts(cli)["g2"]["STATE"] == "running"
+
+
+def test_policy_change_that_would_evict_is_refused(cli):
+    body, end = cli.run("policy set tight memory=16M")
+    assert end.startswith("error: ") and "guest-1" in end + " ".join(body), (body, end)
+    p = parts(cli)
+    assert p["guest-1"]["STATE"] == "running" and p["g3"]["STATE"] == "running"
+
+
+def test_garbage_leaves_help_answering(cli):
+    rng = random.Random(8)
+    alphabet = [chr(c) for c in range(1, 256) if c not in (10, 13, 127)]
+    for i in range(200):
+        n = rng.choice([1, 5, 20, 80, 250])
+        line = "x" + "".join(rng.choice(alphabet) for _ in range(n))  # never blank
+        cli.child.sendline(line)
+        cli.child.expect(ANSWER_END, timeout=30)
+        assert cli.child.match.group(1).startswith("error: "), line
+    body = cli.ok("help")
+    for verb in ("list", "show", "start", "stop", "restart", "destroy", "create", "assign",
+                 "release", "policy", "journal", "help"):
+        assert any(l.split()[0] == verb for l in body if l.strip()), (verb, body)
+
+
+def test_json_matches_the_table(cli):
+    rows = parts(cli)
+    doc = json.loads("".join(cli.ok("list --json")))
+    byname = {p["name"]: p for p in doc["partitions"]}
+    assert set(byname) == set(rows)
+    for name, row in rows.items():
+        assert byname[name]["state"] == row["STATE"] and byname[name]["kind"] == row["KIND"]
+        assert byname[name]["zone"] == row["ZONE"]
+    doc = json.loads("".join(cli.ok("policy show --json")))
+    assert doc and "tight" in json.dumps(doc)
