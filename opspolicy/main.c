@@ -136,11 +136,12 @@ static void log_answer(const struct pol_request *rq, const struct pol_response *
 
 	if (rs->status) {
 		refused++;
-		printf("opspolicy: request %llu refused: %s", (unsigned long long)rs->request_id,
+		printf("opspolicy: request %llu refused: %s\n", (unsigned long long)rs->request_id,
 		       rs->reason);
-		for (uint32_t i = 0; i < rs->violator_count; i++)
-			printf("%s%s", i ? " " : "; violators: ", rs->violators[i]);
-		printf("\n");
+		for (uint32_t i = 0; i < rs->violator_count; i++) /* a line of their own: short */
+			printf("%s%s", i ? " " : "opspolicy: violators: ", rs->violators[i]);
+		if (rs->violator_count)
+			printf("\n");
 	} else if (db.version != before->version) {
 		policy_value_text(before, rq->zone, rq->key, was, sizeof(was));
 		printf("opspolicy: version %u: zone %s %s=%s (was %s)\n", db.version, rq->zone,
