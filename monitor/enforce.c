@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* enforce.c - check a view, then map exactly what it says. */
 #define pr_fmt(fmt) "enforce: " fmt
+#include <string.h>
 #include <bulkhead/errno.h>
 #include "enforce.h"
 #include "log.h"
@@ -111,6 +112,29 @@ int enforce_build(const struct bh_view *v, struct pgtable *t)
 	if (r)
 		enforce_free(t);
 	return r;
+}
+
+/* One bit per port, set: the access exits (and the monitor contains it). The layout both
+ * vendors read: AMD's I/O permissions map (APM vol 2, 15.10.1: 12 KiB, the third page for
+ * accesses that run past port 0xffff), Intel's I/O bitmaps A and B (SDM vol 3, 25.6.4:
+ * ports 0-0x7fff, 0x8000-0xffff) as its first two pages. */
+#define IOPERM_PAGES 3
+
+int enforce_ports(struct partition *p)
+{
+	uint8_t *bm;
+
+	if (!p->view.port_count)
+		return 0; /* the backends' deny-all map */
+	if (!p->ioperm && !(p->ioperm = palloc(IOPERM_PAGES, 0, 0)))
+		return -BH_ENOMEM;
+	bm = (uint8_t *)p->ioperm;
+	memset(bm, 0xff, IOPERM_PAGES * PAGE_4K);
+	for (unsigned i = 0; i < p->view.port_count; i++)
+		for (uint32_t port = p->view.ports[i].base;
+		     port < (uint32_t)p->view.ports[i].base + p->view.ports[i].count; port++)
+			bm[port / 8] &= (uint8_t)~(1u << (port % 8));
+	return 0;
 }
 
 int enforce_check(const struct bh_view *v, const struct partition *self)

@@ -24,6 +24,10 @@ int enforce_check(const struct bh_view *v, const struct partition *self);
 int enforce_build(const struct bh_view *v, struct pgtable *t);
 void enforce_free(struct pgtable *t);
 
+/* p->ioperm from p->view's I/O port ranges (checked by enforce_check): the ports it may use
+ * without an exit; none when it has none. 0 or -BH_ENOMEM. */
+int enforce_ports(struct partition *p);
+
 /* enforce_check() then enforce_build() into p->npt. */
 int enforce_view(struct partition *p);
 

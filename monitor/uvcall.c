@@ -169,12 +169,16 @@ static void install(struct partition *p, const struct bh_view *n, struct pgtable
 	enforce_free(&p->npt);
 	p->npt = *npt;
 	p->view = *n;
+	if (enforce_ports(p)) { /* out of memory: no port rather than a wrong map */
+		p->view.port_count = 0;
+		pr_err("partition %s: no memory for its I/O permission map: it gets no port", p->name);
+	}
 	memcpy(p->name, n->name, sizeof(p->name));
 	p->name[sizeof(p->name) - 1] = '\0';
 	p->info = gpa_to_host(p, BH_INFO_GPA, sizeof(*p->info));
 	pr_notice("partition %s: id %u view installed: generation %lu, %u regions, %lu MiB RAM, "
-		  "%u vCPU(s)", p->name, p->id, n->generation, n->region_count, ram >> 20,
-		  n->vcpu_count);
+		  "%u vCPU(s), %u I/O port range(s)", p->name, p->id, n->generation,
+		  n->region_count, ram >> 20, n->vcpu_count, p->view.port_count);
 }
 
 int64_t uv_view_publish(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t flags,

@@ -119,6 +119,32 @@ static int check_region_sharing(struct check *c, unsigned i)
 	return 0;
 }
 
+/* I/O ports the monitor keeps whatever a view says: the legacy interrupt controllers and
+ * timer it programs, its log port COM2, PCI configuration space (mediated, never passed
+ * through), and the emulators' exit port its test hook uses. */
+static const struct { uint16_t base, count; } kept_ports[] = {
+	{ 0x0020, 2 },  /* PIC 1 */
+	{ 0x0040, 4 },  /* PIT */
+	{ 0x00a0, 2 },  /* PIC 2 */
+	{ 0x00f4, 4 },  /* isa-debug-exit (tests) */
+	{ 0x02f8, 8 },  /* COM2: the monitor's log */
+	{ 0x04d0, 2 },  /* ELCR */
+	{ 0x0cf8, 8 },  /* PCI configuration address and data */
+};
+
+static int check_ports(struct check *c)
+{
+	for (unsigned i = 0; i < c->v->port_count; i++) {
+		const struct bh_view_ports *p = &c->v->ports[i];
+		if (!p->count || (uint32_t)p->base + p->count > 0x10000)
+			return fail(c, -1, -BH_EINVAL, "empty I/O port range, or past port 0xffff");
+		for (unsigned k = 0; k < sizeof(kept_ports) / sizeof(kept_ports[0]); k++)
+			if (overlap(p->base, p->count, kept_ports[k].base, kept_ports[k].count))
+				return fail(c, -1, -BH_EPERM, "grants an I/O port the monitor keeps");
+	}
+	return 0;
+}
+
 int view_check(const struct bh_view *v, const struct view_world *w, int *bad_region, char *err,
 	       size_t errlen)
 {
@@ -131,7 +157,7 @@ int view_check(const struct bh_view *v, const struct view_world *w, int *bad_reg
 	*bad_region = -1;
 	if (errlen)
 		err[0] = '\0';
-	if ((r = check_header(&c)))
+	if ((r = check_header(&c)) || (r = check_ports(&c)))
 		return r;
 	for (unsigned i = 0; i < v->region_count; i++)
 		for (unsigned k = 0; k < sizeof(region_checks) / sizeof(region_checks[0]); k++)

@@ -141,7 +141,7 @@ static void control_init(struct vmcb_control *c, struct vcpu *v)
 			SVM_INT_MONITOR | SVM_INT_MWAIT | SVM_INT_XSETBV;
 	c->exceptions = (1u << 6) | (1u << 18); /* #UD (VMCALL on AMD), #MC */
 	c->dr_read = c->dr_write = 0xffff;      /* DR0-3 are not switched: partitions get none */
-	c->iopm_pa = iopm_pa;
+	c->iopm_pa = v->part->ioperm ? v->part->ioperm : iopm_pa; /* its ports, or none */
 	c->msrpm_pa = msrpm_pa;
 	asid_assign(c, v);
 	c->tlb_control = 1; /* first entry: flush everything an earlier ASID owner left */

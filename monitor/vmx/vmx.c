@@ -264,6 +264,7 @@ static uint64_t eptp(const struct vcpu *v)
 /* 25.6 "VM-Execution Control Fields", 25.7, 25.8, and the constant host state (25.5). */
 static int controls_write(struct vcpu *v, uint64_t vapic)
 {
+	uint64_t io_a = v->part->ioperm ? v->part->ioperm : io_bitmaps_pa;
 	const struct vmx_vcpu *x = v->vendor;
 	const struct vmcs_value t[] = {
 		{ PIN_CONTROLS, ctl_values[CTL_PIN] },
@@ -275,7 +276,7 @@ static int controls_write(struct vcpu *v, uint64_t vapic)
 		{ PF_ERROR_MASK, 0 }, { PF_ERROR_MATCH, 0 }, { CR3_TARGET_COUNT, 0 },
 		{ EXIT_MSR_STORE_COUNT, 0 }, { EXIT_MSR_LOAD_COUNT, 0 },
 		{ ENTRY_MSR_LOAD_COUNT, 0 }, { ENTRY_INTR_INFO, 0 }, { TSC_OFFSET, 0 },
-		{ IO_BITMAP_A, io_bitmaps_pa }, { IO_BITMAP_B, io_bitmaps_pa + PAGE_4K },
+		{ IO_BITMAP_A, io_a }, { IO_BITMAP_B, io_a + PAGE_4K }, /* its ports, or none */
 		{ MSR_BITMAP, msr_bitmap_pa },
 		{ VIRTUAL_APIC_ADDR, vapic }, { TPR_THRESHOLD, 0 }, /* MOV CR8 → its own TPR */
 		{ EPT_POINTER, eptp(v) },

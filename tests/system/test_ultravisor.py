@@ -70,7 +70,8 @@ def test_each_partition_sees_exactly_its_view(lifecycle):
         assert f"uvtest: {name} up: {view}" in said(r, name), (name, r.describe())
     for name, ram, vcpus in (("beat", 8, 1), ("spare", 16, 2), ("command", 16, 1)):
         assert re.search(rf"^uv: partition {name}: id \d+ view installed: generation \d+, \d+ "
-                         rf"regions, {ram} MiB RAM, {vcpus} vCPU\(s\)$", r.com1, re.M), name
+                         rf"regions, {ram} MiB RAM, {vcpus} vCPU\(s\), 0 I/O port range\(s\)$",
+                         r.com1, re.M), name
 
 
 def test_refused_transaction_changes_nothing(lifecycle):
@@ -137,6 +138,18 @@ def test_a_dead_peer_is_written_into_the_channel(lifecycle):
     assert not [l for l in io if l.startswith("uvtest: iopart: channel 3: the channel says")]
 
 
+def test_io_ports_only_where_the_view_grants_them(lifecycle):
+    """The I/O partition owns two devices with ports (COM1, the POST port 0x80): it writes
+    0x80 without an exit, while the guests that touch 0x80 are contained."""
+    r = lifecycle
+    assert re.search(r"^uv: partition iopart: id \d+ view installed: .*, 2 I/O port range\(s\)$",
+                     r.com1, re.M), r.describe()
+    assert "uvtest: iopart wrote I/O port 0x80" in said(r, "iopart")
+    assert not re.search(r"^part: partition iopart: .*forbidden I/O port", r.com1, re.M)
+    assert re.search(r"^part: partition crash-stop: vcpu 0: forbidden I/O port: .* addr=0x80 ",
+                     r.com1, re.M)
+
+
 def test_hostile_command_client(tmp_path):
     """A client writing garbage over the command channel: the ultravisor lays the channel out
     afresh and goes on; the partitions it runs are unharmed."""
@@ -173,3 +186,6 @@ def test_ultravisor_under_bochs(tmp_path, model):
     assert re.search(r"^\[ultravisor\] ultravisor: crash-restart: running -> crashed", r.com1,
                      re.M)
     assert any(l.startswith("uvtest: beat beat ") for l in said(r, "beat"))
+    assert "uvtest: iopart wrote I/O port 0x80" in said(r, "iopart")  # its I/O bitmap
+    assert re.search(r"^part: partition crash-restart: vcpu 0: forbidden I/O port: .* addr=0x80 ",
+                     r.com1, re.M)

@@ -91,6 +91,22 @@ static void test_header(void **s)
 	expect(check(&a, &b, &c), -BH_EINVAL, -1, "CPU that does not exist");
 }
 
+static void test_ports(void **s)
+{
+	a.port_count = 2;
+	a.ports[0] = (struct bh_view_ports){ 0x3f8, 8 };
+	a.ports[1] = (struct bh_view_ports){ 0x80, 1 };
+	assert_int_equal(check(&a, &b, &c), 0);
+	a.ports[1] = (struct bh_view_ports){ 0x2f0, 9 }; /* reaches COM2 */
+	expect(check(&a, &b, &c), -BH_EPERM, -1, "grants an I/O port the monitor keeps");
+	a.ports[1] = (struct bh_view_ports){ 0xcfc, 4 };
+	expect(check(&a, &b, &c), -BH_EPERM, -1, "grants an I/O port the monitor keeps");
+	a.ports[1] = (struct bh_view_ports){ 0xfff0, 0x20 };
+	expect(check(&a, &b, &c), -BH_EINVAL, -1, "past port 0xffff");
+	a.ports[1] = (struct bh_view_ports){ 0x100, 0 };
+	expect(check(&a, &b, &c), -BH_EINVAL, -1, "empty I/O port range");
+}
+
 static void test_shape(void **s)
 {
 	a.regions[0].size = 0x1800;
@@ -166,6 +182,7 @@ int main(void)
 		cmocka_unit_test_setup(test_good_world, setup),
 		cmocka_unit_test_setup(test_header, setup),
 		cmocka_unit_test_setup(test_shape, setup),
+		cmocka_unit_test_setup(test_ports, setup),
 		cmocka_unit_test_setup(test_monitor_memory, setup),
 		cmocka_unit_test_setup(test_outside_pool, setup),
 		cmocka_unit_test_setup(test_module_regions, setup),

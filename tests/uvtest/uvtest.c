@@ -13,7 +13,8 @@
  *                        writes garbage into the channel: indices,
  *                        states, slots (the ultravisor must go on serving nobody else harm)
  *   role=watch           lays out each of its channels and serves it; says when a client
- *                        attaches and when the channel's state says the client died
+ *                        attaches and when the channel's state says the client died;
+ *                        out=<port> writes that I/O port once first (a device it owns)
  *   attach=1 (beat)      attach as the client of its first channel first
  *   every=N (beat)       print every Nth beat only (0: none)
  * Every result is a console line the test asserts on.
@@ -355,6 +356,7 @@ static __attribute__((noreturn)) int watch(void)
 	static struct chan ch_[BH_INFO_MEM_MAX];
 	static struct bh_chan_hdr *hdr[BH_INFO_MEM_MAX];
 	static uint32_t id[BH_INFO_MEM_MAX], said[BH_INFO_MEM_MAX];
+	uint64_t port;
 	unsigned n = 0;
 
 	for (uint32_t k = 0; k < info->mem_count; k++) {
@@ -368,6 +370,10 @@ static __attribute__((noreturn)) int watch(void)
 		id[n++] = BH_MEM_KIND_CHAN_ID(m->kind);
 	}
 	printf("uvtest: %s watching %u channel(s)\n", info->name, n);
+	if (!bh_arg_u64("out", &port)) { /* a port of a device it owns: no exit, no containment */
+		__asm__ volatile("outb %%al, %%dx" : : "a"(0x42), "d"((uint16_t)port));
+		printf("uvtest: %s wrote I/O port %#llx\n", info->name, (unsigned long long)port);
+	}
 	for (;;) {
 		for (unsigned i = 0; i < n; i++) {
 			uint32_t client = __atomic_load_n(&hdr[i]->ep[BH_CHAN_CLIENT].status,
