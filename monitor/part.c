@@ -136,43 +136,82 @@ static void fpu_image_init(uint8_t *fx)
 	fx[25] = 0x1f;
 }
 
-/* vCPUs of an earlier run are retired, never reused: their CPUs may still look at them. */
-static void vcpus_retire(struct partition *p)
+/* A vCPU that moves to another CPU (or is no longer wanted) is retired, never freed: its
+ * old CPU may still look at it. One that stays on its CPU is reused in place. */
+static void vcpus_retire(struct partition *p, unsigned from)
 {
-	for (unsigned i = 0; i < p->vcpu_count; i++)
+	for (unsigned i = from; i < p->vcpu_count; i++)
 		if (p->vcpus[i]) {
 			sched_retire(p->vcpus[i]);
 			p->vcpus[i] = NULL;
 		}
-	p->vcpu_count = 0;
+	if (p->vcpu_count > from)
+		p->vcpu_count = from;
+}
+
+/* The start state of partition.h in v's registers (the backend does the rest). */
+static void vcpu_fresh(struct vcpu *v, struct partition *p, unsigned i, uint64_t stack)
+{
+	v->part = p;
+	v->index = i;
+	v->cpu = p->view.cpus[i];
+	v->first_run = true;
+	v->regs = (struct gpr){ .rdi = BH_INFO_GPA, .rsi = i, .rsp = stack };
+	v->events = 0;
+	v->timer_deadline = 0;
+	v->exits = 0;
+	v->run_until = 0;
+	v->yielded = v->waiting = false;
+	memset(v->fpu, 0, sizeof(v->fpu));
+	fpu_image_init(v->fpu);
+}
+
+/* vCPU i for this run: the one already on that CPU, reset; or a new one (*fresh). */
+static struct vcpu *vcpu_for(struct partition *p, unsigned i, uint64_t entry, uint64_t stack,
+			     bool *fresh, int *err)
+{
+	struct vcpu *v = i < p->vcpu_count ? p->vcpus[i] : NULL;
+
+	*fresh = !v || v->cpu != p->view.cpus[i];
+	if (!*fresh) {
+		vcpu_fresh(v, p, i, stack);
+		*err = vendor->vcpu_reset(v, entry, stack, BH_PT_GPA);
+		return v;
+	}
+	if (v)
+		sched_retire(v);
+	if (!(v = (void *)palloc((sizeof(*v) + PAGE_4K - 1) / PAGE_4K, 0, 0))) {
+		*err = -BH_ENOMEM;
+		return NULL;
+	}
+	*v = (struct vcpu){ .state = VCPU_DEAD };
+	vcpu_fresh(v, p, i, stack);
+	*err = vendor->vcpu_init(v, entry, stack, BH_PT_GPA);
+	return v;
 }
 
 int part_start(struct partition *p, uint64_t entry, uint64_t stack_top)
 {
 	unsigned n = p->view.vcpu_count;
+	bool fresh[MAX_VCPUS];
 
 	if (p->state == PART_RUNNING)
 		return -BH_EBUSY;
 	if (!n || n > MAX_VCPUS || stack_top < n * BH_STACK_SIZE)
 		return -BH_EINVAL;
-	vcpus_retire(p);
+	vcpus_retire(p, n);
 	for (unsigned i = 0; i < n; i++) {
-		struct vcpu *v = (void *)palloc((sizeof(*v) + PAGE_4K - 1) / PAGE_4K, 0, 0);
-		uint64_t stack = stack_top - i * BH_STACK_SIZE;
-		int r;
+		int r = 0;
+		struct vcpu *v = vcpu_for(p, i, entry, stack_top - i * BH_STACK_SIZE, &fresh[i], &r);
 
-		if (!v)
-			return -BH_ENOMEM;
-		*v = (struct vcpu){ .part = p, .index = i, .cpu = p->view.cpus[i], .first_run = true,
-				    .state = VCPU_DEAD };
-		fpu_image_init(v->fpu);
-		v->regs.rdi = BH_INFO_GPA;
-		v->regs.rsi = i;
-		v->regs.rsp = stack;
 		p->vcpus[i] = v;
-		p->vcpu_count = i + 1;
-		if ((r = vendor->vcpu_init(v, entry, stack, BH_PT_GPA)))
-			return r;
+		if (i >= p->vcpu_count)
+			p->vcpu_count = i + 1;
+		if (r || !v) {
+			p->vcpus[i] = NULL; /* a retired or unbuilt vCPU is not this partition's */
+			p->vcpu_count = i;
+			return r ? r : -BH_ENOMEM;
+		}
 	}
 	p->exit_status = 0;
 	p->event_pending = false;
@@ -180,12 +219,18 @@ int part_start(struct partition *p, uint64_t entry, uint64_t stack_top)
 	p->ending = false;
 	__atomic_store_n(&p->state, PART_RUNNING, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < n; i++) {
-		p->vcpus[i]->state = VCPU_RUNNABLE;
-		sched_add(p->vcpus[i]);
-		if (p->vcpus[i]->cpu != this_cpu()->id)
-			sched_kick(p->vcpus[i]->cpu);
+		struct vcpu *v = p->vcpus[i];
+		/* Re-plan before it turns runnable: its CPU then takes the slow path to it, which
+		 * drops a stale FPU ownership (sched.c). */
+		sched_replan(v->cpu);
+		__atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_RELEASE);
+		if (fresh[i])
+			sched_add(v);
+		if (v->cpu != this_cpu()->id)
+			sched_kick(v->cpu);
 	}
-	pr_notice("partition %s: id %u running, %u vCPU(s), entry %#lx", p->name, p->id, n, entry);
+	pr_notice("partition %s: id %u running, %u vCPU(s), entry %#lx; monitor frames free %lu KiB",
+		  p->name, p->id, n, entry, palloc_free_bytes() >> 10);
 	return 0;
 }
 
@@ -262,7 +307,7 @@ bool part_off_cpu(const struct partition *p)
 
 void part_destroy(struct partition *p)
 {
-	vcpus_retire(p);
+	vcpus_retire(p, 0);
 	part_free(p);
 	pr_notice("partition %s: id %u destroyed", p->name, p->id);
 }

@@ -104,6 +104,8 @@ void sched_kick(unsigned cpu)
 /* Deliver a due timer; wake a blocked vCPU that has events. */
 static void wake(struct vcpu *v, uint64_t now)
 {
+	if (v->state == VCPU_DEAD)
+		return; /* not ours to touch: part_start may be resetting it */
 	if (v->timer_deadline && now >= v->timer_deadline) {
 		v->timer_deadline = 0;
 		__atomic_or_fetch(&v->events, BH_EVENT_TIMER, __ATOMIC_RELEASE);
@@ -216,6 +218,8 @@ static struct vcpu *next_vcpu(struct runq *q, uint64_t now)
 		cur->yielded = false;
 	v = pick(cur ? cur : q->head, now);
 	q->current = v;
+	if (v && v->first_run && q->fpu_owner == v)
+		q->fpu_owner = NULL; /* restarted in place: load its fresh FPU image */
 	if (v)
 		plan(q, v, now);
 	return v;

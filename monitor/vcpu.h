@@ -111,6 +111,9 @@ struct vendor_ops {
 	const char *name;
 	int (*cpu_enable)(void);                 /* on each CPU */
 	int (*vcpu_init)(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_t cr3);
+	/* v, dead and off its CPU, starts again on that CPU in the start state: its backend
+	 * state is rewritten (now, or by its CPU before the next entry), not reallocated */
+	int (*vcpu_reset)(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_t cr3);
 	void (*vcpu_run)(struct vcpu *v, struct exit_info *e); /* enter, return at the next exit */
 	uint64_t (*get_rip)(struct vcpu *v);
 	void (*set_rip)(struct vcpu *v, uint64_t rip);

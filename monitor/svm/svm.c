@@ -143,7 +143,6 @@ static void control_init(struct vmcb_control *c, struct vcpu *v)
 	c->dr_read = c->dr_write = 0xffff;      /* DR0-3 are not switched: partitions get none */
 	c->iopm_pa = v->part->ioperm ? v->part->ioperm : iopm_pa; /* its ports, or none */
 	c->msrpm_pa = msrpm_pa;
-	asid_assign(c, v);
 	c->tlb_control = 1; /* first entry: flush everything an earlier ASID owner left */
 	c->vintr = SVM_VINTR_MASKING;
 	c->np_enable = 1;
@@ -160,6 +159,21 @@ static int svm_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_
 	v->vendor_pa = pa;
 	save_init(&((struct vmcb *)pa)->save, entry, stack, cr3);
 	control_init(&((struct vmcb *)pa)->ctrl, v);
+	asid_assign(&((struct vmcb *)pa)->ctrl, v);
+	return 0;
+}
+
+/* The VMCB is memory: rewritten in place, keeping the ASID the vCPU has on its CPU (the
+ * first entry flushes it). */
+static int svm_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_t cr3)
+{
+	struct vmcb *vmcb = v->vendor;
+	uint32_t asid = vmcb->ctrl.asid;
+
+	memset(vmcb, 0, sizeof(*vmcb));
+	save_init(&vmcb->save, entry, stack, cr3);
+	control_init(&vmcb->ctrl, v);
+	vmcb->ctrl.asid = asid;
 	return 0;
 }
 
@@ -210,6 +224,7 @@ const struct vendor_ops svm_ops = {
 	.name = "svm",
 	.cpu_enable = svm_cpu_enable,
 	.vcpu_init = svm_vcpu_init,
+	.vcpu_reset = svm_vcpu_reset,
 	.vcpu_run = svm_vcpu_run,
 	.get_rip = svm_get_rip,
 	.set_rip = svm_set_rip,

@@ -364,7 +364,7 @@ static int vmx_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_
 		return -BH_ENOSPC;
 	if (!x || !(vmcs = vmx_region()) || !(vapic = palloc(1, 0, 0)))
 		return -BH_ENOMEM;
-	*x = (struct vmx_vcpu){ .vmcs_pa = vmcs, .vpid = vpid };
+	*x = (struct vmx_vcpu){ .vmcs_pa = vmcs, .vapic_pa = vapic, .vpid = vpid };
 	v->vendor = x;
 	v->vendor_pa = vmcs;
 	c->current = c->ready = NULL; /* the VMPTRLD below replaces this CPU's current VMCS */
@@ -379,6 +379,41 @@ static int vmx_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_
 		c->ready = was_ready;
 	}
 	return r;
+}
+
+/* A VMCS may be current on one CPU only, and this one may be on its vCPU's CPU: that CPU
+ * rewrites it (vmx_prepare), not the caller. Until then the vCPU is dead: it cannot enter. */
+static int vmx_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_t cr3)
+{
+	struct vmx_vcpu *x = v->vendor;
+
+	x->reset[0] = entry;
+	x->reset[1] = stack;
+	x->reset[2] = cr3;
+	__builtin_memset(x->syscall_msrs, 0, sizeof(x->syscall_msrs));
+	x->reset_pending = true;
+	return 0;
+}
+
+/* On the vCPU's CPU: VMCLEAR (launch state clear), make it current, write every field as
+ * vmx_vcpu_init does. */
+static int vmx_reset_here(struct vcpu *v, struct vmx_cpu *c, struct vmx_vcpu *x)
+{
+	int r;
+
+	if (c->current == x)
+		c->current = c->ready = NULL;
+	if (c->msr_owner == x)
+		c->msr_owner = NULL; /* its SYSCALL MSRs start at zero, not as it left them */
+	if (!vmclear(x->vmcs_pa) || !vmptrld(x->vmcs_pa))
+		return -BH_EIO;
+	c->current = x;
+	r = controls_write(v, x->vapic_pa) | guest_write(x->reset[0], x->reset[1], x->reset[2]) |
+	    segments_write();
+	x->launched = false;
+	x->armed_until = 0;
+	x->reset_pending = false;
+	return r ? -BH_EIO : 0;
 }
 
 /* Host state that depends on the CPU (25.5 "Host-State Area"), written where the vCPU runs. */
@@ -428,8 +463,11 @@ enum { PREP_RESUME, PREP_LAUNCH, PREP_FAILED };
 static __attribute__((noinline, cold)) uint64_t vmx_prepare(struct vcpu *v, struct vmx_cpu *c)
 {
 	struct vmx_vcpu *x = v->vendor;
-	bool launch = !x->launched;
+	bool launch;
 
+	if (x->reset_pending && vmx_reset_here(v, c, x))
+		return PREP_FAILED;
+	launch = !x->launched;
 	if (c->current != x) {
 		c->current = c->ready = NULL;
 		if (!vmptrld(x->vmcs_pa))
@@ -480,7 +518,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_info *e)
 	uint64_t prep = PREP_RESUME;
 	int r;
 
-	if (c->ready != v->vendor && (prep = vmx_prepare(v, c)) == PREP_FAILED) {
+	if ((c->ready != v->vendor || v->first_run) && (prep = vmx_prepare(v, c)) == PREP_FAILED) {
 		vmx_entry_failed(v, e, VMX_FAIL_INVALID);
 		return;
 	}
@@ -522,6 +560,7 @@ const struct vendor_ops vmx_ops = {
 	.name = "vmx",
 	.cpu_enable = vmx_cpu_enable,
 	.vcpu_init = vmx_vcpu_init,
+	.vcpu_reset = vmx_vcpu_reset,
 	.vcpu_run = vmx_vcpu_run,
 	.get_rip = vmx_get_rip,
 	.set_rip = vmx_set_rip,

@@ -11,10 +11,13 @@
 /* What v->vendor points to. The VMCS itself is the processor's (v->vendor_pa). */
 struct vmx_vcpu {
 	uint64_t vmcs_pa;
+	uint64_t vapic_pa;        /* virtual-APIC page (TPR shadow) */
 	uint16_t vpid;
 	bool launched;            /* VMRESUME from now on (31.3 "VMLAUNCH/VMRESUME") */
+	bool reset_pending;       /* its CPU rewrites the VMCS from reset before the next entry */
 	uint64_t armed_until;     /* the run_until GUEST_PREEMPT_TIMER was last set for */
 	uint64_t syscall_msrs[5]; /* KERNEL_GS_BASE STAR LSTAR CSTAR SFMASK: see vmx.c */
+	uint64_t reset[3];        /* entry, stack, CR3 of the start state to rewrite */
 };
 
 /* VMREAD/VMWRITE act on this CPU's current VMCS. They fail (CF or ZF set, 31.2
