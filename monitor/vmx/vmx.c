@@ -392,6 +392,10 @@ static int vmx_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t stack, uint64
 	x->reset[2] = cr3;
 	__builtin_memset(x->syscall_msrs, 0, sizeof(x->syscall_msrs));
 	x->reset_pending = true;
+	/* Its CPU must not re-enter it without vmx_prepare: clear "ready" there. That CPU only
+	 * ever stores another vCPU (or NULL) in it meanwhile, since this one is dead and off
+	 * it (part_off_cpu), so the store cannot be lost to one of x. */
+	__atomic_store_n(&vmx_cpus[v->cpu].ready, NULL, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -518,7 +522,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_info *e)
 	uint64_t prep = PREP_RESUME;
 	int r;
 
-	if ((c->ready != v->vendor || v->first_run) && (prep = vmx_prepare(v, c)) == PREP_FAILED) {
+	if (c->ready != v->vendor && (prep = vmx_prepare(v, c)) == PREP_FAILED) {
 		vmx_entry_failed(v, e, VMX_FAIL_INVALID);
 		return;
 	}
