@@ -286,6 +286,18 @@ static void check_unknown_calls(void)
 	printf("guest-pv: unknown hypercalls -> ENOSYS, null and exit-count diagnostics ok\n");
 }
 
+/* The ultravisor's calls, and the operator console's, fail for a guest and harm nothing:
+ * plausible arguments (its own id, its info page, a length) all the same. */
+static void check_privileged_calls(void)
+{
+	uint64_t page = bh_gpa(info);
+
+	for (uint64_t nr = BH_HC_UV_BOOTINFO; nr <= BH_HC_CHAN_DEAD; nr++)
+		GUEST_ASSERT_EQ(bh_hc4(nr, info->id, page, 64, 0), -BH_EPERM);
+	GUEST_ASSERT_EQ(bh_hc2(BH_HC_CONSOLE_READ, page, 16), -BH_EPERM);
+	printf("guest-pv: the ultravisor's and the console's calls -> EPERM\n");
+}
+
 static void check_libc_glue(void)
 {
 	struct stat st;
@@ -349,6 +361,7 @@ int main(int argc, char **argv)
 	check_console();
 	check_chunked_write();
 	check_unknown_calls();
+	check_privileged_calls();
 	check_libc_glue();
 	check_secondaries();
 	GUEST_DONE_EXIT((int)status);

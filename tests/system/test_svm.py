@@ -56,6 +56,7 @@ def test_guest_pv_runs_to_completion(six, name, cpus, mib, status):
     assert f"guest-pv: {ncpu - 1} secondary vCPUs checked in" in out
     # deterministic computation and every line of a write() larger than one console call
     assert "guest-pv: primes below 1000000: 78498; crc32(\"123456789\")=0xcbf43926" in out
+    assert "guest-pv: the ultravisor's and the console's calls -> EPERM" in out
     chunks = [l for l in out if l.startswith("guest-pv: chunk ")]
     assert chunks == [f"guest-pv: chunk {i:02d}/40 " + "." * 97 for i in range(1, 41)]
 
