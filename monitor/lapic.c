@@ -115,20 +115,19 @@ uint32_t lapic_timer_current(void)
 	return reg_read(LAPIC_TIMER_CUR);
 }
 
-static void timer_arm(uint64_t ticks, uint8_t vector)
+void lapic_timer_setup(uint8_t vector)
 {
-	if (ticks == 0)
-		ticks = 1;
-	if (ticks > 0xffffffffu)
-		ticks = 0xffffffffu;
 	reg_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
-	reg_write(LAPIC_LVT_TIMER, vector); /* one-shot, unmasked */
-	reg_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
+	reg_write(LAPIC_LVT_TIMER, vector); /* one-shot, unmasked; a zero count never fires */
+	reg_write(LAPIC_TIMER_INIT, 0);
 }
 
-void lapic_timer_oneshot_tsc(uint64_t tsc_ticks, uint8_t vector)
+/* Writing the initial count (re)starts the one-shot count down (SDM vol 3, 11.5.4). */
+void lapic_timer_oneshot_tsc(uint64_t tsc_ticks)
 {
-	timer_arm(muldiv64(tsc_ticks, lapic_timer_hz(), tsc_hz()), vector);
+	uint64_t ticks = muldiv64(tsc_ticks, lapic_timer_hz(), tsc_hz());
+
+	reg_write(LAPIC_TIMER_INIT, ticks ? (ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks) : 1);
 }
 
 void lapic_timer_stop(void)

@@ -20,8 +20,11 @@ void lapic_send_sipi(uint32_t apic_id, uint64_t page);
 void lapic_timer_start(uint32_t count);
 uint32_t lapic_timer_current(void);
 
-/* Interrupt 'vector' on this CPU after tsc_ticks TSC ticks (clamped to the timer's range). */
-void lapic_timer_oneshot_tsc(uint64_t tsc_ticks, uint8_t vector);
+/* The scheduler's timer on this CPU: vector, divide by 16, one-shot; stopped. */
+void lapic_timer_setup(uint8_t vector);
+/* Interrupt (the setup's vector) once, tsc_ticks TSC ticks from now, clamped to the timer's
+ * range and at least one of its ticks; lapic_timer_stop: never. */
+void lapic_timer_oneshot_tsc(uint64_t tsc_ticks);
 void lapic_timer_stop(void);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 void lapic_eoi(void);

@@ -171,7 +171,7 @@ static void plan(struct runq *q, struct vcpu *v, uint64_t now)
 	if (next == NEVER)
 		lapic_timer_stop();
 	else
-		lapic_timer_oneshot_tsc(next > now ? next - now : 1, VEC_TIMER);
+		lapic_timer_oneshot_tsc(next > now ? next - now : 1);
 }
 
 /* Take pending interrupts (timer, kick): their handlers only acknowledge them. */
@@ -231,6 +231,7 @@ void sched_loop(void)
 	struct exit_info e;
 
 	slice_tsc = clock_ns_to_tsc(SLICE_NS); /* the same on every CPU */
+	lapic_timer_setup(VEC_TIMER);
 	for (;;) {
 		uint64_t now = rdtsc();
 		struct vcpu *v = q->head ? next_vcpu(q, now) : NULL;
