@@ -13,6 +13,9 @@
 extern const char __image_start[], __image_end[];
 
 static struct view_range pool[BH_BOOT_MMAP_MAX];
+static struct view_range ram[BH_BOOT_MMAP_MAX]; /* usable RAM as booted: the pool shrinks to
+						 * the claimed ranges, this never does */
+static unsigned ram_count;
 static struct view_range monitor_mem[2];
 static struct view_range modules[BH_BOOT_MODULES_MAX];
 static unsigned pool_count, monitor_count, module_count;
@@ -22,8 +25,8 @@ void enforce_init(const struct bh_bootinfo *bi)
 {
 	for (uint32_t i = 0; i < bi->mmap_count; i++)
 		if (bi->mmap[i].type == BH_MEM_USABLE)
-			pool[pool_count++] = (struct view_range){ bi->mmap[i].base,
-								  bi->mmap[i].base + bi->mmap[i].len };
+			ram[ram_count++] = pool[pool_count++] = (struct view_range){
+				bi->mmap[i].base, bi->mmap[i].base + bi->mmap[i].len };
 	monitor_mem[monitor_count++] = (struct view_range){ (uint64_t)__image_start,
 							    (uint64_t)__image_end };
 	monitor_mem[monitor_count++] = (struct view_range){ bi->info_start, bi->info_end };
@@ -34,10 +37,15 @@ void enforce_init(const struct bh_bootinfo *bi)
 
 static bool in_ram(uint64_t base, uint64_t end)
 {
-	for (unsigned i = 0; i < pool_count; i++)
-		if (pool[i].base <= base && end <= pool[i].end)
+	for (unsigned i = 0; i < ram_count; i++)
+		if (ram[i].base <= base && end <= ram[i].end)
 			return true;
 	return false;
+}
+
+bool enforce_pool_claimed(void)
+{
+	return pool_claimed;
 }
 
 /* All checks first, then all frames taken: either every range is claimed or none is. A
@@ -124,12 +132,12 @@ int enforce_ports(struct partition *p)
 {
 	uint8_t *bm;
 
-	if (!p->view.port_count)
+	if (!p->view.port_count && !p->ioperm)
 		return 0; /* the backends' deny-all map */
 	if (!p->ioperm && !(p->ioperm = palloc(IOPERM_PAGES, 0, 0)))
 		return -BH_ENOMEM;
 	bm = (uint8_t *)p->ioperm;
-	memset(bm, 0xff, IOPERM_PAGES * PAGE_4K);
+	memset(bm, 0xff, IOPERM_PAGES * PAGE_4K); /* ports an earlier view gave are gone */
 	for (unsigned i = 0; i < p->view.port_count; i++)
 		for (uint32_t port = p->view.ports[i].base;
 		     port < (uint32_t)p->view.ports[i].base + p->view.ports[i].count; port++)
@@ -141,7 +149,7 @@ int enforce_check(const struct bh_view *v, const struct partition *self)
 {
 	const struct bh_view *others[MAX_PARTITIONS];
 	struct view_world w = { pool, pool_count, monitor_mem, monitor_count, modules,
-				module_count, others, 0, cpu_count };
+				module_count, others, 0, cpu_count, ram, ram_count };
 	char err[160];
 	int bad, r;
 
@@ -160,4 +168,11 @@ int enforce_view(struct partition *p)
 	int r = enforce_check(&p->view, p);
 
 	return r ? r : enforce_build(&p->view, &p->npt);
+}
+
+void enforce_free_ports(struct partition *p)
+{
+	if (p->ioperm)
+		pfree(p->ioperm, IOPERM_PAGES);
+	p->ioperm = 0;
 }

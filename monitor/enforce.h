@@ -16,6 +16,9 @@ void enforce_init(const struct bh_bootinfo *bi);
  * the monitor's frame pool. 0, -BH_EINVAL (not 2 MiB aligned usable RAM), -BH_EBUSY (the
  * monitor uses some of it, or claimed already); nothing changes on error. Logged. */
 int enforce_claim_pool(const struct bh_uv_range *r, unsigned n);
+/* Until the pool is claimed, "the pool" is all usable RAM, the monitor's own pages among it:
+ * the ultravisor may publish no view before it claims one. */
+bool enforce_pool_claimed(void);
 
 /* v against every containment rule and every other partition's view but self's. 0, or a
  * negative BH_E* after logging which region broke which rule. */
@@ -27,6 +30,8 @@ void enforce_free(struct pgtable *t);
 /* p->ioperm from p->view's I/O port ranges (checked by enforce_check): the ports it may use
  * without an exit; none when it has none. 0 or -BH_ENOMEM. */
 int enforce_ports(struct partition *p);
+/* Its bitmap back to the frame pool (p destroyed: no vCPU of it will run again). */
+void enforce_free_ports(struct partition *p);
 
 /* enforce_check() then enforce_build() into p->npt. */
 int enforce_view(struct partition *p);

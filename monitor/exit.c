@@ -62,7 +62,7 @@ static enum exit_action exit_interrupt(struct vcpu *v, const struct exit_info *e
 
 static enum exit_action exit_hlt(struct vcpu *v, const struct exit_info *e)
 {
-	v->state = VCPU_BLOCKED; /* until an event is pending; events stay pending */
+	vcpu_move(&v->state, VCPU_RUNNABLE, VCPU_BLOCKED); /* until an event; events stay pending */
 	return EXIT_ADVANCE;
 }
 

@@ -62,7 +62,7 @@ static int64_t hc_wait(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2, ui
 	if (ev)
 		return ev;
 	v->waiting = true; /* the scheduler returns the events when it wakes us */
-	v->state = VCPU_BLOCKED;
+	vcpu_move(&v->state, VCPU_RUNNABLE, VCPU_BLOCKED);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
+#include "enforce.h"
 #include "log.h"
 #include "palloc.h"
 #include "part.h"
@@ -127,15 +128,6 @@ static void post_event(struct vcpu *v, uint32_t events)
 		sched_replan(v->cpu);
 }
 
-/* FXSAVE image of a CPU after FNINIT: FCW 0x37f, MXCSR 0x1f80 (SDM vol 1, Table 10-2). */
-static void fpu_image_init(uint8_t *fx)
-{
-	fx[0] = 0x7f;
-	fx[1] = 0x03;
-	fx[24] = 0x80;
-	fx[25] = 0x1f;
-}
-
 /* A vCPU that moves to another CPU (or is no longer wanted) is retired, never freed: its
  * old CPU may still look at it. One that stays on its CPU is reused in place. */
 static void vcpus_retire(struct partition *p, unsigned from)
@@ -162,18 +154,17 @@ static void vcpu_fresh(struct vcpu *v, struct partition *p, unsigned i, uint64_t
 	v->exits = 0;
 	v->run_until = 0;
 	v->yielded = v->waiting = false;
-	memset(v->fpu, 0, sizeof(v->fpu));
-	fpu_image_init(v->fpu);
+	v->fpu_fresh = true; /* its CPU may still save its last run's registers into v->fpu */
+	vcpu_fpu_init(v);
 }
 
-/* vCPU i for this run: the one already on that CPU, reset; or a new one (*fresh). */
+/* vCPU i for this run: the one already on that CPU, reset; or a new one. */
 static struct vcpu *vcpu_for(struct partition *p, unsigned i, uint64_t entry, uint64_t stack,
-			     bool *fresh, int *err)
+			     int *err)
 {
 	struct vcpu *v = i < p->vcpu_count ? p->vcpus[i] : NULL;
 
-	*fresh = !v || v->cpu != p->view.cpus[i];
-	if (!*fresh) {
+	if (v && v->cpu == p->view.cpus[i]) {
 		vcpu_fresh(v, p, i, stack);
 		*err = vendor->vcpu_reset(v, entry, stack, BH_PT_GPA);
 		return v;
@@ -187,13 +178,13 @@ static struct vcpu *vcpu_for(struct partition *p, unsigned i, uint64_t entry, ui
 	*v = (struct vcpu){ .state = VCPU_DEAD };
 	vcpu_fresh(v, p, i, stack);
 	*err = vendor->vcpu_init(v, entry, stack, BH_PT_GPA);
+	sched_add(v); /* dead until started: on its CPU's run queue whatever happens next */
 	return v;
 }
 
 int part_start(struct partition *p, uint64_t entry, uint64_t stack_top)
 {
 	unsigned n = p->view.vcpu_count;
-	bool fresh[MAX_VCPUS];
 
 	if (p->state == PART_RUNNING)
 		return -BH_EBUSY;
@@ -202,16 +193,21 @@ int part_start(struct partition *p, uint64_t entry, uint64_t stack_top)
 	vcpus_retire(p, n);
 	for (unsigned i = 0; i < n; i++) {
 		int r = 0;
-		struct vcpu *v = vcpu_for(p, i, entry, stack_top - i * BH_STACK_SIZE, &fresh[i], &r);
+		struct vcpu *v = vcpu_for(p, i, entry, stack_top - i * BH_STACK_SIZE, &r);
 
+		if (v && r && v != p->vcpus[i]) { /* a new one half built: never to be reused */
+			sched_retire(v);
+			v = NULL;
+		}
 		p->vcpus[i] = v;
+		if (!v) { /* the vCPUs so far stay, dead, for the next try */
+			p->vcpu_count = i < p->vcpu_count ? i : p->vcpu_count;
+			return r;
+		}
 		if (i >= p->vcpu_count)
 			p->vcpu_count = i + 1;
-		if (r || !v) {
-			p->vcpus[i] = NULL; /* a retired or unbuilt vCPU is not this partition's */
-			p->vcpu_count = i;
-			return r ? r : -BH_ENOMEM;
-		}
+		if (r)
+			return r;
 	}
 	p->exit_status = 0;
 	p->event_pending = false;
@@ -221,11 +217,9 @@ int part_start(struct partition *p, uint64_t entry, uint64_t stack_top)
 	for (unsigned i = 0; i < n; i++) {
 		struct vcpu *v = p->vcpus[i];
 		/* Re-plan before it turns runnable: its CPU then takes the slow path to it, which
-		 * drops a stale FPU ownership (sched.c). */
+		 * loads the start state's FPU image (sched.c). */
 		sched_replan(v->cpu);
 		__atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_RELEASE);
-		if (fresh[i])
-			sched_add(v);
 		if (v->cpu != this_cpu()->id)
 			sched_kick(v->cpu);
 	}
@@ -295,19 +289,20 @@ void part_stop(struct partition *p)
 			sched_wait_off(p->vcpus[i]);
 }
 
-bool part_off_cpu(const struct partition *p)
+int part_quiesce(const struct partition *p)
 {
 	if (p->state == PART_RUNNING)
-		return false;
-	for (unsigned i = 0; i < p->vcpu_count; i++)
-		if (p->vcpus[i]->in_guest && p->vcpus[i]->cpu != this_cpu()->id)
-			return false;
-	return true;
+		return -BH_EBUSY;
+	for (unsigned i = 0; i < p->vcpu_count; i++) /* ended: its CPUs were kicked out of it */
+		if (p->vcpus[i] && p->vcpus[i]->cpu != this_cpu()->id)
+			sched_wait_off(p->vcpus[i]);
+	return 0;
 }
 
 void part_destroy(struct partition *p)
 {
 	vcpus_retire(p, 0);
+	enforce_free_ports(p);
 	part_free(p);
 	pr_notice("partition %s: id %u destroyed", p->name, p->id);
 }

@@ -23,8 +23,9 @@ void part_free(struct partition *p);
 int part_start(struct partition *p, uint64_t entry, uint64_t stack_top);
 /* Not running any more, and every vCPU off its CPU when this returns. No event. */
 void part_stop(struct partition *p);
-/* Not running and no vCPU in guest mode or an exit handler: its memory may be written. */
-bool part_off_cpu(const struct partition *p);
+/* Not running (-BH_EBUSY if it is), and when this returns no vCPU of it is in guest mode or
+ * an exit handler any more: its memory and vCPUs may be changed. */
+int part_quiesce(const struct partition *p);
 /* Forget p (not running): vCPUs retired, slot freed. Its nested tables are the caller's. */
 void part_destroy(struct partition *p);
 

@@ -110,13 +110,13 @@ static void wake(struct vcpu *v, uint64_t now)
 		v->timer_deadline = 0;
 		__atomic_or_fetch(&v->events, BH_EVENT_TIMER, __ATOMIC_RELEASE);
 	}
-	if (v->state != VCPU_BLOCKED || !v->events)
+	if (v->state != VCPU_BLOCKED || !v->events || !vcpu_move(&v->state, VCPU_BLOCKED,
+								 VCPU_RUNNABLE))
 		return;
 	if (v->waiting) {
 		v->regs.rax = __atomic_exchange_n(&v->events, 0, __ATOMIC_ACQ_REL);
 		v->waiting = false;
 	}
-	v->state = VCPU_RUNNABLE;
 }
 
 /* The next runnable vCPU after 'from' (or 'from' itself last), or NULL. */
@@ -218,8 +218,12 @@ static struct vcpu *next_vcpu(struct runq *q, uint64_t now)
 		cur->yielded = false;
 	v = pick(cur ? cur : q->head, now);
 	q->current = v;
-	if (v && v->first_run && q->fpu_owner == v)
-		q->fpu_owner = NULL; /* restarted in place: load its fresh FPU image */
+	if (v && v->fpu_fresh) { /* started (again): the start state's x87/SSE, not the last */
+		if (q->fpu_owner == v)
+			q->fpu_owner = NULL;
+		vcpu_fpu_init(v);
+		v->fpu_fresh = false;
+	}
 	if (v)
 		plan(q, v, now);
 	return v;

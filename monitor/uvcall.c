@@ -117,6 +117,11 @@ static int relocate(struct vcpu *v, const struct bh_view *n, struct pgtable *npt
 {
 	struct partition *p = v->part;
 
+	for (unsigned i = 0; i < n->region_count; i++) /* what the copy leaves: zeros, not boot
+							* leftovers */
+		if (n->regions[i].kind == BH_VIEW_PRIVATE)
+			memset((void *)n->regions[i].hpa, 0, n->regions[i].size);
+
 	for (unsigned i = 0; i < p->view.region_count; i++) {
 		const struct bh_view_region *o = &p->view.regions[i];
 		for (uint64_t off = 0; o->kind == BH_VIEW_PRIVATE && off < o->size;) {
@@ -193,6 +198,8 @@ int64_t uv_view_publish(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t fla
 
 	if (len != sizeof(n) || flags & ~BH_UV_PUBLISH_SELF)
 		return -BH_EINVAL;
+	if (!enforce_pool_claimed())
+		return -BH_EBUSY; /* BH_HC_UV_POOL first */
 	if (!(src = gpa_to_host(v->part, gpa, len)))
 		return -BH_EFAULT;
 	memcpy(&n, src, sizeof(n)); /* read once: checked and used from the copy only */
@@ -205,7 +212,7 @@ int64_t uv_view_publish(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t fla
 		if (!(p = part_alloc(n.partition_id, n.name)))
 			return -BH_ENOSPC;
 		created = true;
-	} else if (!self && !part_off_cpu(p)) {
+	} else if (!self && part_quiesce(p)) {
 		pr_err("partition %s: view refused: it is running", p->name);
 		return -BH_EBUSY;
 	}
@@ -235,7 +242,7 @@ int64_t uv_load(struct vcpu *v, uint64_t id, uint64_t dst, uint64_t src, uint64_
 
 	if (!p)
 		return -BH_ENOENT;
-	if (!part_off_cpu(p))
+	if (part_quiesce(p))
 		return -BH_EBUSY;
 	if (src && !(from = gpa_to_host(v->part, src, len)))
 		return -BH_EFAULT;
@@ -263,7 +270,7 @@ int64_t uv_start_part(struct vcpu *v, uint64_t id, uint64_t entry, uint64_t stac
 
 	if (!p)
 		return -BH_ENOENT;
-	return part_off_cpu(p) ? part_start(p, entry, stack_top) : -BH_EBUSY;
+	return part_quiesce(p) ? -BH_EBUSY : part_start(p, entry, stack_top);
 }
 
 int64_t uv_stop(struct vcpu *v, uint64_t id, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -282,9 +289,7 @@ int64_t uv_destroy(struct vcpu *v, uint64_t id, uint64_t a1, uint64_t a2, uint64
 
 	if (!p)
 		return -BH_ENOENT;
-	if (p->state == PART_RUNNING)
-		return -BH_EBUSY;
-	part_stop(p); /* every vCPU off its CPU before its tables go */
+	part_stop(p); /* destroy implies stop; every vCPU off its CPU before its tables go */
 	enforce_free(&p->npt);
 	part_destroy(p);
 	return 0;
@@ -299,7 +304,7 @@ int64_t uv_chan_dead(struct vcpu *v, uint64_t id, uint64_t chan_id, uint64_t sid
 		return -BH_ENOENT;
 	if (side > BH_CHAN_CLIENT)
 		return -BH_EINVAL;
-	if (!part_off_cpu(p))
+	if (part_quiesce(p))
 		return -BH_EBUSY;
 	for (unsigned i = 0; i < p->view.region_count; i++) {
 		const struct bh_view_region *r = &p->view.regions[i];

@@ -29,6 +29,17 @@ _Static_assert(__builtin_offsetof(struct gpr, rbp) == 48, "gpr.inc R_RBP");
 _Static_assert(__builtin_offsetof(struct gpr, r15) == 112, "gpr.inc R_R15");
 
 enum vcpu_state { VCPU_RUNNABLE, VCPU_BLOCKED, VCPU_DEAD };
+
+/* RUNNABLE <-> BLOCKED only if still in `from`: VCPU_DEAD, which another CPU may store at any
+ * time (part_end), is never overwritten. */
+static inline bool vcpu_move(volatile enum vcpu_state *state, enum vcpu_state from,
+			     enum vcpu_state to)
+{
+	enum vcpu_state expected = from;
+
+	return __atomic_compare_exchange_n(state, &expected, to, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
 /* IDLE: view installed, no vCPU running (created, loaded or stopped by the ultravisor). */
 enum part_state { PART_RUNNING, PART_EXITED, PART_CRASHED, PART_IDLE };
 
@@ -79,6 +90,7 @@ struct vcpu {
 	bool waiting;                /* blocked in BH_HC_WAIT: RAX gets the events on wake */
 	volatile bool in_guest;      /* its CPU is running it or handling its exit */
 	volatile bool retired;       /* dead for good: its CPU unlinks it from the run queue */
+	bool fpu_fresh;              /* started again: its CPU reloads the start state's FPU image */
 	struct vcpu *next_on_cpu;    /* run-queue ring of its CPU */
 	uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image */
 };
@@ -126,6 +138,16 @@ struct vendor_ops {
 extern const struct vendor_ops *vendor;
 extern const struct vendor_ops svm_ops;
 extern const struct vendor_ops vmx_ops;
+
+/* FXSAVE image of a CPU after FNINIT: FCW 0x37f, MXCSR 0x1f80 (SDM vol 1, Table 10-2). */
+static inline void vcpu_fpu_init(struct vcpu *v)
+{
+	__builtin_memset(v->fpu, 0, sizeof(v->fpu));
+	v->fpu[0] = 0x7f;
+	v->fpu[1] = 0x03;
+	v->fpu[24] = 0x80;
+	v->fpu[25] = 0x1f;
+}
 
 /* Host pointer to [gpa, gpa + len), which must lie in one memory region of p's view (RAM,
  * channel, module), or NULL. The view is the one map of a partition: what its nested page

@@ -91,6 +91,9 @@ static int check_region_memory(struct check *c, unsigned i)
 	for (unsigned m = 0; m < w->module_count; m++)
 		if (overlap(r->hpa, r->size, w->modules[m].base, w->modules[m].end - w->modules[m].base))
 			return fail(c, i, -BH_EPERM, "maps a boot module");
+	for (unsigned m = 0; r->kind == BH_VIEW_MMIO && m < w->ram_count; m++)
+		if (overlap(r->hpa, r->size, w->ram[m].base, w->ram[m].end - w->ram[m].base))
+			return fail(c, i, -BH_EPERM, "MMIO region over RAM"); /* the monitor's too */
 	if ((r->kind == BH_VIEW_PRIVATE || r->kind == BH_VIEW_CHANNEL) &&
 	    !inside(r->hpa, r->size, w->pool, w->pool_count))
 		return fail(c, i, -BH_EPERM, "RAM outside the partition memory pool");
@@ -120,11 +123,16 @@ static int check_region_sharing(struct check *c, unsigned i)
 }
 
 /* I/O ports the monitor keeps whatever a view says: the legacy interrupt controllers and
- * timer it programs, its log port COM2, PCI configuration space (mediated, never passed
- * through), and the emulators' exit port its test hook uses. */
+ * timer it programs, the ports that reset the machine or mask NMIs, its log port COM2, PCI
+ * configuration space (mediated, never passed through; 0xcf9 resets too), and the
+ * emulators' exit port its test hook uses. (The ACPI PM1 block, named by the FADT, is not
+ * on this list yet.) */
 static const struct { uint16_t base, count; } kept_ports[] = {
 	{ 0x0020, 2 },  /* PIC 1 */
 	{ 0x0040, 4 },  /* PIT */
+	{ 0x0064, 1 },  /* keyboard controller command: can reset the machine */
+	{ 0x0070, 2 },  /* CMOS index (and the NMI mask) and data */
+	{ 0x0092, 1 },  /* system control port A: fast reset */
 	{ 0x00a0, 2 },  /* PIC 2 */
 	{ 0x00f4, 4 },  /* isa-debug-exit (tests) */
 	{ 0x02f8, 8 },  /* COM2: the monitor's log */

@@ -23,6 +23,8 @@ struct view_world {
 	const struct bh_view *const *others; /* the views of every other partition */
 	unsigned other_count;
 	unsigned cpu_count;
+	const struct view_range *ram;      /* all usable RAM: never behind an MMIO region */
+	unsigned ram_count;
 };
 
 /* 0 if v may be enforced; otherwise -BH_EINVAL / -BH_EPERM with a message in err naming the

@@ -127,7 +127,10 @@ int cmdchan_serve(struct db *db)
 	while (budget-- && ((n = chan_recv(&ch, msg, sizeof(msg))) >= 0 || n == -BH_E2BIG)) {
 		if (n == -BH_E2BIG) { /* longer than any request: drop it with an answer */
 			static uint8_t big[0x10000];
-			n = chan_recv(&ch, big, sizeof(big));
+			if ((n = chan_recv(&ch, big, sizeof(big))) < 0) {
+				n = -BH_EIO; /* longer still: the channel is treated as broken */
+				break;
+			}
 		}
 		serve_one(db, msg, n);
 	}

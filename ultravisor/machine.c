@@ -25,6 +25,7 @@ struct shadow {
 	uint32_t failed_restarts; /* load failed at this restart count + 1; 0: not failed */
 	struct load_result lr;
 	struct bh_view view;   /* as last published */
+	uint32_t serves;       /* bit i: view region i is a channel it is the server of */
 };
 
 static struct shadow shadows[DB_PARTS_MAX];
@@ -139,7 +140,15 @@ static bool view_changed(const struct shadow *s, const struct bh_view *v)
 	return !s->installed || memcmp(&a, &b, sizeof(a));
 }
 
-static int publish(struct shadow *s, const struct bh_view *v)
+static const struct db_chan *chan_by_id(const struct db *db, uint32_t id)
+{
+	for (unsigned i = 0; i < DB_CHANS_MAX; i++)
+		if (db->st.chans[i].id && db->st.chans[i].id == id)
+			return &db->st.chans[i];
+	return NULL;
+}
+
+static int publish(const struct db *db, struct shadow *s, const struct bh_view *v)
 {
 	int r = (int)bh_hc3(BH_HC_VIEW_PUBLISH, bh_gpa(v), sizeof(*v), 0);
 
@@ -150,6 +159,14 @@ static int publish(struct shadow *s, const struct bh_view *v)
 	s->view = *v;
 	s->installed = true;
 	s->loaded = false;
+	s->serves = 0; /* which end it is of each channel: for its death notice, even after the
+			* database has forgotten it (destroy) */
+	for (unsigned i = 0; i < v->region_count; i++) {
+		const struct db_chan *c = v->regions[i].kind == BH_VIEW_CHANNEL ?
+			chan_by_id(db, v->regions[i].chan_id) : NULL;
+		if (c && c->server == s->id)
+			s->serves |= 1u << i;
+	}
 	return 0;
 }
 
@@ -196,17 +213,21 @@ static int start(struct shadow *s, const struct db_part *p)
 	return 0;
 }
 
-/* p is down: each channel it has says so, and each peer gets an event. The channels the
+/* s is down: each channel it has says so, and each peer gets an event. The channels the
  * ultravisor serves itself are laid out afresh when their client starts again. */
-static void channels_dead(const struct db *db, const struct db_part *p)
+static void channels_dead(const struct shadow *s)
 {
-	for (unsigned i = 0; i < DB_CHANS_MAX; i++) {
-		const struct db_chan *c = &db->st.chans[i];
-		if (!c->id || (c->server != p->id && c->client != p->id) ||
-		    c->server == self_id || c->client == self_id)
+	for (unsigned i = 0; i < s->view.region_count; i++) {
+		const struct bh_view_region *r = &s->view.regions[i];
+		int rc;
+
+		if (r->kind != BH_VIEW_CHANNEL || r->peer_id == self_id)
 			continue;
-		bh_hc3(BH_HC_CHAN_DEAD, p->id, c->id,
-		       c->server == p->id ? BH_CHAN_SERVER : BH_CHAN_CLIENT);
+		rc = (int)bh_hc3(BH_HC_CHAN_DEAD, s->id, r->chan_id,
+				 s->serves & 1u << i ? BH_CHAN_SERVER : BH_CHAN_CLIENT);
+		if (rc)
+			printf("ultravisor: %s: channel %u: the monitor did not mark it dead "
+			       "(error %d)\n", s->view.name, r->chan_id, rc);
 	}
 }
 
@@ -215,7 +236,7 @@ static void stop(const struct db *db, struct shadow *s, const struct db_part *p)
 	bh_hc1(BH_HC_PART_STOP, s->id);
 	s->running = false;
 	s->loaded = false;
-	channels_dead(db, p);
+	channels_dead(s);
 }
 
 /* One partition one step nearer its recorded state. → true if a transaction committed
@@ -229,15 +250,16 @@ static bool sync_part(struct db *db, const struct db_part *p)
 		return false;
 	if (p->state != UV_STATE_RUNNING && s->running)
 		stop(db, s, p);
-	if (!s->running && view_changed(s, &v) && publish(s, &v))
+	if (!s->running && view_changed(s, &v) && publish(db, s, &v))
 		return false;
 	switch (p->state) {
 	case UV_STATE_CREATED:
 		return !load(s, p) && !machine_event(db, p->id, UV_OP_EV_LOADED);
 	case UV_STATE_RUNNING:
-		if (!s->running && (s->loaded || !load(s, p)))
-			start(s, p);
-		return false;
+		if (s->running || ((s->loaded || !load(s, p)) && !start(s, p)))
+			return false;
+		printf("ultravisor: %s: recorded running, but it cannot run: a crash\n", p->name);
+		return !machine_event(db, p->id, UV_OP_EV_CRASHED); /* the restart rule decides */
 	default:
 		return false;
 	}
@@ -251,9 +273,19 @@ void machine_sync(struct db *db)
 
 		for (unsigned i = 0; i < DB_PARTS_MAX; i++) {
 			struct shadow *s = &shadows[i];
+			int r;
+
 			if (!s->id || db_part_by_id(&db->st, s->id))
 				continue;
-			bh_hc1(BH_HC_PART_DESTROY, s->id);
+			if (s->running) /* [stop, destroy] in one transaction: stop first */
+				bh_hc1(BH_HC_PART_STOP, s->id);
+			if (s->running || s->installed)
+				channels_dead(s);
+			if ((r = (int)bh_hc1(BH_HC_PART_DESTROY, s->id))) {
+				printf("ultravisor: partition id %u: the monitor did not destroy it "
+				       "(error %d): trying again at the next change\n", s->id, r);
+				continue;
+			}
 			printf("ultravisor: partition id %u destroyed (generation %llu)\n", s->id,
 			       (unsigned long long)db->st.generation);
 			s->id = 0;
@@ -279,6 +311,6 @@ void machine_ended(struct db *db, const struct bh_uv_event *e)
 	s->loaded = false;
 	printf("ultravisor: %s %s (status %d)\n", p->name,
 	       e->how == BH_UV_CRASHED ? "crashed" : "exited", e->status);
-	channels_dead(db, p);
+	channels_dead(s);
 	machine_event(db, e->id, e->how == BH_UV_CRASHED ? UV_OP_EV_CRASHED : UV_OP_EV_EXITED);
 }

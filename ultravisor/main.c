@@ -17,6 +17,9 @@
 #include "rt/hypercall.h"
 #include "rt/rt.h"
 
+/* Its RAM and its channels (just above) stay inside the first GiB it maps (map_first_gib). */
+#define UV_MEM_MAX 0x20000000ull
+
 static struct db db;
 static struct bh_uv_bootinfo bootinfo;
 
@@ -56,10 +59,12 @@ static const struct db_part *database(void)
 			self = &db.st.parts[i];
 	if (!self)
 		return NULL; /* the validator requires one; never here */
-	if (self->vcpus != 1 || self->cpus[0] != 0 || self->memory < BH_UV_BOOT_MEM) {
+	if (self->vcpus != 1 || self->cpus[0] != 0 || self->memory < BH_UV_BOOT_MEM ||
+	    self->memory > UV_MEM_MAX) {
 		printf("ultravisor: config: partition %s: the ultravisor runs on one vCPU on CPU 0 "
-		       "with at least %llu MiB of memory\n", self->name,
-		       (unsigned long long)(BH_UV_BOOT_MEM >> 20));
+		       "with %llu to %llu MiB of memory\n", self->name,
+		       (unsigned long long)(BH_UV_BOOT_MEM >> 20),
+		       (unsigned long long)(UV_MEM_MAX >> 20));
 		return NULL;
 	}
 	printf("ultravisor: database generation %llu, pool %llu MiB, %llu MiB free\n",

@@ -41,7 +41,7 @@ enum bh_hypercall {
 	/* the ultravisor only (include/bulkhead/uvcall.h); -BH_EPERM from anyone else */
 	BH_HC_UV_BOOTINFO   = 10, /* (gpa buf, len): struct bh_uv_bootinfo → bytes copied */
 	BH_HC_UV_POOL       = 11, /* (gpa ranges, count): claim the memory pool, once */
-	BH_HC_VIEW_PUBLISH  = 12, /* (gpa view, len): install a partition's view */
+	BH_HC_VIEW_PUBLISH  = 12, /* (gpa view, len, flags): install a partition's view */
 	BH_HC_PART_LOAD     = 13, /* (id, dst gpa, src gpa or 0 = zeros, len): load window */
 	BH_HC_PART_START    = 14, /* (id, entry, stack top): fresh vCPUs, running */
 	BH_HC_PART_STOP     = 15, /* (id): not running; returns when no vCPU of it runs */

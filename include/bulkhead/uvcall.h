@@ -17,9 +17,11 @@
  *                       memory is zeroed, and so is a channel no other partition maps yet.
  *                       The ultravisor's own id moves the ultravisor: its bootstrap RAM is
  *                       copied, page by page at the same GPAs, into the new view's RAM.
- *   BH_HC_PART_LOAD     the load window: copy len bytes from the ultravisor's GPA src (or
- *                       zeros) to GPA dst of a partition that is not running. dst must lie
- *                       in one writable region of its view, src in one of the ultravisor's.
+ *   BH_HC_PART_LOAD     the load window: copy len bytes from the ultravisor's GPA src (src
+ *                       0: zeros; GPA 0 is never a source) to GPA dst of a partition that is
+ *                       not running. [dst, dst + len) must lie in its private RAM (the
+ *                       read-only info page included; it may span several regions), src in
+ *                       one region of the ultravisor's view.
  *   BH_HC_PART_START    new vCPUs per the view's placement in the start state of partition.h:
  *                       RIP = entry, RSP = stack top - i * BH_STACK_SIZE, CR3 = BH_PT_GPA.
  *   BH_HC_PART_STOP     every vCPU off its CPU before the call returns; memory kept.

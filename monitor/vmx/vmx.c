@@ -369,8 +369,9 @@ static int vmx_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_
 	v->vendor_pa = vmcs;
 	c->current = c->ready = NULL; /* the VMPTRLD below replaces this CPU's current VMCS */
 	if (!vmclear(vmcs) || !vmptrld(vmcs))
-		return -BH_EIO;
-	r = controls_write(v, vapic) | guest_write(entry, stack, cr3) | segments_write();
+		r = -BH_EIO;
+	else
+		r = controls_write(v, vapic) | guest_write(entry, stack, cr3) | segments_write();
 	r = vmclear(vmcs) && !r ? 0 : -BH_EIO;
 	/* Called from an exit handler (the ultravisor starting a partition): its VMCS must be
 	 * current again, for the rest of that exit (RIP advance) and its next entry. */
@@ -390,7 +391,6 @@ static int vmx_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t stack, uint64
 	x->reset[0] = entry;
 	x->reset[1] = stack;
 	x->reset[2] = cr3;
-	__builtin_memset(x->syscall_msrs, 0, sizeof(x->syscall_msrs));
 	x->reset_pending = true;
 	/* Its CPU must not re-enter it without vmx_prepare: clear "ready" there. That CPU only
 	 * ever stores another vCPU (or NULL) in it meanwhile, since this one is dead and off
@@ -405,10 +405,10 @@ static int vmx_reset_here(struct vcpu *v, struct vmx_cpu *c, struct vmx_vcpu *x)
 {
 	int r;
 
-	if (c->current == x)
-		c->current = c->ready = NULL;
+	c->current = c->ready = NULL; /* whatever happens below, nothing enters unprepared */
 	if (c->msr_owner == x)
-		c->msr_owner = NULL; /* its SYSCALL MSRs start at zero, not as it left them */
+		c->msr_owner = NULL;
+	__builtin_memset(x->syscall_msrs, 0, sizeof(x->syscall_msrs)); /* here: no save after */
 	if (!vmclear(x->vmcs_pa) || !vmptrld(x->vmcs_pa))
 		return -BH_EIO;
 	c->current = x;

@@ -15,6 +15,7 @@
 static const struct view_range pool[] = { { 64 * MiB, 448 * MiB } };
 static const struct view_range monitor_mem[] = { { 1 * MiB, 3 * MiB }, { 500 * MiB, 512 * MiB } };
 static const struct view_range modules[] = { { 4 * MiB, 5 * MiB } };
+static const struct view_range all_ram[] = { { 1 * MiB, 512 * MiB } };
 static struct bh_view a, b, c;
 static char err[200];
 static int bad;
@@ -59,7 +60,7 @@ static int setup(void **state)
 static int check(const struct bh_view *v, const struct bh_view *o1, const struct bh_view *o2)
 {
 	const struct bh_view *others[] = { o1, o2 };
-	struct view_world w = { pool, 1, monitor_mem, 2, modules, 1, others, 2, 4 };
+	struct view_world w = { pool, 1, monitor_mem, 2, modules, 1, others, 2, 4, all_ram, 1 };
 
 	return view_check(v, &w, &bad, err, sizeof(err));
 }
@@ -91,6 +92,16 @@ static void test_header(void **s)
 	expect(check(&a, &b, &c), -BH_EINVAL, -1, "CPU that does not exist");
 }
 
+static void test_mmio_over_ram(void **s)
+{
+	a.regions[2] = (struct bh_view_region){ 0xfe000000, 0xfe000000, 0x1000, BH_VIEW_MMIO,
+						BH_VIEW_R | BH_VIEW_W, 0, 0 };
+	a.region_count = 3;
+	assert_int_equal(check(&a, &b, &c), 0); /* a device's BAR: not RAM */
+	a.regions[2].hpa = 10 * MiB; /* RAM: the monitor's allocations live there too */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "MMIO region over RAM");
+}
+
 static void test_ports(void **s)
 {
 	a.port_count = 2;
@@ -100,6 +111,8 @@ static void test_ports(void **s)
 	a.ports[1] = (struct bh_view_ports){ 0x2f0, 9 }; /* reaches COM2 */
 	expect(check(&a, &b, &c), -BH_EPERM, -1, "grants an I/O port the monitor keeps");
 	a.ports[1] = (struct bh_view_ports){ 0xcfc, 4 };
+	expect(check(&a, &b, &c), -BH_EPERM, -1, "grants an I/O port the monitor keeps");
+	a.ports[1] = (struct bh_view_ports){ 0x92, 1 }; /* fast reset */
 	expect(check(&a, &b, &c), -BH_EPERM, -1, "grants an I/O port the monitor keeps");
 	a.ports[1] = (struct bh_view_ports){ 0xfff0, 0x20 };
 	expect(check(&a, &b, &c), -BH_EINVAL, -1, "past port 0xffff");
@@ -183,6 +196,7 @@ int main(void)
 		cmocka_unit_test_setup(test_header, setup),
 		cmocka_unit_test_setup(test_shape, setup),
 		cmocka_unit_test_setup(test_ports, setup),
+		cmocka_unit_test_setup(test_mmio_over_ram, setup),
 		cmocka_unit_test_setup(test_monitor_memory, setup),
 		cmocka_unit_test_setup(test_outside_pool, setup),
 		cmocka_unit_test_setup(test_module_regions, setup),
