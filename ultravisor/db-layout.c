@@ -119,6 +119,24 @@ static void view_counts(const struct db_state *st, const struct db_part *p, uint
 	}
 }
 
+/* RAM and channels below BH_START_MAP_MAX, which the start state's page tables map. */
+static int fits_start_map(struct txn *t, const struct db_part *p)
+{
+	uint64_t top = p->memory;
+
+	for (uint32_t s = 0; s < DB_CHANS_MAX; s++)
+		for (int e = 0; e < 2; e++) {
+			const uint64_t *g = endpoint_gpa(&t->st->chans[s], p->id, e);
+			if (g && *g + t->st->chans[s].size > top)
+				top = *g + t->st->chans[s].size;
+		}
+	if (top <= BH_START_MAP_MAX)
+		return 0;
+	return txn_fail(t, -BH_E2BIG, "the RAM and channels of %s would reach guest-physical "
+			"%#llx; a partition starts with [0, 4 GiB) mapped", p->name,
+			(unsigned long long)top);
+}
+
 static int layout_part(struct txn *t, struct db_part *p)
 {
 	uint32_t regions, ports;
@@ -134,7 +152,7 @@ static int layout_part(struct txn *t, struct db_part *p)
 	if (mmio_hits(t->st, p->id, 0, p->memory, &end))
 		return txn_fail(t, -BH_ERANGE, "a device's MMIO range lies inside the %s of RAM "
 				"of %s (guest-physical 0 up)", cfg_size_text(p->memory).s, p->name);
-	return place_channels(t, p);
+	return place_channels(t, p) ? t->status : fits_start_map(t, p);
 }
 
 /* Every partition's layout, failures blamed on the last op that touched the partition. */

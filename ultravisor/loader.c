@@ -45,7 +45,7 @@ static int build_tables(uint64_t pt[BH_PT_PAGES][512], uint64_t top)
 {
 	unsigned pds = (unsigned)((top + (1ull << 30) - 1) >> 30);
 
-	if (pds > BH_PT_PAGES - 3)
+	if (top > BH_START_MAP_MAX || pds > BH_PT_PAGES - 3)
 		return -BH_E2BIG;
 	memset(pt, 0, BH_PT_PAGES * PAGE);
 	pt[0][0] = (BH_PT_GPA + 1 * PAGE) | PTE_P | PTE_W;
@@ -124,8 +124,8 @@ int load_partition(const struct bh_view *v, const void *image, size_t image_len,
 			  errlen)))
 		return r;
 	if ((r = build_tables(tables, (top + PAGE_2M - 1) & ~(PAGE_2M - 1)))) {
-		bh_snprintf(err, errlen, "its memory reaches past %u GiB: more than the start "
-			    "state's page tables map", BH_PT_PAGES - 3);
+		bh_snprintf(err, errlen, "its memory reaches past 4 GiB: more than the start "
+			    "state's page tables map");
 		return r;
 	}
 	fill_info(&info, v, cmdline, ram, l.end);

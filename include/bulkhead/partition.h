@@ -24,6 +24,8 @@
 #define BH_INFO_GPA      0x1000ull
 #define BH_PT_GPA        0x2000ull
 #define BH_PT_PAGES      8 /* PML4, PDPT, up to 4 PDs (4 GiB), one PT for the first 2 MiB, spare */
+#define BH_START_MAP_MAX 0x100000000ull /* the start state maps guest-physical [0, 4 GiB): a
+					  * partition's RAM and channels lie below */
 #define BH_IMAGE_BASE    0x200000ull
 #define BH_STACK_SIZE    0x10000ull
 #define BH_NAME_MAX      32
