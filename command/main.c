@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <bulkhead/config.h>
 #include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
 #include "chan/chan.h"
@@ -27,6 +28,7 @@
 
 struct endpoint {
 	const uint8_t *type;
+	uint32_t peer_kind;            /* who must be at the other end (the info page says) */
 	const struct bh_mem_region *m; /* the channel's region, once found */
 	struct chan ch;
 	uint64_t id;
@@ -34,8 +36,10 @@ struct endpoint {
 	bool late; /* a request went unanswered: its answer may still come */
 };
 
-static struct endpoint uv = { .type = (const uint8_t *)UV_CHAN_TYPE };
-static struct endpoint pol = { .type = (const uint8_t *)POL_CHAN_TYPE };
+static struct endpoint uv = { .type = (const uint8_t *)UV_CHAN_TYPE,
+			       .peer_kind = BH_CFG_KIND_ULTRAVISOR };
+static struct endpoint pol = { .type = (const uint8_t *)POL_CHAN_TYPE,
+				.peer_kind = BH_CFG_KIND_OPSPOLICY };
 static struct cli cli;
 static uint8_t scratch[0x10000]; /* one received message, whatever its size */
 
@@ -63,7 +67,8 @@ static bool try_attach(struct endpoint *e, const struct bh_mem_region *m)
 	return true;
 }
 
-/* Tries every channel region not taken yet with e's type. */
+/* The channel whose other end the info page (the ultravisor's word) says is e's server:
+ * never one picked by the type its server wrote, which another peer could forge. */
 static bool find(struct endpoint *e)
 {
 	const struct bh_partition_info *info = bh_info_page();
@@ -71,7 +76,7 @@ static bool find(struct endpoint *e)
 	for (uint32_t i = 0; i < info->mem_count && i < BH_INFO_MEM_MAX; i++) {
 		const struct bh_mem_region *m = &info->mem[i];
 
-		if ((m->kind & 0xff) == BH_MEM_KIND_CHANNEL && m != uv.m && m != pol.m &&
+		if ((m->kind & 0xff) == BH_MEM_KIND_CHANNEL && info->peer_kind[i] == e->peer_kind &&
 		    try_attach(e, m))
 			return true;
 	}
@@ -104,17 +109,32 @@ static void notify(struct endpoint *e)
 		bh_hc1(BH_HC_SIGNAL, e->id);
 }
 
-/* Sleeps until the peer signals or the deadline passes. → false once it has passed. */
-static bool wait_until(struct endpoint *e, uint64_t deadline)
+/* Sleeps until the peer signals or the deadline passes, waiting for `what` (an answer:
+ * BH_CHAN_WAIT_RX; room to send: BH_CHAN_WAIT_TX). → false once the deadline has passed. */
+static bool wait_until(struct endpoint *e, uint64_t deadline, uint32_t what)
 {
 	if (now_ns() >= deadline)
 		return false;
 	notify(e);
 	bh_timer_set(deadline);
-	if (chan_prepare_wait_for(&e->ch, BH_CHAN_WAIT_RX | BH_CHAN_WAIT_TX) == 0)
+	if (chan_prepare_wait_for(&e->ch, what) == 0)
 		bh_wait();
 	chan_cancel_wait(&e->ch);
 	return true;
+}
+
+/* The next message into scratch, or why not. A message longer than any answer breaks the
+ * channel: it could never be taken off the ring (it would stay at its head for good). */
+static long receive(struct endpoint *e)
+{
+	long n = chan_recv(&e->ch, scratch, sizeof(scratch));
+
+	if (n == -BH_E2BIG) {
+		chan_close(&e->ch);
+		e->up = false;
+		return -BH_EIO;
+	}
+	return n;
 }
 
 /* Attached and alive, or attached afresh: when our endpoint is no longer alive in the
@@ -134,12 +154,13 @@ static void settle(struct endpoint *e, uint64_t deadline)
 {
 	uint64_t half = now_ns() + (deadline - now_ns()) / 2;
 	long n;
+	unsigned budget = 64; /* a server that never stops sending is not waited for */
 
-	while ((n = chan_recv(&e->ch, scratch, sizeof(scratch))) == -BH_ENOENT && e->late &&
-	       wait_until(e, half))
+	while ((n = receive(e)) == -BH_ENOENT && e->late &&
+	       wait_until(e, half, BH_CHAN_WAIT_RX))
 		;
-	while (n >= 0)
-		n = chan_recv(&e->ch, scratch, sizeof(scratch));
+	while (n >= 0 && budget-- && now_ns() < deadline)
+		n = receive(e);
 	e->late = false;
 }
 
@@ -147,7 +168,7 @@ static void settle(struct endpoint *e, uint64_t deadline)
 static int await(struct endpoint *e, uint64_t id, void *rs, size_t cap, uint64_t deadline)
 {
 	for (;;) {
-		long n = chan_recv(&e->ch, scratch, sizeof(scratch));
+		long n = receive(e);
 
 		if (n >= 16 && !memcmp(scratch + 8, &id, sizeof(id))) {
 			memcpy(rs, scratch, (size_t)n < cap ? (size_t)n : cap);
@@ -155,13 +176,17 @@ static int await(struct endpoint *e, uint64_t id, void *rs, size_t cap, uint64_t
 				memset((uint8_t *)rs + n, 0, cap - (size_t)n);
 			return 0;
 		}
-		if (n >= 0)
+		if (n >= 0 && now_ns() < deadline)
 			continue; /* not ours: dropped */
+		if (n >= 0) { /* stale messages until the deadline: a server gone wrong */
+			e->late = true;
+			return -BH_ETIMEDOUT;
+		}
 		if (n != -BH_ENOENT) {
 			e->up = false;
 			return -BH_EIO;
 		}
-		if (!wait_until(e, deadline)) {
+		if (!wait_until(e, deadline, BH_CHAN_WAIT_RX)) {
 			e->late = true;
 			return -BH_ETIMEDOUT;
 		}
@@ -179,7 +204,7 @@ static int transact(struct endpoint *e, const void *rq, size_t len, void *rs, si
 	memcpy(&id, (const uint8_t *)rq + 8, sizeof(id));
 	settle(e, deadline);
 	while ((r = chan_send(&e->ch, rq, len)) == -BH_ENOSPC)
-		if (!wait_until(e, deadline)) {
+		if (!wait_until(e, deadline, BH_CHAN_WAIT_TX)) {
 			e->late = true;
 			return -BH_ETIMEDOUT;
 		}

@@ -170,6 +170,15 @@ static int publish(const struct db *db, struct shadow *s, const struct bh_view *
 	return 0;
 }
 
+static const struct db *current_db; /* for kind_of(): set by machine_sync */
+
+static uint32_t kind_of(uint32_t id)
+{
+	const struct db_part *p = current_db ? db_part_by_id(&current_db->st, id) : NULL;
+
+	return p ? p->kind : 0;
+}
+
 static int load(struct shadow *s, const struct db_part *p)
 {
 	static char err[200];
@@ -184,7 +193,8 @@ static int load(struct shadow *s, const struct db_part *p)
 		s->failed_restarts = p->restarts + 1;
 		return -BH_ENOENT;
 	}
-	r = load_partition(&s->view, (const void *)(uintptr_t)m->gpa, m->size, p->cmdline, &s->lr,
+	r = load_partition(&s->view, (const void *)(uintptr_t)m->gpa, m->size, p->cmdline,
+			   kind_of, &s->lr,
 			   err, sizeof(err));
 	if (r) {
 		printf("ultravisor: %s: image \"%s\" not loaded: %s\n", p->name, p->image, err);
@@ -267,6 +277,7 @@ static bool sync_part(struct db *db, const struct db_part *p)
 
 void machine_sync(struct db *db)
 {
+	current_db = db;
 	note(db);
 	for (unsigned pass = 0; pass < 4; pass++) { /* a commit here can only move forward */
 		bool again = false;

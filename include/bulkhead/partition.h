@@ -63,11 +63,16 @@ struct bh_partition_info {
 	uint64_t tsc_hz;       /* 0x48  0 if unknown */
 	struct bh_mem_region mem[BH_INFO_MEM_MAX]; /* 0x50 */
 	char     cmdline[128]; /* 0x1d0 */
+	/* 0x250  for each mem[i] that is a channel: the kind (enum bh_cfg_kind) of the partition
+	 * at its other end, as the ultravisor knows it; 0 otherwise (and for partitions the
+	 * monitor started itself). A peer cannot forge it, unlike a channel's type field. */
+	uint8_t  peer_kind[BH_INFO_MEM_MAX];
 };
 BH_OFFSET(bh_partition_info, vcpu_count, 0x30);
 BH_OFFSET(bh_partition_info, heap_start, 0x38);
 BH_OFFSET(bh_partition_info, mem, 0x50);
 BH_OFFSET(bh_partition_info, cmdline, 0x1d0);
-BH_SIZE(bh_partition_info, 0x250);
+BH_OFFSET(bh_partition_info, peer_kind, 0x250);
+BH_SIZE(bh_partition_info, 0x260);
 
 #endif

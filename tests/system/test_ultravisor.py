@@ -158,7 +158,7 @@ def test_io_ports_only_where_the_view_grants_them(lifecycle):
 def test_hostile_command_client(tmp_path):
     """A client writing garbage over the command channel: the ultravisor lays the channel out
     afresh and goes on; the partitions it runs are unharmed."""
-    r = run_qemu(tmp_path, "uv-hostile", 6000,
+    r = run_qemu(tmp_path, "uv-hostile", 8000,
                  lambda t: t.replace('cmdline: "role=client"', 'cmdline: "role=hostile"'))
     lines = r.lines()
     start = lines.index("[command] uvtest: hostile attached, writing garbage")

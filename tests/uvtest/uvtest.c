@@ -330,10 +330,10 @@ static __attribute__((noreturn)) int hostile(void)
 	size_t size = 0;
 
 	GUEST_ASSERT(attach());
+	printf("uvtest: hostile attached, writing garbage\n"); /* before anything crashes */
 	boot_intent(); /* first as a proper client: the partitions run */
 	mem = (uint8_t *)ch.hdr;
 	size = ch.size;
-	printf("uvtest: hostile attached, writing garbage\n");
 	for (uint64_t i = 0;; i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		if (i % 3 == 0)
