@@ -199,6 +199,8 @@ static int create_subject(struct cli *c, struct create *cr)
 		return -1;
 	if (!c->prs.zone_count)
 		return cli_fail(c, "no zone named \"%s\"", cr->arg[A_ZONE]);
+	if (c->prs.zone_count != 1 || strcmp(c->prs.zones[0].name, cr->arg[A_ZONE]))
+		return cli_fail(c, "the operations partition answered about another zone");
 	cr->zone = c->prs.zones[0];
 	for (uint32_t i = 0; i < 64; i++)
 		if ((cr->zone.cpus >> i) & 1)
@@ -406,6 +408,11 @@ static const struct pol_zone *old_zone(struct cli *c, const char *zone)
 	return NULL;
 }
 
+/* Every key of a zone, in an order SET accepts one at a time (restart before restart-max). */
+static const char *const zone_keys[] = {
+	"memory", "cpus", "max-partitions", "kinds", "restart", "restart-max", "failover",
+};
+
 int cli_cmd_policy_set(struct cli *c, int argc, char **argv, bool json)
 {
 	static struct pol_response applied;
@@ -429,12 +436,17 @@ int cli_cmd_policy_set(struct cli *c, int argc, char **argv, bool json)
 			key, value);
 		return 0;
 	}
-	/* The ultravisor refused: the operations partition goes back to what it had. */
+	/* The ultravisor refused: the operations partition goes back to what it had, every
+	 * key of the zone (one change may move another, as restart=stop does restart-max). */
 	memcpy(uv_why, c->why, sizeof(uv_why));
-	key_text(was, key, old, sizeof(old));
-	if (pol_set(c, argv[1], key, old) || c->prs.status)
-		return cli_fail(c, "%s; the operations partition could not be put back to %s=%s",
-				uv_why, key, old);
+	for (unsigned i = 0; i < sizeof(zone_keys) / sizeof(zone_keys[0]); i++) {
+		key_text(was, zone_keys[i], old, sizeof(old));
+		if (!old[0])
+			continue; /* no kinds at all: not a value SET takes */
+		if (pol_set(c, argv[1], zone_keys[i], old) || c->prs.status)
+			return cli_fail(c, "%s; the operations partition could not be put back to "
+					"%s=%s", uv_why, zone_keys[i], old);
+	}
 	return cli_fail(c, "%s", uv_why);
 }
 

@@ -314,14 +314,14 @@ static const struct table_col journal_cols[] = {
 	{ "GENERATION", true }, { "ORIGIN", false }, { "OPS", false },
 };
 
-/* The records of one READ_JOURNAL page as rows. → 0, -1 malformed. */
-static int journal_rows(struct cli *c)
+/* The records of one READ_JOURNAL page as rows, at most `max` in all. → 0, -1 malformed. */
+static int journal_rows(struct cli *c, uint64_t max)
 {
 	static char text[UV_REQ_OPS_MAX][160];
 	const char *items[UV_REQ_OPS_MAX];
 	size_t off = 0, end = c->rs.data_size;
 
-	for (uint32_t k = 0; k < c->rs.count; k++) {
+	for (uint32_t k = 0; k < c->rs.count && c->table.nrows < max; k++) {
 		struct uv_journal_rec rec;
 		struct uv_op op;
 
@@ -345,9 +345,9 @@ static int journal_rows(struct cli *c)
 	return 0;
 }
 
-/* Records after generation `from` as rows. → 0, 1: from is older than the journal keeps,
- * -1 with why set. */
-static int journal_read(struct cli *c, uint64_t from)
+/* At most `max` records after generation `from` as rows. → 0, 1: from is older than the
+ * journal keeps, -1 with why set. */
+static int journal_read(struct cli *c, uint64_t from, uint64_t max)
 {
 	table_init(&c->table, journal_cols, 3);
 	for (int page = 0; page < 256; page++) {
@@ -362,9 +362,10 @@ static int journal_read(struct cli *c, uint64_t from)
 		if (c->rs.status)
 			return cli_fail(c, "%s", c->rs.reason[0] ? c->rs.reason :
 						 "the journal was refused");
-		if (journal_rows(c) || (!c->rs.count && (c->rs.flags & UV_RESP_MORE)))
+		if (journal_rows(c, max) || (!c->rs.count && (c->rs.flags & UV_RESP_MORE)) ||
+		    ((c->rs.flags & UV_RESP_MORE) && c->rs.next <= from))
 			return cli_fail(c, "the ultravisor's answer is malformed");
-		if (!(c->rs.flags & UV_RESP_MORE))
+		if (!(c->rs.flags & UV_RESP_MORE) || c->table.nrows >= max)
 			return 0;
 		from = c->rs.next;
 	}
@@ -388,19 +389,19 @@ int cli_cmd_journal(struct cli *c, int argc, char **argv, bool json)
 		return -1;
 	gen = c->snap.generation;
 	from = gen > n ? gen - n : 0;
-	r = journal_read(c, from);
+	r = journal_read(c, from, n);
 	if (r == 1) { /* fell behind the oldest record kept: the first `from` that is kept */
 		uint64_t lo = from, hi = gen;
 
 		for (int i = 0; i < 64 && hi - lo > 1; i++) {
 			uint64_t mid = lo + (hi - lo) / 2;
-			int k = journal_read(c, mid);
+			int k = journal_read(c, mid, n);
 
 			if (k < 0)
 				return -1;
 			*(k ? &lo : &hi) = mid;
 		}
-		r = journal_read(c, hi);
+		r = journal_read(c, hi, n);
 	}
 	if (r < 0)
 		return -1;

@@ -71,6 +71,8 @@ static int read_all(struct cli *c, uint16_t code, size_t size, rec_fn each)
 			each(c, c->rs.data + (size_t)i * size);
 		if (!(c->rs.flags & UV_RESP_MORE))
 			return 0;
+		if (c->rs.next != from + c->rs.count) /* records in order, none twice */
+			return cli_fail(c, "the ultravisor's answer is malformed (paging)");
 		from = c->rs.next;
 	}
 	return cli_fail(c, "the ultravisor's answer is malformed (a read without end)");

@@ -379,13 +379,17 @@ void test_policy_set_rolled_back(void **state)
 	assert_string_equal(answer("policy set guests memory=96M"),
 			    "error: op 0 (set zone guests): zone guests memory: partitions in zone "
 			    "\"guests\" need 128 MiB, over its 96 MiB budget");
-	/* SHOW, SET 96M, SET back to what SHOW said */
-	assert_int_equal(pol.nreq, 3);
-	assert_int_equal(pol.req[2].kind, POL_SET);
-	assert_string_equal(pol.req[2].key, "memory");
+	/* SHOW, SET 96M, then every key of the zone back to what SHOW said, in order */
+	static const char *const keys[] = { "memory", "cpus", "max-partitions", "kinds",
+					     "restart", "restart-max", "failover" };
+	assert_int_equal(pol.nreq, 2 + 7);
+	for (unsigned i = 0; i < 7; i++) {
+		assert_int_equal(pol.req[2 + i].kind, POL_SET);
+		assert_string_equal(pol.req[2 + i].key, keys[i]);
+	}
 	assert_string_equal(pol.req[2].value, "160M");
 	assert_int_equal(pzone("guests")->memory, 160 * MIB);
-	assert_int_equal(pol.version, 3);
+	assert_int_equal(pol.version, 2 + 7);
 	/* and when the operations partition will not go back, the answer says so */
 	uv.refuse = -BH_ENOMEM;
 	strcpy(uv.refuse_reason, "op 1 (set policy guests): no");
@@ -395,8 +399,8 @@ void test_policy_set_rolled_back(void **state)
 	strcpy(pol.set_reason, "no way back");
 	assert_string_equal(answer("policy set guests max-partitions=1"), "error: op 1 (set "
 			    "policy guests): no; the operations partition could not be put back to "
-			    "max-partitions=8");
-	assert_string_equal(pol.req[2].value, "8");
+			    "memory=160M"); /* the first key put back already fails */
+	assert_string_equal(pol.req[2].value, "160M");
 	assert_int_equal(pzone("guests")->max_partitions, 1);
 }
 
