@@ -17,32 +17,18 @@
 #include "monitor/view.h"
 #include "ultravisor/db.h"
 
+#include "example_blob.h"
+
 #define MIB (1024ull * 1024)
 #define KIB 1024ull
 
 static _Alignas(8) uint8_t blob_buf[BH_CFG_BLOB_MAX];
 static size_t blob_len;
 
-static inline const char *examples_dir(void)
-{
-	const char *dir = getenv("BH_CFG_EXAMPLES");
-
-	return dir ? dir : DB_EXAMPLES_DIR;
-}
-
 /* Reads build/examples/<name>.bin into blob_buf. */
 static inline void load_example(const char *name)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s.bin", examples_dir(), name);
-	f = fopen(path, "rb");
-	if (!f)
-		print_message("%s: missing (make config-examples)\n", path);
-	assert_non_null(f);
-	blob_len = fread(blob_buf, 1, sizeof(blob_buf), f);
-	fclose(f);
+	blob_len = example_blob(DB_EXAMPLES_DIR, name, blob_buf, sizeof(blob_buf));
 }
 
 static inline void boot(struct db *db, const char *name)

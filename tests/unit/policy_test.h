@@ -8,32 +8,17 @@
 #include <bulkhead/uvcmd.h>
 #include "config_build.h"
 #include "opspolicy/policy.h"
+#include "example_blob.h"
 
 static struct policy_db db, saved;
 static struct pol_request rq;
 static struct pol_response rs;
 static uint64_t next_id = 100;
 
-static inline const char *examples_dir(void)
-{
-	const char *dir = getenv("BH_CFG_EXAMPLES");
-
-	return dir ? dir : POLICY_EXAMPLES_DIR;
-}
-
 /* build/examples/<name>.bin into blob. */
 static inline void load_example(const char *name)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s.bin", examples_dir(), name);
-	f = fopen(path, "rb");
-	if (!f)
-		print_message("%s: missing (make config-examples)\n", path);
-	assert_non_null(f);
-	blob_len = fread(blob, 1, sizeof(blob), f);
-	fclose(f);
+	blob_len = example_blob(POLICY_EXAMPLES_DIR, name, blob, sizeof(blob));
 }
 
 static inline void boot_blob(void)
