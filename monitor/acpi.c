@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* acpi.c - RSDP → XSDT/RSDT → MADT (ACPI 6.5, 5.2 "ACPI System Description Tables"). Tables
- * are firmware input: every length is bounded and every pointer checked before a read. */
+/* acpi.c - RSDP → XSDT/RSDT → MADT and FADT (ACPI 6.5, 5.2 "ACPI System Description
+ * Tables"). Tables are firmware input: every length is bounded and every pointer checked
+ * before a read. */
 #define pr_fmt(fmt) "acpi: " fmt
 #include <string.h>
 #include "acpi.h"
@@ -151,6 +152,41 @@ unsigned acpi_cpus(const struct bh_bootinfo *bi, uint32_t *apic_ids, unsigned ma
 			apic_ids[n++] = id;
 		}
 		p += p[1];
+	}
+	return n;
+}
+
+/* FADT (ACPI 5.2.9) I/O blocks: the port of each (u32, 0: absent) and its length (u8). */
+static const struct { uint8_t port_off, len_off; } fadt_blocks[] = {
+	{ 56, 88 },  /* PM1a_EVT_BLK, PM1_EVT_LEN */
+	{ 60, 88 },  /* PM1b_EVT_BLK */
+	{ 64, 89 },  /* PM1a_CNT_BLK, PM1_CNT_LEN: sleep states, power off */
+	{ 68, 89 },  /* PM1b_CNT_BLK */
+	{ 72, 90 },  /* PM2_CNT_BLK, PM2_CNT_LEN */
+	{ 80, 92 },  /* GPE0_BLK, GPE0_BLK_LEN */
+	{ 84, 93 },  /* GPE1_BLK, GPE1_BLK_LEN */
+};
+#define FADT_RESET_REG 116 /* generic address: u8 space (1: I/O), width, offset, size, u64 */
+
+unsigned acpi_pm_ports(const struct bh_bootinfo *bi, struct acpi_ports *out, unsigned max)
+{
+	const struct sdt_header *fadt = acpi_find(bi, "FACP");
+	const uint8_t *t = (const void *)fadt;
+	unsigned n = 0;
+
+	for (unsigned i = 0; fadt && i < sizeof(fadt_blocks) / sizeof(fadt_blocks[0]); i++) {
+		uint32_t port;
+		if (fadt->length <= fadt_blocks[i].len_off || n == max)
+			break;
+		memcpy(&port, t + fadt_blocks[i].port_off, sizeof(port));
+		if (port && port < 0x10000 && t[fadt_blocks[i].len_off])
+			out[n++] = (struct acpi_ports){ (uint16_t)port, t[fadt_blocks[i].len_off] };
+	}
+	if (fadt && fadt->length >= FADT_RESET_REG + 12 && t[FADT_RESET_REG] == 1 && n < max) {
+		uint64_t port;
+		memcpy(&port, t + FADT_RESET_REG + 4, sizeof(port));
+		if (port < 0x10000)
+			out[n++] = (struct acpi_ports){ (uint16_t)port, 1 };
 	}
 	return n;
 }

@@ -3,6 +3,7 @@
 #define pr_fmt(fmt) "enforce: " fmt
 #include <string.h>
 #include <bulkhead/errno.h>
+#include "acpi.h"
 #include "enforce.h"
 #include "log.h"
 #include "palloc.h"
@@ -16,6 +17,8 @@ static struct view_range pool[BH_BOOT_MMAP_MAX];
 static struct view_range ram[BH_BOOT_MMAP_MAX]; /* usable RAM as booted: the pool shrinks to
 						 * the claimed ranges, this never does */
 static unsigned ram_count;
+static struct view_range fw_ports[8]; /* the FADT's PM and reset ports (acpi.h) */
+static unsigned fw_port_count;
 static struct view_range monitor_mem[2];
 static struct view_range modules[BH_BOOT_MODULES_MAX];
 static unsigned pool_count, monitor_count, module_count;
@@ -30,6 +33,14 @@ void enforce_init(const struct bh_bootinfo *bi)
 	monitor_mem[monitor_count++] = (struct view_range){ (uint64_t)__image_start,
 							    (uint64_t)__image_end };
 	monitor_mem[monitor_count++] = (struct view_range){ bi->info_start, bi->info_end };
+	struct acpi_ports pm[8];
+	unsigned n = acpi_pm_ports(bi, pm, 8);
+
+	for (unsigned i = 0; i < n; i++) {
+		fw_ports[fw_port_count++] = (struct view_range){ pm[i].base, pm[i].base + pm[i].count };
+		pr_info("I/O ports %#x-%#x kept: the firmware's power management or reset",
+			pm[i].base, pm[i].base + pm[i].count - 1);
+	}
 	for (uint32_t i = 0; i < bi->module_count; i++) /* whole pages: they are mapped so */
 		modules[module_count++] = (struct view_range){ bi->modules[i].start & ~0xfffull,
 							       (bi->modules[i].end + 0xfff) & ~0xfffull };
@@ -149,7 +160,8 @@ int enforce_check(const struct bh_view *v, const struct partition *self)
 {
 	const struct bh_view *others[MAX_PARTITIONS];
 	struct view_world w = { pool, pool_count, monitor_mem, monitor_count, modules,
-				module_count, others, 0, cpu_count, ram, ram_count };
+				module_count, others, 0, cpu_count, ram, ram_count, fw_ports,
+				fw_port_count };
 	char err[160];
 	int bad, r;
 

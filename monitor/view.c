@@ -125,8 +125,8 @@ static int check_region_sharing(struct check *c, unsigned i)
 /* I/O ports the monitor keeps whatever a view says: the legacy interrupt controllers and
  * timer it programs, the ports that reset the machine or mask NMIs, its log port COM2, PCI
  * configuration space (mediated, never passed through; 0xcf9 resets too), and the
- * emulators' exit port its test hook uses. (The ACPI PM1 block, named by the FADT, is not
- * on this list yet.) */
+ * emulators' exit port its test hook uses. The firmware's own (the FADT's) come in the
+ * world: view_world.ports. */
 static const struct { uint16_t base, count; } kept_ports[] = {
 	{ 0x0020, 2 },  /* PIC 1 */
 	{ 0x0040, 4 },  /* PIT */
@@ -149,6 +149,11 @@ static int check_ports(struct check *c)
 		for (unsigned k = 0; k < sizeof(kept_ports) / sizeof(kept_ports[0]); k++)
 			if (overlap(p->base, p->count, kept_ports[k].base, kept_ports[k].count))
 				return fail(c, -1, -BH_EPERM, "grants an I/O port the monitor keeps");
+		for (unsigned k = 0; k < c->w->port_count; k++)
+			if (overlap(p->base, p->count, c->w->ports[k].base,
+				    c->w->ports[k].end - c->w->ports[k].base))
+				return fail(c, -1, -BH_EPERM, "grants a power-management or reset "
+					    "port of the firmware's");
 	}
 	return 0;
 }

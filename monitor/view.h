@@ -25,6 +25,9 @@ struct view_world {
 	unsigned cpu_count;
 	const struct view_range *ram;      /* all usable RAM: never behind an MMIO region */
 	unsigned ram_count;
+	const struct view_range *ports;    /* I/O ports this machine's firmware names (ACPI PM,
+					    * reset): kept like the fixed list of view.c */
+	unsigned port_count;
 };
 
 /* 0 if v may be enforced; otherwise -BH_EINVAL / -BH_EPERM with a message in err naming the

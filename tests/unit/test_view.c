@@ -16,6 +16,7 @@ static const struct view_range pool[] = { { 64 * MiB, 448 * MiB } };
 static const struct view_range monitor_mem[] = { { 1 * MiB, 3 * MiB }, { 500 * MiB, 512 * MiB } };
 static const struct view_range modules[] = { { 4 * MiB, 5 * MiB } };
 static const struct view_range all_ram[] = { { 1 * MiB, 512 * MiB } };
+static const struct view_range fw_ports[] = { { 0x600, 0x608 } }; /* QEMU PIIX4 PM1 */
 static struct bh_view a, b, c;
 static char err[200];
 static int bad;
@@ -60,7 +61,7 @@ static int setup(void **state)
 static int check(const struct bh_view *v, const struct bh_view *o1, const struct bh_view *o2)
 {
 	const struct bh_view *others[] = { o1, o2 };
-	struct view_world w = { pool, 1, monitor_mem, 2, modules, 1, others, 2, 4, all_ram, 1 };
+	struct view_world w = { pool, 1, monitor_mem, 2, modules, 1, others, 2, 4, all_ram, 1, fw_ports, 1 };
 
 	return view_check(v, &w, &bad, err, sizeof(err));
 }
@@ -114,6 +115,8 @@ static void test_ports(void **s)
 	expect(check(&a, &b, &c), -BH_EPERM, -1, "grants an I/O port the monitor keeps");
 	a.ports[1] = (struct bh_view_ports){ 0x92, 1 }; /* fast reset */
 	expect(check(&a, &b, &c), -BH_EPERM, -1, "grants an I/O port the monitor keeps");
+	a.ports[1] = (struct bh_view_ports){ 0x604, 2 }; /* PM1a control: power off */
+	expect(check(&a, &b, &c), -BH_EPERM, -1, "power-management or reset port");
 	a.ports[1] = (struct bh_view_ports){ 0xfff0, 0x20 };
 	expect(check(&a, &b, &c), -BH_EINVAL, -1, "past port 0xffff");
 	a.ports[1] = (struct bh_view_ports){ 0x100, 0 };
