@@ -46,14 +46,6 @@ void enforce_init(const struct bh_bootinfo *bi)
 							       (bi->modules[i].end + 0xfff) & ~0xfffull };
 }
 
-static bool in_ram(uint64_t base, uint64_t end)
-{
-	for (unsigned i = 0; i < ram_count; i++)
-		if (ram[i].base <= base && end <= ram[i].end)
-			return true;
-	return false;
-}
-
 bool enforce_pool_claimed(void)
 {
 	return pool_claimed;
@@ -70,7 +62,7 @@ int enforce_claim_pool(const struct bh_uv_range *r, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t end = r[i].base + r[i].size;
 		if (!r[i].size || ((r[i].base | r[i].size) & (PAGE_2M - 1)) || end < r[i].base ||
-		    !in_ram(r[i].base, end)) {
+		    !view_inside(r[i].base, r[i].size, ram, ram_count)) {
 			pr_err("pool range %u [%#lx-%#lx) refused: not 2 MiB aligned usable RAM", i,
 			       r[i].base, end);
 			return -BH_EINVAL;

@@ -88,14 +88,6 @@ void *gpa_to_host_rw(const struct partition *p, uint64_t gpa, uint64_t len)
 	return r && r->flags & BH_VIEW_W ? (void *)(r->hpa + (gpa - r->gpa)) : NULL;
 }
 
-void *gpa_to_private(const struct partition *p, uint64_t gpa, uint64_t len)
-{
-	const struct bh_view_region *r = view_region(p, gpa, len);
-
-	return r && r->kind == BH_VIEW_PRIVATE ? (void *)(r->hpa + (gpa - r->gpa)) : NULL;
-}
-
-
 /* ---- console and the end of a partition ---- */
 
 void part_console(struct partition *p, const char *s, size_t n)

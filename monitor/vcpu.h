@@ -157,7 +157,6 @@ void *gpa_to_host(const struct partition *p, uint64_t gpa, uint64_t len);
 /* The same for memory the monitor writes on the partition's behalf: only regions the view
  * makes writable (never the info page, a module). */
 void *gpa_to_host_rw(const struct partition *p, uint64_t gpa, uint64_t len);
-/* The same for the partition's private RAM only (the load window writes there). */
-void *gpa_to_private(const struct partition *p, uint64_t gpa, uint64_t len);
+
 
 #endif

@@ -32,7 +32,7 @@ static int overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-static int inside(uint64_t base, uint64_t size, const struct view_range *r, unsigned n)
+int view_inside(uint64_t base, uint64_t size, const struct view_range *r, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (base >= r[i].base && size <= r[i].end - base && base < r[i].end)
@@ -84,7 +84,7 @@ static int check_region_memory(struct check *c, unsigned i)
 		if (overlap(r->hpa, r->size, w->monitor[m].base, w->monitor[m].end - w->monitor[m].base))
 			return fail(c, i, -BH_EPERM, "maps monitor memory");
 	if (r->kind == BH_VIEW_MODULE) {
-		if (r->flags & BH_VIEW_W || !inside(r->hpa, r->size, w->modules, w->module_count))
+		if (r->flags & BH_VIEW_W || !view_inside(r->hpa, r->size, w->modules, w->module_count))
 			return fail(c, i, -BH_EPERM, "module region not read-only inside a boot module");
 		return 0;
 	}
@@ -95,7 +95,7 @@ static int check_region_memory(struct check *c, unsigned i)
 		if (overlap(r->hpa, r->size, w->ram[m].base, w->ram[m].end - w->ram[m].base))
 			return fail(c, i, -BH_EPERM, "MMIO region over RAM"); /* the monitor's too */
 	if ((r->kind == BH_VIEW_PRIVATE || r->kind == BH_VIEW_CHANNEL) &&
-	    !inside(r->hpa, r->size, w->pool, w->pool_count))
+	    !view_inside(r->hpa, r->size, w->pool, w->pool_count))
 		return fail(c, i, -BH_EPERM, "RAM outside the partition memory pool");
 	return 0;
 }

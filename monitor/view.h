@@ -30,6 +30,9 @@ struct view_world {
 	unsigned port_count;
 };
 
+/* Is [base, base + size) wholly inside one of the n ranges? */
+int view_inside(uint64_t base, uint64_t size, const struct view_range *r, unsigned n);
+
 /* 0 if v may be enforced; otherwise -BH_EINVAL / -BH_EPERM with a message in err naming the
  * partition, the region index and the rule, and *bad_region set (-1: not a region). */
 int view_check(const struct bh_view *v, const struct view_world *w, int *bad_region, char *err,

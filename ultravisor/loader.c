@@ -60,7 +60,7 @@ static int build_tables(uint64_t pt[BH_PT_PAGES][512], uint64_t top)
 }
 
 static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
-		      const char *cmdline, uint32_t (*kind_of)(uint32_t), uint64_t ram,
+		      const char *cmdline, const uint8_t *peer_kind, uint64_t ram,
 		      uint64_t heap_start)
 {
 	memset(info, 0, sizeof(*info));
@@ -73,7 +73,7 @@ static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 							       BH_MEM_X, BH_MEM_KIND_RAM };
 	for (unsigned i = 0; i < v->region_count && info->mem_count < BH_INFO_MEM_MAX; i++)
 		if (v->regions[i].kind == BH_VIEW_CHANNEL) {
-			info->peer_kind[info->mem_count] = (uint8_t)kind_of(v->regions[i].peer_id);
+			info->peer_kind[info->mem_count] = peer_kind[i];
 			info->mem[info->mem_count++] = (struct bh_mem_region){
 				v->regions[i].gpa, v->regions[i].size, BH_MEM_R | BH_MEM_W,
 				BH_MEM_KIND_CHANNEL | v->regions[i].chan_id << 8 };
@@ -104,7 +104,7 @@ static uint64_t view_extent(const struct bh_view *v, uint64_t *top)
 }
 
 int load_partition(const struct bh_view *v, const void *image, size_t image_len,
-		   const char *cmdline, uint32_t (*kind_of)(uint32_t id), struct load_result *out,
+		   const char *cmdline, const uint8_t peer_kind[BH_VIEW_REGIONS_MAX], struct load_result *out,
 		   char *err, size_t errlen)
 {
 	static uint64_t tables[BH_PT_PAGES][512] __attribute__((aligned(4096)));
@@ -132,7 +132,7 @@ int load_partition(const struct bh_view *v, const void *image, size_t image_len,
 			    "state's page tables map");
 		return r;
 	}
-	fill_info(&info, v, cmdline, kind_of, ram, l.end);
+	fill_info(&info, v, cmdline, peer_kind, ram, l.end);
 	if ((r = (int)bh_hc4(BH_HC_PART_LOAD, l.id, BH_PT_GPA, bh_gpa(tables), sizeof(tables))) ||
 	    (r = (int)bh_hc4(BH_HC_PART_LOAD, l.id, BH_INFO_GPA, bh_gpa(&info), sizeof(info)))) {
 		bh_snprintf(err, errlen, "load window refused the start state (error %d)", r);

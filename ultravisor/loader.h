@@ -15,10 +15,10 @@ struct load_result {
 /* Through the monitor's load window (BH_HC_PART_LOAD) into partition v->partition_id, which
  * is not running and whose view v is installed: zero its RAM, load the ELF image (checked by
  * lib/elf, within [BH_IMAGE_BASE, RAM top - stacks)), write the guest page tables and the
- * info page (channels listed with the kind of the partition at the other end, kind_of(peer
- * id), cmdline). 0, or a negative BH_E* with the reason in err. */
+ * info page (channels listed with the kind of the partition at the other end: peer_kind[i]
+ * for view region i; cmdline). 0, or a negative BH_E* with the reason in err. */
 int load_partition(const struct bh_view *v, const void *image, size_t image_len,
-		   const char *cmdline, uint32_t (*kind_of)(uint32_t id), struct load_result *out,
+		   const char *cmdline, const uint8_t peer_kind[BH_VIEW_REGIONS_MAX], struct load_result *out,
 		   char *err, size_t errlen);
 
 #endif

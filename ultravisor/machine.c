@@ -170,17 +170,9 @@ static int publish(const struct db *db, struct shadow *s, const struct bh_view *
 	return 0;
 }
 
-static const struct db *current_db; /* for kind_of(): set by machine_sync */
-
-static uint32_t kind_of(uint32_t id)
+static int load(const struct db *db, struct shadow *s, const struct db_part *p)
 {
-	const struct db_part *p = current_db ? db_part_by_id(&current_db->st, id) : NULL;
-
-	return p ? p->kind : 0;
-}
-
-static int load(struct shadow *s, const struct db_part *p)
-{
+	uint8_t peer_kind[BH_VIEW_REGIONS_MAX] = { 0 };
 	static char err[200];
 	const struct bh_uv_module *m = machine_module(p->image);
 	int r;
@@ -193,9 +185,13 @@ static int load(struct shadow *s, const struct db_part *p)
 		s->failed_restarts = p->restarts + 1;
 		return -BH_ENOENT;
 	}
+	for (unsigned i = 0; i < s->view.region_count; i++) { /* who is at each channel's end */
+		const struct db_part *peer = s->view.regions[i].kind == BH_VIEW_CHANNEL ?
+			db_part_by_id(&db->st, s->view.regions[i].peer_id) : NULL;
+		peer_kind[i] = peer ? (uint8_t)peer->kind : 0;
+	}
 	r = load_partition(&s->view, (const void *)(uintptr_t)m->gpa, m->size, p->cmdline,
-			   kind_of, &s->lr,
-			   err, sizeof(err));
+			   peer_kind, &s->lr, err, sizeof(err));
 	if (r) {
 		printf("ultravisor: %s: image \"%s\" not loaded: %s\n", p->name, p->image, err);
 		s->failed_restarts = p->restarts + 1;
@@ -264,9 +260,9 @@ static bool sync_part(struct db *db, const struct db_part *p)
 		return false;
 	switch (p->state) {
 	case UV_STATE_CREATED:
-		return !load(s, p) && !machine_event(db, p->id, UV_OP_EV_LOADED);
+		return !load(db, s, p) && !machine_event(db, p->id, UV_OP_EV_LOADED);
 	case UV_STATE_RUNNING:
-		if (s->running || ((s->loaded || !load(s, p)) && !start(s, p)))
+		if (s->running || ((s->loaded || !load(db, s, p)) && !start(s, p)))
 			return false;
 		printf("ultravisor: %s: recorded running, but it cannot run: a crash\n", p->name);
 		return !machine_event(db, p->id, UV_OP_EV_CRASHED); /* the restart rule decides */
@@ -277,7 +273,6 @@ static bool sync_part(struct db *db, const struct db_part *p)
 
 void machine_sync(struct db *db)
 {
-	current_db = db;
 	note(db);
 	for (unsigned pass = 0; pass < 4; pass++) { /* a commit here can only move forward */
 		bool again = false;
