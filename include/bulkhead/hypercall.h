@@ -52,6 +52,15 @@ enum bh_hypercall {
 	 * until an I/O partition serves the operator console */
 	BH_HC_CONSOLE_READ  = 19, /* (gpa buf, len): bytes typed on COM1 so far, never waits;
 				  * → bytes (0: none), -BH_EPERM */
+	/* I/O partitions: the PCI functions of their view (bh_partition_info.pci_bdf[]) only */
+	BH_HC_PCI_CONFIG    = 20, /* (bdf, offset, width 1|2|4, write 0|1, value): read → the
+				  * value; write → 0. Writes reach only the command register's
+				  * memory, bus-master and INTx-disable bits and the MSI-X enable
+				  * and mask bits; -BH_EPERM (not this partition's function, or a
+				  * write elsewhere), -BH_EINVAL (offset, width) */
+	BH_HC_PCI_MSI       = 21, /* (bdf, gpa out): out[0] = MSI address, out[1] = MSI data to
+				  * program into the function's MSI-X table; its interrupts then
+				  * reach vCPU 0 as BH_EVENT_DEVICE */
 	BH_HC_COUNT
 };
 
@@ -61,5 +70,6 @@ enum bh_hypercall {
 #define BH_EVENT_TIMER   (1u << 0)
 #define BH_EVENT_CHANNEL (1u << 1) /* a peer signalled, or died: look at every channel */
 #define BH_EVENT_PARTITION (1u << 2) /* ultravisor: a partition ended (BH_HC_PART_EVENTS) */
+#define BH_EVENT_DEVICE  (1u << 3) /* an interrupt of one of the partition's PCI functions */
 
 #endif

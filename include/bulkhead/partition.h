@@ -30,6 +30,7 @@
 #define BH_STACK_SIZE    0x10000ull
 #define BH_NAME_MAX      32
 #define BH_INFO_MEM_MAX  16
+#define BH_INFO_PCI_MAX  8
 #define BH_INFO_MAGIC    0x4f464e49484bull /* "KHINFO" */
 
 /* bh_mem_region.flags */
@@ -67,12 +68,34 @@ struct bh_partition_info {
 	 * at its other end, as the ultravisor knows it; 0 otherwise (and for partitions the
 	 * monitor started itself). A peer cannot forge it, unlike a channel's type field. */
 	uint8_t  peer_kind[BH_INFO_MEM_MAX];
+	/* 0x260  for each mem[i] that is a channel: the name of the partition at its other end
+	 * (NUL-terminated), as the ultravisor knows it; zero otherwise. */
+	char     peer_name[BH_INFO_MEM_MAX][BH_NAME_MAX];
+	/* 0x460  for each mem[i] that is a channel: its type (enum bh_cfg_chan_type) as the
+	 * configuration declares it; 0 otherwise. Like peer_kind, no peer can forge it. */
+	uint8_t  chan_type[BH_INFO_MEM_MAX];
+	/* 0x470  I/O partitions: the guest-physical address at which the partition's RAM
+	 * [0, ident_size) is mapped a second time, at guest-physical = host-physical, for device
+	 * DMA: the byte at GPA x (x < ident_size) is also at GPA = HPA ident_base + x. 0: none. */
+	uint64_t ident_base;
+	uint64_t ident_size;   /* 0x478 */
+	/* 0x480  I/O partitions: the PCI functions assigned to this partition (bus << 8 |
+	 * device << 3 | function); only these answer BH_HC_PCI_CONFIG. */
+	uint32_t pci_count;
+	uint16_t pci_bdf[BH_INFO_PCI_MAX]; /* 0x484 */
+	uint32_t reserved_0x494;
 };
 BH_OFFSET(bh_partition_info, vcpu_count, 0x30);
 BH_OFFSET(bh_partition_info, heap_start, 0x38);
 BH_OFFSET(bh_partition_info, mem, 0x50);
 BH_OFFSET(bh_partition_info, cmdline, 0x1d0);
 BH_OFFSET(bh_partition_info, peer_kind, 0x250);
-BH_SIZE(bh_partition_info, 0x260);
+BH_OFFSET(bh_partition_info, peer_name, 0x260);
+BH_OFFSET(bh_partition_info, chan_type, 0x460);
+BH_OFFSET(bh_partition_info, ident_base, 0x470);
+BH_OFFSET(bh_partition_info, ident_size, 0x478);
+BH_OFFSET(bh_partition_info, pci_count, 0x480);
+BH_OFFSET(bh_partition_info, pci_bdf, 0x484);
+BH_SIZE(bh_partition_info, 0x498);
 
 #endif
