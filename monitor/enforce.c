@@ -8,6 +8,8 @@
 #include "log.h"
 #include "palloc.h"
 #include "part.h"
+#include "pci.h"
+#include "serial.h"
 #include "percpu.h"
 #include "view.h"
 
@@ -141,10 +143,14 @@ int enforce_ports(struct partition *p)
 		return -BH_ENOMEM;
 	bm = (uint8_t *)p->ioperm;
 	memset(bm, 0xff, IOPERM_PAGES * PAGE_4K); /* ports an earlier view gave are gone */
-	for (unsigned i = 0; i < p->view.port_count; i++)
+	for (unsigned i = 0; i < p->view.port_count; i++) {
+		if (p->view.ports[i].base <= COM1 &&
+		    COM1 < (uint32_t)p->view.ports[i].base + p->view.ports[i].count)
+			log_give_com1(p->name);
 		for (uint32_t port = p->view.ports[i].base;
 		     port < (uint32_t)p->view.ports[i].base + p->view.ports[i].count; port++)
 			bm[port / 8] &= (uint8_t)~(1u << (port % 8));
+	}
 	return 0;
 }
 
@@ -153,7 +159,7 @@ int enforce_check(const struct bh_view *v, const struct partition *self)
 	const struct bh_view *others[MAX_PARTITIONS];
 	struct view_world w = { pool, pool_count, monitor_mem, monitor_count, modules,
 				module_count, others, 0, cpu_count, ram, ram_count, fw_ports,
-				fw_port_count };
+				fw_port_count, pci_fns, pci_fn_count };
 	char err[160];
 	int bad, r;
 

@@ -6,7 +6,9 @@
 #include <bulkhead/hypercall.h>
 #include "clock.h"
 #include "hypercall.h"
+#include "log.h"
 #include "part.h"
+#include "pci.h"
 #include "sched.h"
 #include "serial.h"
 #include "uvcall.h"
@@ -94,7 +96,7 @@ static int64_t hc_console_read(struct vcpu *v, uint64_t gpa, uint64_t len, uint6
 {
 	char *dst;
 
-	if (!(v->part->view.flags & BH_VIEW_CONSOLE_IN))
+	if (!(v->part->view.flags & BH_VIEW_CONSOLE_IN) || log_com1_given())
 		return -BH_EPERM;
 	len = len < BH_CONSOLE_MAX ? len : BH_CONSOLE_MAX;
 	if (!(dst = gpa_to_host_rw(v->part, gpa, len)))
@@ -123,6 +125,8 @@ static const hc_fn hypercalls[BH_HC_COUNT] = {
 	[BH_HC_PART_EVENTS] = uv_events,
 	[BH_HC_CHAN_DEAD] = uv_chan_dead,
 	[BH_HC_CONSOLE_READ] = hc_console_read,
+	[BH_HC_PCI_CONFIG] = hc_pci_config,
+	[BH_HC_PCI_MSI] = hc_pci_msi,
 };
 
 enum exit_action hypercall(struct vcpu *v, const struct exit_info *e)

@@ -9,6 +9,20 @@
 #define LINE_MAX 256
 
 static struct spinlock log_lock;
+static bool com1_given;
+
+void log_give_com1(const char *to)
+{
+	if (com1_given)
+		return;
+	log_printf(LOG_NOTICE, "log: COM1 is %s's now; the monitor log goes on on COM2\n", to);
+	__atomic_store_n(&com1_given, true, __ATOMIC_RELEASE);
+}
+
+bool log_com1_given(void)
+{
+	return __atomic_load_n(&com1_given, __ATOMIC_ACQUIRE);
+}
 
 void log_printf(enum log_level level, const char *fmt, ...)
 {
@@ -25,7 +39,7 @@ void log_printf(enum log_level level, const char *fmt, ...)
 	}
 	spin_lock(&log_lock);
 	serial_write(COM2, line, n);
-	if (level <= LOG_NOTICE)
+	if (level <= LOG_NOTICE && !com1_given)
 		serial_write(COM1, line, n);
 	spin_unlock(&log_lock);
 }
@@ -37,9 +51,11 @@ void log_console(const char *who, const char *s, size_t n)
 
 	if (len >= (int)sizeof(prefix))
 		len = sizeof(prefix) - 1;
+	uint16_t port = com1_given ? COM2 : COM1;
+
 	spin_lock(&log_lock);
-	serial_write(COM1, prefix, len);
-	serial_write(COM1, s, n);
-	serial_write(COM1, "\n", 1);
+	serial_write(port, prefix, len);
+	serial_write(port, s, n);
+	serial_write(port, "\n", 1);
 	spin_unlock(&log_lock);
 }

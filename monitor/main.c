@@ -3,6 +3,7 @@
 #define pr_fmt(fmt) "boot: " fmt
 #include <string.h>
 #include "acpi.h"
+#include "pci.h"
 #include "bootpart.h"
 #include "clock.h"
 #include "cmdline.h"
@@ -167,6 +168,7 @@ __attribute__((noreturn)) void monitor_main(struct bh_bootinfo *bi)
 	memory_init(bi, trampoline);
 	modules_isolate(bi);
 	enforce_init(bi);
+	pci_init();
 	modspec_init(bi);
 	cpus[0].stack_top = (uint64_t)boot_stack + STACK_SIZE;
 	if (cpu_alloc_stacks(&cpus[0]))

@@ -239,6 +239,14 @@ int part_signal(struct partition *p, uint32_t chan_id)
 	return 0;
 }
 
+void part_device_event(struct partition *p)
+{
+	struct vcpu *v = p->vcpus[0];
+
+	if (v && p->state == PART_RUNNING && !p->ending)
+		post_event(v, BH_EVENT_DEVICE);
+}
+
 /* Mark p ended and its vCPUs dead; CPUs running one of them are kicked out of it. */
 static void part_end(struct partition *p, enum part_state state, int status)
 {

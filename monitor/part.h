@@ -39,6 +39,9 @@ void part_contain(struct vcpu *v, const char *cause, const struct exit_info *e);
  * runs elsewhere. 0, -BH_ENOENT (no such channel in p's view), -BH_EIO (peer not running). */
 int part_signal(struct partition *p, uint32_t chan_id);
 
+/* BH_EVENT_DEVICE to vCPU 0 of p, if it runs: an interrupt of one of its PCI functions. */
+void part_device_event(struct partition *p);
+
 /* The partition asked to end (BH_HC_EXIT). */
 void part_exit(struct partition *p, int status);
 

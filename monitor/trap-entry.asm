@@ -6,8 +6,8 @@
 bits 64
 section .text
 extern trap_handler
-global trap_stubs, trap_spurious, trap_irq
-extern lapic_eoi
+global trap_stubs, trap_spurious, trap_irq, trap_device
+extern lapic_eoi, pci_irq
 
 %macro STUB 1
 align 16
@@ -98,4 +98,49 @@ trap_irq:
 	pop rdx
 	pop rcx
 	pop rax
+	iretq
+
+; MSI vectors of PCI functions (pci.h: VEC_DEVICE + index): one 16-byte stub each, the
+; vector in RDI for pci_irq, which acknowledges it and tells the owning partition.
+%macro DEVICE_STUB 1
+align 16
+	push rdi
+	mov edi, %1
+	jmp device_common
+%endmacro
+
+align 16
+trap_device:                            ; 32 stubs, 16 bytes apart, from vector 0x40
+%assign v 0x40
+%rep 32
+	DEVICE_STUB v
+%assign v v + 1
+%endrep
+
+device_common:
+	push rax
+	push rcx
+	push rdx
+	push rsi
+	push r8
+	push r9
+	push r10
+	push r11
+	mov rsi, rsp
+	and rsp, -16
+	push rsi
+	sub rsp, 8
+	cld
+	call pci_irq
+	add rsp, 8
+	pop rsp
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rax
+	pop rdi
 	iretq

@@ -3,6 +3,7 @@
  * consoles, then stop this CPU (or, under test=, the machine with STOP_FAULT). */
 #define pr_fmt(fmt) fmt
 #include "log.h"
+#include "pci.h"
 #include "percpu.h"
 #include "sched.h"
 #include "stop.h"
@@ -20,7 +21,7 @@ struct idt_gate {
 };
 _Static_assert(sizeof(struct idt_gate) == 16, "SDM vol 3, Figure 6-8 64-bit IDT gate");
 
-extern const char trap_stubs[], trap_spurious[], trap_irq[];
+extern const char trap_stubs[], trap_spurious[], trap_irq[], trap_device[];
 #define STUB_STRIDE 16
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
@@ -52,6 +53,8 @@ void idt_init(void)
 	set_gate(VEC_SPURIOUS, trap_spurious, IST_NONE);
 	set_gate(VEC_TIMER, trap_irq, IST_NONE);
 	set_gate(VEC_KICK, trap_irq, IST_NONE);
+	for (unsigned v = VEC_DEVICE; v <= VEC_DEVICE_LAST; v++)
+		set_gate(v, trap_device + (v - VEC_DEVICE) * STUB_STRIDE, IST_NONE);
 }
 
 void idt_load(void)

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "palloc.h"
 #include "part.h"
+#include "pci.h"
 #include "percpu.h"
 #include "timer.h"
 #include "uvcall.h"
@@ -80,6 +81,8 @@ int64_t uv_bootinfo(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t a2, uin
 		if (boot->mmap[i].type == BH_MEM_USABLE)
 			b.ram[b.ram_count++] = (struct bh_uv_range){ boot->mmap[i].base,
 								     boot->mmap[i].len };
+	b.pci_count = pci_fn_count;
+	memcpy(b.pci, pci_fns, sizeof(b.pci));
 	memcpy(dst, &b, len);
 	return (int64_t)len;
 }

@@ -57,6 +57,31 @@ static int check_header(struct check *c)
 	return 0;
 }
 
+/* A BH_VIEW_IDENT region: private, gpa == hpa, its host range covered by the view's other
+ * private regions (the partition's own RAM, seen a second time). */
+static bool ident_of_own_ram(const struct check *c, const struct bh_view_region *r)
+{
+	uint64_t at = r->hpa, end = r->hpa + r->size;
+
+	if (r->kind != BH_VIEW_PRIVATE || r->gpa != r->hpa)
+		return false;
+	while (at < end) {
+		unsigned j = 0;
+		const struct bh_view_region *q = NULL;
+
+		for (; j < c->v->region_count && j < BH_VIEW_REGIONS_MAX; j++) {
+			q = &c->v->regions[j];
+			if (q->kind == BH_VIEW_PRIVATE && !(q->flags & BH_VIEW_IDENT) &&
+			    q->hpa <= at && at - q->hpa < q->size)
+				break;
+		}
+		if (j == c->v->region_count || j == BH_VIEW_REGIONS_MAX)
+			return false;
+		at = q->hpa + q->size;
+	}
+	return true;
+}
+
 /* Shape: page multiples, no wrap, known kind and flags, guest-physical ranges disjoint. */
 static int check_region_shape(struct check *c, unsigned i)
 {
@@ -66,11 +91,58 @@ static int check_region_shape(struct check *c, unsigned i)
 		return fail(c, i, -BH_EINVAL, "zero or not 4 KiB aligned");
 	if (r->gpa + r->size < r->gpa || r->hpa + r->size < r->hpa || r->gpa >= 1ull << 46)
 		return fail(c, i, -BH_EINVAL, "range wraps or lies beyond the guest address width");
-	if (r->kind < BH_VIEW_PRIVATE || r->kind > BH_VIEW_MMIO || r->flags & ~7u || !r->flags)
+	if (r->kind < BH_VIEW_PRIVATE || r->kind > BH_VIEW_MMIO || r->flags & ~0xfu || !r->flags)
 		return fail(c, i, -BH_EINVAL, "unknown kind or flags");
+	if (r->flags & BH_VIEW_IDENT && !ident_of_own_ram(c, r))
+		return fail(c, i, -BH_EPERM, "identity region not at guest-physical = host-physical "
+			    "over the partition's own RAM");
 	for (unsigned j = 0; j < i; j++)
 		if (overlap(r->gpa, r->size, c->v->regions[j].gpa, c->v->regions[j].size))
 			return fail(c, i, -BH_EINVAL, "guest-physical range overlaps an earlier region");
+	return 0;
+}
+
+static bool holds_pci(const struct bh_view *v, uint16_t bdf)
+{
+	for (unsigned i = 0; i < v->pci_count && i < BH_VIEW_PCI_MAX; i++)
+		if (v->pci[i] == bdf)
+			return true;
+	return false;
+}
+
+/* Does r cover a memory BAR of a function found at boot that the view does not hold? */
+static bool mmio_of_others(const struct check *c, const struct bh_view_region *r)
+{
+	for (unsigned k = 0; k < c->w->pci_count; k++) {
+		const struct bh_uv_pci *f = &c->w->pci[k];
+		for (unsigned b = 0; b < BH_UV_PCI_BARS && !holds_pci(c->v, f->bdf); b++)
+			if (f->bar[b].size && overlap(r->hpa, r->size, f->bar[b].base, f->bar[b].size))
+				return true;
+	}
+	return false;
+}
+
+/* PCI functions: each one found at boot, listed once, held by no other partition. */
+static int check_pci(struct check *c)
+{
+	const struct bh_view *v = c->v;
+
+	if (v->pci_count > BH_VIEW_PCI_MAX)
+		return fail(c, -1, -BH_EINVAL, "PCI function count out of range");
+	for (unsigned i = 0; i < v->pci_count; i++) {
+		unsigned k = 0;
+
+		while (k < c->w->pci_count && c->w->pci[k].bdf != v->pci[i])
+			k++;
+		if (k == c->w->pci_count)
+			return fail(c, -1, -BH_EINVAL, "a PCI function the machine does not have");
+		for (unsigned j = 0; j < i; j++)
+			if (v->pci[j] == v->pci[i])
+				return fail(c, -1, -BH_EINVAL, "a PCI function listed twice");
+		for (unsigned o = 0; o < c->w->other_count; o++)
+			if (holds_pci(c->w->others[o], v->pci[i]))
+				return fail(c, -1, -BH_EPERM, "a PCI function another partition holds");
+	}
 	return 0;
 }
 
@@ -91,6 +163,8 @@ static int check_region_memory(struct check *c, unsigned i)
 	for (unsigned m = 0; m < w->module_count; m++)
 		if (overlap(r->hpa, r->size, w->modules[m].base, w->modules[m].end - w->modules[m].base))
 			return fail(c, i, -BH_EPERM, "maps a boot module");
+	if (r->kind == BH_VIEW_MMIO && mmio_of_others(c, r))
+		return fail(c, i, -BH_EPERM, "maps a BAR of a PCI function the view does not hold");
 	for (unsigned m = 0; r->kind == BH_VIEW_MMIO && m < w->ram_count; m++)
 		if (overlap(r->hpa, r->size, w->ram[m].base, w->ram[m].end - w->ram[m].base))
 			return fail(c, i, -BH_EPERM, "MMIO region over RAM"); /* the monitor's too */
@@ -170,7 +244,7 @@ int view_check(const struct bh_view *v, const struct view_world *w, int *bad_reg
 	*bad_region = -1;
 	if (errlen)
 		err[0] = '\0';
-	if ((r = check_header(&c)) || (r = check_ports(&c)))
+	if ((r = check_header(&c)) || (r = check_ports(&c)) || (r = check_pci(&c)))
 		return r;
 	for (unsigned i = 0; i < v->region_count; i++)
 		for (unsigned k = 0; k < sizeof(region_checks) / sizeof(region_checks[0]); k++)

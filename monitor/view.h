@@ -4,8 +4,10 @@
 #ifndef MONITOR_VIEW_H
 #define MONITOR_VIEW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <bulkhead/uvcall.h>
 #include <bulkhead/view.h>
 
 struct view_range {
@@ -28,6 +30,8 @@ struct view_world {
 	const struct view_range *ports;    /* I/O ports this machine's firmware names (ACPI PM,
 					    * reset): kept like the fixed list of view.c */
 	unsigned port_count;
+	const struct bh_uv_pci *pci;       /* the PCI functions found at boot */
+	unsigned pci_count;
 };
 
 /* Is [base, base + size) wholly inside one of the n ranges? */

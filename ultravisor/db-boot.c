@@ -152,3 +152,26 @@ out:
 	memset(db, 0, sizeof(*db));
 	return r;
 }
+
+void db_set_pci(struct db *db, const struct bh_uv_pci *fns, uint32_t n)
+{
+	for (uint32_t d = 0; d < db->st.device_count; d++) {
+		struct db_device *dev = &db->st.devices[d];
+		const struct bh_uv_pci *f = fns;
+
+		if (dev->cfg.bus != BH_CFG_BUS_PCI)
+			continue;
+		while (f < fns + n && f->bdf != dev->cfg.pci_bdf)
+			f++;
+		dev->pci_found = f < fns + n;
+		dev->cfg.mmio_count = 0;
+		for (unsigned b = 0; dev->pci_found && b < BH_UV_PCI_BARS; b++) {
+			uint64_t base = f->bar[b].base & ~(DB_PAGE - 1);
+			uint64_t end = (f->bar[b].base + f->bar[b].size + DB_PAGE - 1) & ~(DB_PAGE - 1);
+
+			if (f->bar[b].size && dev->cfg.mmio_count < BH_CFG_DEV_MMIO_MAX)
+				dev->cfg.mmio[dev->cfg.mmio_count++] =
+					(struct bh_cfg_mmio){ base, end - base };
+		}
+	}
+}

@@ -5,6 +5,7 @@
  *   GPA 0x1000           the info page (partition.h)                private, read-only
  *   RAM top ...          channels, first fit, 4 KiB aligned        channel, RW
  *   device MMIO          at GPA = HPA (uncached BARs)              mmio, RW
+ *   I/O partitions: their RAM again, at GPA = HPA (device DMA)     private, RW, ident
  *
  * A channel keeps the GPA it got in each endpoint for as long as it exists, so a running
  * partition never sees a mapping move. Only a partition that is not running may have one
@@ -44,12 +45,29 @@ static bool mmio_hits(const struct db_state *st, uint32_t id, uint64_t gpa, uint
 	return false;
 }
 
+/* An I/O partition sees its RAM a second time at GPA = HPA, for device DMA (partition.h,
+ * ident_base): those ranges are as fixed as MMIO. Does [gpa, gpa + size) hit one? */
+static bool ident_hits(const struct db_state *st, const struct db_part *p, uint64_t gpa,
+		       uint64_t size, uint64_t *end)
+{
+	for (uint32_t i = 0; p->kind == BH_CFG_KIND_IOPART && i < st->extent_count; i++) {
+		const struct db_extent *e = &st->extents[i];
+		if (e->owner == UV_OWNER_PARTITION && e->id == p->id &&
+		    ranges_overlap(gpa, size, e->base, e->size)) {
+			*end = e->base + e->size;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Does [gpa, gpa + size) hit RAM, MMIO, or a placed channel of id other than `self`? */
 static bool gpa_busy(struct db_state *st, const struct db_part *p, uint64_t gpa, uint64_t size,
 		     const uint64_t *self, uint64_t *end)
 {
 	*end = p->memory;
-	if (gpa < p->memory || mmio_hits(st, p->id, gpa, size, end))
+	if (gpa < p->memory || mmio_hits(st, p->id, gpa, size, end) ||
+	    ident_hits(st, p, gpa, size, end))
 		return true;
 	for (uint32_t s = 0; s < DB_CHANS_MAX; s++) {
 		for (int e = 0; e < 2; e++) {
@@ -107,6 +125,8 @@ static void view_counts(const struct db_state *st, const struct db_part *p, uint
 			uint32_t *ports)
 {
 	*regions = mem_regions(st, p->id) + (p->memory ? 2 : 0); /* + the info page split */
+	if (p->kind == BH_CFG_KIND_IOPART)
+		*regions += mem_regions(st, p->id); /* the identity alias */
 	*ports = 0;
 	for (uint32_t s = 0; s < DB_CHANS_MAX; s++)
 		*regions += (st->chans[s].id && st->chans[s].server == p->id) +
@@ -122,8 +142,11 @@ static void view_counts(const struct db_state *st, const struct db_part *p, uint
 /* RAM and channels below BH_START_MAP_MAX, which the start state's page tables map. */
 static int fits_start_map(struct txn *t, const struct db_part *p)
 {
-	uint64_t top = p->memory;
+	uint64_t top = p->memory, end;
 
+	for (uint32_t i = 0; i < t->st->extent_count; i++)
+		if (ident_hits(t->st, p, t->st->extents[i].base, 1, &end) && end > top)
+			top = end;
 	for (uint32_t s = 0; s < DB_CHANS_MAX; s++)
 		for (int e = 0; e < 2; e++) {
 			const uint64_t *g = endpoint_gpa(&t->st->chans[s], p->id, e);
@@ -152,6 +175,10 @@ static int layout_part(struct txn *t, struct db_part *p)
 	if (mmio_hits(t->st, p->id, 0, p->memory, &end))
 		return txn_fail(t, -BH_ERANGE, "a device's MMIO range lies inside the %s of RAM "
 				"of %s (guest-physical 0 up)", cfg_size_text(p->memory).s, p->name);
+	if (ident_hits(t->st, p, 0, p->memory, &end))
+		return txn_fail(t, -BH_ERANGE, "the RAM of %s lies below host-physical %s, so it "
+				"cannot be mapped again at guest-physical = host-physical",
+				p->name, cfg_size_text(p->memory).s);
 	return place_channels(t, p) ? t->status : fits_start_map(t, p);
 }
 
@@ -204,6 +231,9 @@ static void view_ram(const struct db_state *st, const struct db_part *p, struct 
 		} else {
 			add_region(v, g, e->base, e->size, BH_VIEW_PRIVATE, rwx);
 		}
+		if (p->kind == BH_CFG_KIND_IOPART)
+			add_region(v, e->base, e->base, e->size, BH_VIEW_PRIVATE,
+				   BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT);
 		g += e->size;
 	}
 }
@@ -233,6 +263,9 @@ static void view_devices(const struct db_state *st, const struct db_part *p, str
 
 		if (st->devices[d].owner != p->id)
 			continue;
+		if (cfg->bus == BH_CFG_BUS_PCI && st->devices[d].pci_found &&
+		    v->pci_count < BH_VIEW_PCI_MAX)
+			v->pci[v->pci_count++] = cfg->pci_bdf;
 		for (uint32_t k = 0; k < cfg->mmio_count && k < BH_CFG_DEV_MMIO_MAX; k++)
 			add_region(v, cfg->mmio[k].base, cfg->mmio[k].base, cfg->mmio[k].size,
 				   BH_VIEW_MMIO, BH_VIEW_R | BH_VIEW_W);

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <bulkhead/config.h>
+#include <bulkhead/uvcall.h>
 #include <bulkhead/uvcmd.h>
 #include <bulkhead/view.h>
 
@@ -86,7 +87,8 @@ struct db_chan {
 struct db_device {
 	struct bh_cfg_device cfg; /* as in the blob; cfg.owner unused (BH_CFG_NONE) */
 	uint32_t owner;    /* partition id, 0: none */
-	uint32_t reserved;
+	uint32_t pci_found; /* PCI: the monitor found the function at boot; cfg.mmio[] holds its
+			     * memory BARs (db_set_pci) */
 };
 
 struct db_cpu {
@@ -140,6 +142,11 @@ struct db {
  * devices and channels; generation 1; empty journal. Returns 0, or -BH_E* with a message in
  * err when the blob cannot be represented (over a database limit, or invalid). */
 int db_init_from_blob(struct db *db, const void *blob, size_t len, char *err, size_t errlen);
+
+/* The PCI functions the monitor found at boot (bh_uv_bootinfo): each PCI device of the blob
+ * is marked found or not, and a found one's memory BARs (page-rounded, at most
+ * BH_CFG_DEV_MMIO_MAX) become its MMIO ranges, which its owner's view maps. */
+void db_set_pci(struct db *db, const struct bh_uv_pci *fns, uint32_t n);
 
 /* A transaction from a command-channel client (lifecycle events refused). Fills resp; returns
  * resp->status. Rejected: db unchanged to the byte. Committed: generation + 1, journaled. */

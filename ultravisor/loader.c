@@ -15,6 +15,8 @@
 #define PAGE_2M  0x200000ull
 #define PTE_P    (1ull << 0)
 #define PTE_W    (1ull << 1)
+#define PTE_PWT  (1ull << 3)
+#define PTE_PCD  (1ull << 4)
 #define PTE_PS   (1ull << 7)
 
 struct load {
@@ -39,11 +41,19 @@ static int load_zero(void *ctx, uint64_t gpa, uint64_t len)
 }
 
 /* Guest page tables, built here and copied to BH_PT_GPA: VA = GPA over [4 KiB, top), the
- * first 2 MiB in 4 KiB pages (page 0 unmapped: NULL faults), 2 MiB pages above. Pages:
- * PML4, PDPT, one PD per GiB, the PT of the first 2 MiB. */
-static int build_tables(uint64_t pt[BH_PT_PAGES][512], uint64_t top)
+ * first 2 MiB in 4 KiB pages (page 0 unmapped: NULL faults), 2 MiB pages above, and the 2 MiB
+ * pages holding device MMIO uncached (SDM vol 3, 4.9: PCD | PWT is UC-, and a BAR's page
+ * is never also RAM). Pages: PML4, PDPT, one PD per GiB, the PT of the first 2 MiB. */
+static int build_tables(uint64_t pt[BH_PT_PAGES][512], uint64_t top, const struct bh_view *v)
 {
-	unsigned pds = (unsigned)((top + (1ull << 30) - 1) >> 30);
+	uint64_t mtop = top;
+
+	for (unsigned i = 0; i < v->region_count; i++)
+		if (v->regions[i].kind == BH_VIEW_MMIO && v->regions[i].gpa + v->regions[i].size > mtop)
+			mtop = v->regions[i].gpa + v->regions[i].size;
+	if (mtop > BH_START_MAP_MAX)
+		return -BH_E2BIG;
+	unsigned pds = (unsigned)((mtop + (1ull << 30) - 1) >> 30);
 
 	if (top > BH_START_MAP_MAX || pds > BH_PT_PAGES - 3)
 		return -BH_E2BIG;
@@ -56,11 +66,19 @@ static int build_tables(uint64_t pt[BH_PT_PAGES][512], uint64_t top)
 		pt[2 + pds][i] = i * PAGE | PTE_P | PTE_W;
 	for (uint64_t va = PAGE_2M; va < top; va += PAGE_2M)
 		pt[2 + (va >> 30)][(va >> 21) & 511] = va | PTE_P | PTE_W | PTE_PS;
+	for (unsigned i = 0; i < v->region_count; i++) {
+		const struct bh_view_region *r = &v->regions[i];
+		for (uint64_t va = r->gpa & ~(PAGE_2M - 1); r->kind == BH_VIEW_MMIO &&
+		     va < r->gpa + r->size; va += PAGE_2M)
+			if (va >= PAGE_2M)
+				pt[2 + (va >> 30)][(va >> 21) & 511] =
+					va | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT;
+	}
 	return 0;
 }
 
 static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
-		      const char *cmdline, const uint8_t *peer_kind, uint64_t ram,
+		      const char *cmdline, const struct load_peer *peers, uint64_t ram,
 		      uint64_t heap_start)
 {
 	memset(info, 0, sizeof(*info));
@@ -73,7 +91,9 @@ static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 							       BH_MEM_X, BH_MEM_KIND_RAM };
 	for (unsigned i = 0; i < v->region_count && info->mem_count < BH_INFO_MEM_MAX; i++)
 		if (v->regions[i].kind == BH_VIEW_CHANNEL) {
-			info->peer_kind[info->mem_count] = peer_kind[i];
+			info->peer_kind[info->mem_count] = peers[i].kind;
+			info->chan_type[info->mem_count] = peers[i].chan_type;
+			memcpy(info->peer_name[info->mem_count], peers[i].name, BH_NAME_MAX - 1);
 			info->mem[info->mem_count++] = (struct bh_mem_region){
 				v->regions[i].gpa, v->regions[i].size, BH_MEM_R | BH_MEM_W,
 				BH_MEM_KIND_CHANNEL | v->regions[i].chan_id << 8 };
@@ -81,6 +101,11 @@ static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 		else if (v->regions[i].kind == BH_VIEW_MODULE) /* whole pages: the blob says its size */
 			info->mem[info->mem_count++] = (struct bh_mem_region){
 				v->regions[i].gpa, v->regions[i].size, BH_MEM_R, BH_MEM_KIND_MODULE };
+	for (unsigned i = 0; i < v->region_count; i++) /* RAM [0, ram) is one range at GPA = HPA */
+		if (v->regions[i].flags & BH_VIEW_IDENT && v->regions[i].size == ram)
+			info->ident_base = v->regions[i].gpa, info->ident_size = ram;
+	for (unsigned i = 0; i < v->pci_count && i < BH_INFO_PCI_MAX; i++)
+		info->pci_bdf[info->pci_count++] = v->pci[i];
 	info->heap_start = (heap_start + PAGE - 1) & ~(PAGE - 1);
 	info->heap_end = ram - v->vcpu_count * BH_STACK_SIZE;
 	info->tsc_hz = bh_info_page()->tsc_hz;
@@ -95,7 +120,7 @@ static uint64_t view_extent(const struct bh_view *v, uint64_t *top)
 	*top = 0;
 	for (unsigned i = 0; i < v->region_count; i++) {
 		const struct bh_view_region *r = &v->regions[i];
-		if (r->kind == BH_VIEW_PRIVATE && r->gpa == ram)
+		if (r->kind == BH_VIEW_PRIVATE && !(r->flags & BH_VIEW_IDENT) && r->gpa == ram)
 			ram += r->size;
 		if (r->kind != BH_VIEW_MMIO && r->gpa + r->size > *top)
 			*top = r->gpa + r->size;
@@ -104,7 +129,8 @@ static uint64_t view_extent(const struct bh_view *v, uint64_t *top)
 }
 
 int load_partition(const struct bh_view *v, const void *image, size_t image_len,
-		   const char *cmdline, const uint8_t peer_kind[BH_VIEW_REGIONS_MAX], struct load_result *out,
+		   const char *cmdline, const struct load_peer peers[BH_VIEW_REGIONS_MAX],
+		   struct load_result *out,
 		   char *err, size_t errlen)
 {
 	static uint64_t tables[BH_PT_PAGES][512] __attribute__((aligned(4096)));
@@ -127,12 +153,12 @@ int load_partition(const struct bh_view *v, const void *image, size_t image_len,
 	if ((r = elf_load(image, image_len, BH_IMAGE_BASE, ram - stacks, &sink, &out->entry, err,
 			  errlen)))
 		return r;
-	if ((r = build_tables(tables, (top + PAGE_2M - 1) & ~(PAGE_2M - 1)))) {
+	if ((r = build_tables(tables, (top + PAGE_2M - 1) & ~(PAGE_2M - 1), v))) {
 		bh_snprintf(err, errlen, "its memory reaches past 4 GiB: more than the start "
 			    "state's page tables map");
 		return r;
 	}
-	fill_info(&info, v, cmdline, peer_kind, ram, l.end);
+	fill_info(&info, v, cmdline, peers, ram, l.end);
 	if ((r = (int)bh_hc4(BH_HC_PART_LOAD, l.id, BH_PT_GPA, bh_gpa(tables), sizeof(tables))) ||
 	    (r = (int)bh_hc4(BH_HC_PART_LOAD, l.id, BH_INFO_GPA, bh_gpa(&info), sizeof(info)))) {
 		bh_snprintf(err, errlen, "load window refused the start state (error %d)", r);

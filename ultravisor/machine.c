@@ -172,7 +172,7 @@ static int publish(const struct db *db, struct shadow *s, const struct bh_view *
 
 static int load(const struct db *db, struct shadow *s, const struct db_part *p)
 {
-	uint8_t peer_kind[BH_VIEW_REGIONS_MAX] = { 0 };
+	static struct load_peer peers[BH_VIEW_REGIONS_MAX];
 	static char err[200];
 	const struct bh_uv_module *m = machine_module(p->image);
 	int r;
@@ -185,13 +185,21 @@ static int load(const struct db *db, struct shadow *s, const struct db_part *p)
 		s->failed_restarts = p->restarts + 1;
 		return -BH_ENOENT;
 	}
+	memset(peers, 0, sizeof(peers));
 	for (unsigned i = 0; i < s->view.region_count; i++) { /* who is at each channel's end */
-		const struct db_part *peer = s->view.regions[i].kind == BH_VIEW_CHANNEL ?
-			db_part_by_id(&db->st, s->view.regions[i].peer_id) : NULL;
-		peer_kind[i] = peer ? (uint8_t)peer->kind : 0;
+		const struct bh_view_region *r = &s->view.regions[i];
+		const struct db_part *peer = r->kind == BH_VIEW_CHANNEL ?
+			db_part_by_id(&db->st, r->peer_id) : NULL;
+		const struct db_chan *c = peer ? chan_by_id(db, r->chan_id) : NULL;
+
+		if (!peer)
+			continue;
+		peers[i].kind = (uint8_t)peer->kind;
+		peers[i].chan_type = c ? (uint8_t)c->type : 0;
+		memcpy(peers[i].name, peer->name, BH_NAME_MAX - 1);
 	}
 	r = load_partition(&s->view, (const void *)(uintptr_t)m->gpa, m->size, p->cmdline,
-			   peer_kind, &s->lr, err, sizeof(err));
+			   peers, &s->lr, err, sizeof(err));
 	if (r) {
 		printf("ultravisor: %s: image \"%s\" not loaded: %s\n", p->name, p->image, err);
 		s->failed_restarts = p->restarts + 1;

@@ -67,6 +67,17 @@ static const struct db_part *database(void)
 		       (unsigned long long)(UV_MEM_MAX >> 20));
 		return NULL;
 	}
+	db_set_pci(&db, bootinfo.pci, bootinfo.pci_count < BH_UV_PCI_MAX ? bootinfo.pci_count :
+								       BH_UV_PCI_MAX);
+	for (uint32_t d = 0; d < db.st.device_count; d++) {
+		const struct db_device *dev = &db.st.devices[d];
+		uint16_t bdf = dev->cfg.pci_bdf;
+
+		if (dev->cfg.bus == BH_CFG_BUS_PCI)
+			printf("ultravisor: device %s: PCI %02x:%02x.%x %s\n", dev->cfg.name, bdf >> 8,
+			       bdf >> 3 & 31, bdf & 7, dev->pci_found ? "found" :
+			       "not on this machine: its owner runs without it");
+	}
 	printf("ultravisor: database generation %llu, pool %llu MiB, %llu MiB free\n",
 	       (unsigned long long)db.st.generation, (unsigned long long)(db.st.pool_total >> 20),
 	       (unsigned long long)(db.st.pool_free >> 20));

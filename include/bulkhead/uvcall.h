@@ -66,6 +66,29 @@ struct bh_uv_range {
 };
 BH_SIZE(bh_uv_range, 0x10);
 
+/* A PCI function as the monitor found it at boot (legacy configuration mechanism, bus 0 and
+ * the buses behind its bridges), with its memory BARs sized. */
+#define BH_UV_PCI_MAX  32
+#define BH_UV_PCI_BARS 6
+struct bh_uv_pci_bar {
+	uint64_t base;         /* 0x00  host-physical; 0 with size 0: no memory BAR here */
+	uint64_t size;         /* 0x08 */
+};
+BH_SIZE(bh_uv_pci_bar, 0x10);
+
+struct bh_uv_pci {
+	uint16_t bdf;          /* 0x00  bus << 8 | device << 3 | function */
+	uint16_t vendor;       /* 0x02 */
+	uint16_t device;       /* 0x04 */
+	uint16_t reserved_0x06;
+	uint32_t class;        /* 0x08  class << 16 | subclass << 8 | programming interface */
+	uint32_t reserved_0x0c;
+	struct bh_uv_pci_bar bar[BH_UV_PCI_BARS]; /* 0x10  a 64-bit BAR fills its first slot */
+};
+BH_OFFSET(bh_uv_pci, class, 0x08);
+BH_OFFSET(bh_uv_pci, bar, 0x10);
+BH_SIZE(bh_uv_pci, 0x70);
+
 struct bh_uv_bootinfo {
 	uint32_t cpu_count;    /* 0x00  CPUs online */
 	uint32_t module_count; /* 0x04 */
@@ -74,10 +97,15 @@ struct bh_uv_bootinfo {
 	uint64_t tsc_hz;       /* 0x10 */
 	struct bh_uv_module modules[BH_UV_MODULES_MAX]; /* 0x18 */
 	struct bh_uv_range  ram[BH_UV_RAM_MAX];         /* 0x1018 */
+	uint32_t pci_count;    /* 0x1418  PCI functions found at boot */
+	uint32_t reserved_0x141c;
+	struct bh_uv_pci pci[BH_UV_PCI_MAX];            /* 0x1420 */
 };
 BH_OFFSET(bh_uv_bootinfo, modules, 0x18);
 BH_OFFSET(bh_uv_bootinfo, ram, 0x1018);
-BH_SIZE(bh_uv_bootinfo, 0x1418);
+BH_OFFSET(bh_uv_bootinfo, pci_count, 0x1418);
+BH_OFFSET(bh_uv_bootinfo, pci, 0x1420);
+BH_SIZE(bh_uv_bootinfo, 0x1420 + BH_UV_PCI_MAX * 0x70);
 
 /* bh_uv_event.how */
 enum bh_uv_end {

@@ -27,6 +27,7 @@
 #define BH_VIEW_REGIONS_MAX 32
 #define BH_VIEW_VCPUS_MAX   16
 #define BH_VIEW_PORTS_MAX   8
+#define BH_VIEW_PCI_MAX     8
 
 enum bh_view_region_kind {
 	BH_VIEW_PRIVATE = 1, /* RAM of this partition only */
@@ -42,6 +43,8 @@ enum bh_view_region_kind {
 #define BH_VIEW_R (1u << 0)
 #define BH_VIEW_W (1u << 1)
 #define BH_VIEW_X (1u << 2)
+#define BH_VIEW_IDENT (1u << 3) /* PRIVATE: a second mapping of the partition's own RAM at
+				 * gpa == hpa (I/O partitions: device DMA) */
 
 struct bh_view_region {
 	uint64_t gpa;      /* 0x00 */
@@ -75,6 +78,13 @@ struct bh_view {
 	uint32_t flags;        /* 0x4c  BH_VIEW_CONSOLE_IN or zero */
 	struct bh_view_ports ports[BH_VIEW_PORTS_MAX];      /* 0x50 */
 	struct bh_view_region regions[BH_VIEW_REGIONS_MAX]; /* 0x70 */
+	/* 0x570  PCI functions assigned to the partition (bus << 8 | device << 3 | function):
+	 * each one the monitor found at boot, in no other partition's view. Device MMIO over a
+	 * memory BAR of a function the view does not hold is refused; their configuration space
+	 * is reached through BH_HC_PCI_CONFIG, their MSIs arrive as BH_EVENT_DEVICE. */
+	uint32_t pci_count;
+	uint16_t pci[BH_VIEW_PCI_MAX]; /* 0x574 */
+	uint32_t reserved_0x584;
 };
 BH_OFFSET(bh_view, generation, 0x10);
 BH_OFFSET(bh_view, name, 0x18);
@@ -82,6 +92,8 @@ BH_OFFSET(bh_view, cpus, 0x38);
 BH_OFFSET(bh_view, port_count, 0x48);
 BH_OFFSET(bh_view, ports, 0x50);
 BH_OFFSET(bh_view, regions, 0x70);
-BH_SIZE(bh_view, 0x70 + BH_VIEW_REGIONS_MAX * 0x28);
+BH_OFFSET(bh_view, pci_count, 0x570);
+BH_OFFSET(bh_view, pci, 0x574);
+BH_SIZE(bh_view, 0x588);
 
 #endif

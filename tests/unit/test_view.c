@@ -17,6 +17,11 @@ static const struct view_range monitor_mem[] = { { 1 * MiB, 3 * MiB }, { 500 * M
 static const struct view_range modules[] = { { 4 * MiB, 5 * MiB } };
 static const struct view_range all_ram[] = { { 1 * MiB, 512 * MiB } };
 static const struct view_range fw_ports[] = { { 0x600, 0x608 } }; /* QEMU PIIX4 PM1 */
+/* Two PCI functions: 00:04.0 with a 16 KiB BAR, 00:05.0 with an 8 KiB one. */
+static const struct bh_uv_pci pci[] = {
+	{ .bdf = 0x20, .bar = { { 0xfebf0000, 0x4000 } } },
+	{ .bdf = 0x28, .bar = { { 0xfebf4000, 0x2000 } } },
+};
 static struct bh_view a, b, c;
 static char err[200];
 static int bad;
@@ -61,7 +66,8 @@ static int setup(void **state)
 static int check(const struct bh_view *v, const struct bh_view *o1, const struct bh_view *o2)
 {
 	const struct bh_view *others[] = { o1, o2 };
-	struct view_world w = { pool, 1, monitor_mem, 2, modules, 1, others, 2, 4, all_ram, 1, fw_ports, 1 };
+	struct view_world w = { pool, 1, monitor_mem, 2, modules, 1, others, 2, 4, all_ram, 1, fw_ports, 1,
+				pci, 2 };
 
 	return view_check(v, &w, &bad, err, sizeof(err));
 }
@@ -192,10 +198,57 @@ static void test_channel_to_third_partition(void **s)
 	expect(check(&b, &a, &c), -BH_EPERM, 1, "beyond its two endpoints");
 }
 
+static struct bh_view_region mmio(uint64_t at, uint64_t size)
+{
+	return (struct bh_view_region){ at, at, size, BH_VIEW_MMIO, BH_VIEW_R | BH_VIEW_W, 0, 0 };
+}
+
+static void test_pci(void **s)
+{
+	a.pci_count = 1;
+	a.pci[0] = 0x20;
+	a.regions[2] = mmio(0xfebf0000, 0x4000);
+	a.region_count = 3;
+	assert_int_equal(check(&a, &b, &c), 0);
+	a.regions[2] = mmio(0xfebf0000, 0x5000); /* runs into 00:05.0's BAR */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "maps a BAR of a PCI function the view does not hold");
+	a.regions[2] = mmio(0xfebf0000, 0x4000);
+	b.pci_count = 1;
+	b.pci[0] = 0x20;
+	expect(check(&a, &b, &c), -BH_EPERM, -1, "a PCI function another partition holds");
+	b.pci_count = 0;
+	a.pci[0] = 0x30;
+	expect(check(&a, &b, &c), -BH_EINVAL, -1, "a PCI function the machine does not have");
+	a.pci_count = 2;
+	a.pci[0] = a.pci[1] = 0x28;
+	expect(check(&a, &b, &c), -BH_EINVAL, -1, "a PCI function listed twice");
+	a.pci_count = BH_VIEW_PCI_MAX + 1;
+	expect(check(&a, &b, &c), -BH_EINVAL, -1, "PCI function count out of range");
+}
+
+/* An I/O partition's RAM seen again at guest-physical = host-physical. */
+static void test_ident(void **s)
+{
+	a.regions[2] = (struct bh_view_region){ 64 * MiB, 64 * MiB, 16 * MiB, BH_VIEW_PRIVATE,
+						BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT, 0, 0 };
+	a.region_count = 3;
+	assert_int_equal(check(&a, &b, &c), 0);
+	a.regions[2].gpa = 32 * MiB;
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "identity region not at guest-physical = host-physical");
+	a.regions[2] = (struct bh_view_region){ 80 * MiB, 80 * MiB, 4 * MiB, BH_VIEW_PRIVATE,
+						BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT, 0, 0 };
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "over the partition's own RAM"); /* beta's */
+	a.regions[2] = (struct bh_view_region){ 72 * MiB, 72 * MiB, 16 * MiB, BH_VIEW_PRIVATE,
+						BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT, 0, 0 };
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "over the partition's own RAM"); /* runs past */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_good_world, setup),
+		cmocka_unit_test_setup(test_pci, setup),
+		cmocka_unit_test_setup(test_ident, setup),
 		cmocka_unit_test_setup(test_header, setup),
 		cmocka_unit_test_setup(test_shape, setup),
 		cmocka_unit_test_setup(test_ports, setup),

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/* pci.c - PCI functions for the I/O partitions that drive them. The monitor
+ *   - finds them once at boot through the legacy configuration mechanism (ports 0xcf8/0xcfc,
+ *     PCI Local Bus 3.0, 3.2.2.3.2): bus 0 and the secondary bus of every bridge on the way,
+ *     and sizes their memory BARs with decoding off (6.2.5.1);
+ *   - gives the partition whose view holds a function its configuration space: reads of all
+ *     256 bytes, writes only to the bits a driver must set (the command register's memory,
+ *     bus-master and INTx-disable bits; MSI-X enable and function mask). A BAR stays where
+ *     firmware put it, so device MMIO never moves over memory the view does not grant;
+ *   - delivers each function's MSI (vector VEC_DEVICE + its index, fixed, to the CPU of the
+ *     owner's vCPU 0) as BH_EVENT_DEVICE.
+ * Without an IOMMU a device's DMA reaches all memory: the I/O partitions are trusted with
+ * the devices they drive (docs/iopart.md). */
+#define pr_fmt(fmt) "pci: " fmt
+#include <bulkhead/errno.h>
+#include <bulkhead/hypercall.h>
+#include "lapic.h"
+#include "log.h"
+#include "part.h"
+#include "pci.h"
+#include "percpu.h"
+#include "spinlock.h"
+#include "x86.h"
+
+#define CFG_ADDR 0xcf8
+#define CFG_DATA 0xcfc
+
+#define REG_ID        0x00
+#define REG_COMMAND   0x04
+#define REG_STATUS    0x06
+#define REG_CLASS     0x08 /* revision in bits 7:0 */
+#define REG_HEADER    0x0e
+#define REG_BAR0      0x10
+#define REG_SECONDARY 0x19 /* type 1 header: the bus behind the bridge */
+#define REG_CAP       0x34
+
+#define CMD_MEMORY    (1u << 1)
+#define CMD_MASTER    (1u << 2)
+#define CMD_INTX_OFF  (1u << 10)
+#define STATUS_CAPS   (1u << 4)
+#define CAP_MSIX      0x11
+#define MSIX_WRITABLE 0xc000u /* Message Control: MSI-X Enable, Function Mask (6.8.2.3) */
+
+#define MSI_ADDRESS   0xfee00000u /* physical destination, fixed delivery (SDM vol 3, 11.11) */
+
+struct bh_uv_pci pci_fns[BH_UV_PCI_MAX];
+unsigned pci_fn_count;
+static uint8_t msix_cap[BH_UV_PCI_MAX]; /* offset of the MSI-X capability, 0: none */
+static struct spinlock cfg_lock;        /* one address/data pair for every CPU */
+
+static uint32_t cfg_read(uint16_t bdf, unsigned off, unsigned width)
+{
+	uint32_t v;
+
+	spin_lock(&cfg_lock);
+	outl(CFG_ADDR, 0x80000000u | (uint32_t)bdf << 8 | (off & 0xfc));
+	v = width == 1 ? inb(CFG_DATA + (off & 3)) :
+	    width == 2 ? inw(CFG_DATA + (off & 2)) : inl(CFG_DATA);
+	spin_unlock(&cfg_lock);
+	return v;
+}
+
+static void cfg_write(uint16_t bdf, unsigned off, unsigned width, uint32_t v)
+{
+	spin_lock(&cfg_lock);
+	outl(CFG_ADDR, 0x80000000u | (uint32_t)bdf << 8 | (off & 0xfc));
+	if (width == 2)
+		outw(CFG_DATA + (off & 2), (uint16_t)v);
+	else
+		outl(CFG_DATA, v);
+	spin_unlock(&cfg_lock);
+}
+
+/* Size BAR i of f, the 64-bit ones over two registers; → how many registers it took. */
+static unsigned bar_size(struct bh_uv_pci *f, unsigned i)
+{
+	unsigned off = REG_BAR0 + 4 * i;
+	uint32_t lo = cfg_read(f->bdf, off, 4), hi = 0, mlo, mhi = ~0u;
+	bool wide = (lo & 7) == 4;
+
+	if (lo & 1)
+		return 1; /* an I/O BAR: ports come from the configuration, not from here */
+	cfg_write(f->bdf, off, 4, ~0u);
+	mlo = cfg_read(f->bdf, off, 4);
+	cfg_write(f->bdf, off, 4, lo);
+	if (wide && i < 5) {
+		hi = cfg_read(f->bdf, off + 4, 4);
+		cfg_write(f->bdf, off + 4, 4, ~0u);
+		mhi = cfg_read(f->bdf, off + 4, 4);
+		cfg_write(f->bdf, off + 4, 4, hi);
+	}
+	uint64_t mask = (uint64_t)(wide ? mhi : ~0u) << 32 | (mlo & ~0xfu);
+	uint64_t base = (uint64_t)hi << 32 | (lo & ~0xfu);
+
+	if (mlo & ~0xfu && base)
+		f->bar[i] = (struct bh_uv_pci_bar){ base, ~mask + 1 };
+	return wide ? 2 : 1;
+}
+
+/* The capability list, bounded against loops (a list visits at most 48 dword slots). */
+static uint8_t find_cap(uint16_t bdf, uint8_t id)
+{
+	if (!(cfg_read(bdf, REG_STATUS, 2) & STATUS_CAPS))
+		return 0;
+	uint8_t off = cfg_read(bdf, REG_CAP, 1) & 0xfc;
+
+	for (unsigned n = 0; off >= 0x40 && n < 48; n++) {
+		if (cfg_read(bdf, off, 1) == id)
+			return off;
+		off = cfg_read(bdf, off + 1, 1) & 0xfc;
+	}
+	return 0;
+}
+
+static void add_function(uint16_t bdf, uint32_t id)
+{
+	struct bh_uv_pci *f = &pci_fns[pci_fn_count];
+	uint16_t cmd = (uint16_t)cfg_read(bdf, REG_COMMAND, 2);
+
+	*f = (struct bh_uv_pci){ .bdf = bdf, .vendor = (uint16_t)id, .device = (uint16_t)(id >> 16),
+				 .class = cfg_read(bdf, REG_CLASS, 4) >> 8 };
+	if ((cfg_read(bdf, REG_HEADER, 1) & 0x7f) == 0) {
+		cfg_write(bdf, REG_COMMAND, 2, cmd & ~CMD_MEMORY); /* no decoding while sizing */
+		for (unsigned i = 0; i < BH_UV_PCI_BARS; i += bar_size(f, i))
+			;
+		cfg_write(bdf, REG_COMMAND, 2, cmd);
+	}
+	msix_cap[pci_fn_count] = find_cap(bdf, CAP_MSIX);
+	pr_info("%02x:%02x.%x %04x:%04x class %06x%s", bdf >> 8, bdf >> 3 & 31, bdf & 7, f->vendor,
+		f->device, f->class, msix_cap[pci_fn_count] ? " msi-x" : "");
+	pci_fn_count++;
+}
+
+static void scan_bus(unsigned bus, unsigned depth)
+{
+	for (unsigned dev = 0; dev < 32; dev++)
+		for (unsigned fn = 0; fn < 8; fn++) {
+			uint16_t bdf = (uint16_t)(bus << 8 | dev << 3 | fn);
+			uint32_t id = cfg_read(bdf, REG_ID, 4);
+			uint8_t header;
+
+			if ((uint16_t)id == 0xffff) {
+				if (fn == 0)
+					break;
+				continue;
+			}
+			header = (uint8_t)cfg_read(bdf, REG_HEADER, 1);
+			if (pci_fn_count < BH_UV_PCI_MAX)
+				add_function(bdf, id);
+			if ((header & 0x7f) == 1 && depth < 8) /* a PCI-to-PCI bridge */
+				scan_bus(cfg_read(bdf, REG_SECONDARY, 1), depth + 1);
+			if (fn == 0 && !(header & 0x80))
+				break; /* single-function device */
+		}
+}
+
+void pci_init(void)
+{
+	scan_bus(0, 0);
+	pr_info("%u functions", pci_fn_count);
+}
+
+/* The index of bdf among the functions found if v's partition holds it, else -1. */
+static int owned(const struct vcpu *v, uint64_t bdf)
+{
+	const struct bh_view *view = &v->part->view;
+
+	for (unsigned i = 0; i < view->pci_count && i < BH_VIEW_PCI_MAX; i++)
+		if (view->pci[i] == bdf)
+			for (unsigned k = 0; k < pci_fn_count; k++)
+				if (pci_fns[k].bdf == bdf)
+					return (int)k;
+	return -1;
+}
+
+/* The write mask of (off, width) on function k: the bits a driver may change there. */
+static uint32_t writable(unsigned k, uint64_t off, uint64_t width)
+{
+	if (width != 2)
+		return 0;
+	if (off == REG_COMMAND)
+		return CMD_MEMORY | CMD_MASTER | CMD_INTX_OFF;
+	if (msix_cap[k] && off == msix_cap[k] + 2u)
+		return MSIX_WRITABLE;
+	return 0;
+}
+
+int64_t hc_pci_config(struct vcpu *v, uint64_t bdf, uint64_t off, uint64_t width, uint64_t write)
+{
+	int k = owned(v, bdf);
+	uint64_t value = v->regs.r8;
+	uint32_t mask;
+
+	if (k < 0)
+		return -BH_EPERM;
+	if ((width != 1 && width != 2 && width != 4) || off > 256 - width || off & (width - 1) ||
+	    write > 1)
+		return -BH_EINVAL;
+	if (!write)
+		return cfg_read((uint16_t)bdf, (unsigned)off, (unsigned)width);
+	if (!(mask = writable((unsigned)k, off, width))) {
+		pr_warn("partition %s: config write %02lx:%02lx.%lx+%#lx refused", v->part->name,
+			bdf >> 8, bdf >> 3 & 31, bdf & 7, off);
+		return -BH_EPERM;
+	}
+	uint32_t cur = cfg_read((uint16_t)bdf, (unsigned)off, 2);
+
+	cfg_write((uint16_t)bdf, (unsigned)off, 2, (cur & ~mask) | ((uint32_t)value & mask));
+	return 0;
+}
+
+int64_t hc_pci_msi(struct vcpu *v, uint64_t bdf, uint64_t gpa, uint64_t a2, uint64_t a3)
+{
+	int k = owned(v, bdf);
+	uint64_t *out;
+
+	if (k < 0)
+		return -BH_EPERM;
+	if (!(out = gpa_to_host_rw(v->part, gpa, 2 * sizeof(*out))))
+		return -BH_EFAULT;
+	out[0] = MSI_ADDRESS | (uint64_t)(cpus[v->part->view.cpus[0]].apic_id & 0xff) << 12;
+	out[1] = VEC_DEVICE + (unsigned)k;
+	return 0;
+}
+
+void pci_irq(uint64_t vector)
+{
+	uint16_t bdf = pci_fns[vector - VEC_DEVICE].bdf;
+
+	lapic_eoi();
+	for (unsigned i = 0; i < partition_count; i++) {
+		struct partition *p = __atomic_load_n(&partitions[i], __ATOMIC_ACQUIRE);
+		for (unsigned j = 0; p && j < p->view.pci_count && j < BH_VIEW_PCI_MAX; j++)
+			if (p->view.pci[j] == bdf) {
+				part_device_event(p);
+				return;
+			}
+	}
+}

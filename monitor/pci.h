@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* pci.h - the machine's PCI functions, found at boot, and the I/O partitions' access to them. */
+#ifndef MONITOR_PCI_H
+#define MONITOR_PCI_H
+
+#include <stdint.h>
+#include <bulkhead/uvcall.h>
+
+struct vcpu;
+
+#define VEC_DEVICE      0x40 /* MSI vectors: VEC_DEVICE + index of the function found */
+#define VEC_DEVICE_LAST (VEC_DEVICE + BH_UV_PCI_MAX - 1)
+
+/* Find every function on bus 0 and behind its bridges; size their memory BARs. BSP, once,
+ * before any partition runs. */
+void pci_init(void);
+
+/* The functions found, as the ultravisor and view checks see them. */
+extern struct bh_uv_pci pci_fns[BH_UV_PCI_MAX];
+extern unsigned pci_fn_count;
+
+/* BH_HC_PCI_CONFIG and BH_HC_PCI_MSI (hypercall.h). */
+int64_t hc_pci_config(struct vcpu *v, uint64_t bdf, uint64_t off, uint64_t width, uint64_t write);
+int64_t hc_pci_msi(struct vcpu *v, uint64_t bdf, uint64_t gpa, uint64_t a2, uint64_t a3);
+
+/* The interrupt of vector VEC_DEVICE..VEC_DEVICE_LAST arrived (trap-entry.asm): acknowledge
+ * it and tell the partition whose view holds the function. */
+void pci_irq(uint64_t vector);
+
+#endif
