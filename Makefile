@@ -39,9 +39,12 @@ include tests/probes/probes.mk
 include lib/newlib.mk lib/rt/rt.mk guest-pv/guest-pv.mk tests/pingpong/pingpong.mk \
 	tests/uvtest/uvtest.mk
 include tests/unit/elf.mk tests/unit/rt.mk tests/unit/db.mk tests/unit/chan.mk
+include tests/unit/console.mk
+include tests/unit/nvme.mk tests/unit/blk.mk
 include ultravisor/ultravisor.mk
 include opspolicy/opspolicy.mk tests/unit/policy.mk
 include command/command.mk tests/unit/cli.mk
+include iopart/iopart.mk
 include bench/bench.mk bench/chan.mk
 include tools/bhconfig/bhconfig.mk tests/unit/config.mk tests/fuzz/fuzz.mk
 all: bhconfig config-examples

@@ -9,7 +9,14 @@
  * answer; the answer to a request given up on is awaited a while and dropped before the
  * next request goes out. A channel whose server died is attached afresh at the next
  * request (the server's next life lays it out anew). Typed input is polled every 20 ms
- * (more often while bytes are coming), and the partition never ends.
+ * (more often while it is coming), and the partition never ends.
+ *
+ * Typed input: whole lines from the I/O partition through the console channel
+ * (bh_console_read_line, docs/console.md) when the partition has one, run as they are
+ * (the I/O partition's line discipline has echoed and edited them already; they do not
+ * go through the CLI's byte-by-byte line assembly again). The CLI's output is the same
+ * either way, its "> line" record of the command included. Without a console channel,
+ * bytes from BH_HC_CONSOLE_READ as before.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +25,7 @@
 #include <bulkhead/hypercall.h>
 #include "chan/chan.h"
 #include "cli.h"
+#include "rt/console.h"
 #include "rt/hypercall.h"
 #include "rt/rt.h"
 
@@ -239,7 +247,23 @@ static void out(void *ctx, const char *line)
 	fflush(stdout);
 }
 
-/* The operator's typing, a line at a time, forever. */
+/* Typed input: a whole line from the console channel, else bytes from the hypercall.
+ * → > 0 something was taken, 0 nothing, < 0 no way to read. */
+static long typed(char *buf, size_t len)
+{
+	long n = bh_console_read_line(buf, len);
+
+	if (n > 0)
+		cli_line_n(&cli, buf, (size_t)n);
+	if (n != -BH_ENOENT)
+		return n;
+	n = bh_hc2(BH_HC_CONSOLE_READ, bh_gpa(buf), len);
+	if (n > 0)
+		cli_input(&cli, buf, (size_t)n);
+	return n;
+}
+
+/* The operator's typing, forever. */
 static __attribute__((noreturn)) void console(void)
 {
 	static char buf[256];
@@ -247,10 +271,9 @@ static __attribute__((noreturn)) void console(void)
 	bool said = false;
 
 	for (;;) {
-		long n = bh_hc2(BH_HC_CONSOLE_READ, bh_gpa(buf), sizeof(buf));
+		long n = typed(buf, sizeof(buf));
 
 		if (n > 0) {
-			cli_input(&cli, buf, (size_t)n);
 			busy_until = now_ns() + BUSY_FOR_MS * MS;
 			continue;
 		}

@@ -4,7 +4,8 @@
  * Its console output is a system-test oracle: every line starts with "guest-pv: ", "mem[" or
  * "GUEST_" and is the same on every run of a given configuration (no timings, nothing that
  * depends on scheduling). A failed check prints "GUEST_ASSERT failed: ..." and exits 1.
- * Command line: exit=<status> (0..255, default 0), the status it ends with.
+ * Command line: exit=<status> (0..255, default 0), the status it ends with; disk= and
+ * disk-test= run a disk workload last (disk.c).
  * Needs a heap of at least 2 MiB.
  */
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bulkhead/errno.h>
+#include "disk.h"
 #include "regs.h"
 #include "rt/guest-test.h"
 #include "rt/hypercall.h"
@@ -364,5 +366,6 @@ int main(int argc, char **argv)
 	check_privileged_calls();
 	check_libc_glue();
 	check_secondaries();
+	GUEST_ASSERT_EQ(disk_run(), 0);
 	GUEST_DONE_EXIT((int)status);
 }

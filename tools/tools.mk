@@ -2,18 +2,26 @@
 # tools/: boot media, and the run and test entry points.
 #   make iso    $(BUILD)/bulkhead.iso (BIOS+UEFI) and $(BUILD)/bulkhead-bios.iso (for Bochs)
 #   make run    boot the default scenario in QEMU: COM1 here, COM2 in $(BUILD)/monitor.log.
-#               examples/default.yaml as the config blob, the command and operations
-#               partitions (the CLI answers on this terminal), guest-pv as the guests' image
-#               (the I/O partitions' image does not exist yet)
+#               examples/default.yaml as the config blob, the command, operations and I/O
+#               partitions (iopart-a serves COM1: the CLI answers on this terminal), guest-pv
+#               as the guests' image; one disk ($(BUILD)/run-disk.img, 64 MiB) behind two
+#               NVMe controllers of one subsystem, like a dual-ported disk
 #   make test   install missing packages, build everything, run unit and system tests
 # run and test build through a second make so that missing packages (nasm, grub, ...)
 # are installed before anything is built, also under make -j.
 
 MKISO := tools/mkiso.sh
 
+# The shared disk: one namespace attached to both controllers (00:04.0 for iopart-a,
+# 00:05.0 for iopart-b, as examples/default.yaml assigns them).
+QEMU_DISK = -drive file=$(1),if=none,id=disk0,format=raw \
+	-device nvme-subsys,id=subsys0,nqn=bulkhead \
+	-device nvme,serial=bulkhead0,subsys=subsys0,addr=4 \
+	-device nvme,serial=bulkhead0,subsys=subsys0,addr=5 \
+	-device nvme-ns,drive=disk0,nsid=1,shared=on
 QEMU_RUN := qemu-system-x86_64 -cpu max -smp 4 -m 512 -cdrom $(BUILD)/run.iso \
 	-serial mon:stdio -serial file:$(BUILD)/monitor.log -display none -no-reboot \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 $(call QEMU_DISK,$(BUILD)/run-disk.img)
 
 iso: $(BUILD)/bulkhead.iso $(BUILD)/bulkhead-bios.iso
 
@@ -25,10 +33,11 @@ $(BUILD)/bulkhead-bios.iso: $(BUILD)/bulkhead.elf $(MKISO)
 
 $(BUILD)/run.iso: $(BUILD)/bulkhead.elf $(BUILD)/examples/default.bin \
 		$(BUILD)/partitions/guest-pv.elf $(BUILD)/partitions/command.elf \
-		$(BUILD)/partitions/opspolicy.elf $(MKISO)
+		$(BUILD)/partitions/opspolicy.elf $(BUILD)/partitions/iopart.elf $(MKISO)
 	$(MKISO) $@ $< --module $(BUILD)/examples/default.bin "default.bin config" \
 		--module $(BUILD)/partitions/command.elf "command.elf command" \
 		--module $(BUILD)/partitions/opspolicy.elf "opspolicy.elf opspolicy" \
+		--module $(BUILD)/partitions/iopart.elf "iopart.elf iopart" \
 		--module $(BUILD)/partitions/guest-pv.elf "guest-pv.elf guest-pv"
 
 deps-check:
@@ -37,6 +46,7 @@ deps-check:
 # QEMU exits with (status << 1) | 1 when the kernel stops itself: report it, no make error.
 run: deps-check
 	@$(MAKE) --no-print-directory $(BUILD)/run.iso
+	@test -f $(BUILD)/run-disk.img || truncate -s 64M $(BUILD)/run-disk.img
 	@echo "run: COM1 below, COM2 in $(BUILD)/monitor.log; quit with Ctrl-A X"
 	@$(QEMU_RUN); echo "run: qemu exited with status $$?"
 

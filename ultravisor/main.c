@@ -14,6 +14,7 @@
 #include "config/validate.h"
 #include "db.h"
 #include "machine.h"
+#include "rt/console.h"
 #include "rt/hypercall.h"
 #include "rt/rt.h"
 
@@ -133,6 +134,24 @@ static void map_first_gib(void)
 	__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
 }
 
+/* Until it moved, the ultravisor had no channel mapped: its console was the monitor's
+ * hypercall. Now its console channel to an I/O partition is there (lib/rt/console.h). */
+static void console_open(const struct db_part *self)
+{
+	for (unsigned i = 0; i < DB_CHANS_MAX; i++) {
+		const struct db_chan *c = &db.st.chans[i];
+		int r;
+
+		if (!c->id || c->client != self->id || c->type != BH_CFG_CHAN_CONSOLE)
+			continue;
+		if ((r = bh_console_attach((void *)(uintptr_t)c->client_gpa, c->size, c->id)))
+			printf("ultravisor: console channel %s: not used (error %d)\n", c->name, r);
+		else
+			printf("ultravisor: console on channel %s from now on\n", c->name);
+		return;
+	}
+}
+
 static void start(const struct db_part *p)
 {
 	printf("ultravisor: boot: start %s\n", p->name);
@@ -198,6 +217,7 @@ int main(void)
 	if (take_the_machine(self))
 		return 3;
 	map_first_gib();
+	console_open(self);
 	printf("ultravisor: running in its own memory from the pool: partition id %u, %llu MiB\n",
 	       self->id, (unsigned long long)(self->memory >> 20));
 	machine_init(&bootinfo, self->id);

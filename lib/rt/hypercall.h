@@ -30,6 +30,31 @@ void bh_hc_detect(void);
 /* CPUID leaf 0x40000000 carries BH_CPUID_SIGNATURE; *abi gets leaf 0x40000001 EAX. */
 bool bh_hv_present(uint32_t *abi);
 
+/* The runtime's own sleeps (bh_rt_sleep_until(): the console waiting for room, nanosleep)
+ * run on vCPU 0 and take its events; they owe them to the application: bh_wait() on vCPU 0
+ * returns bh_rt_events at once, without the hypercall, while it is not zero. Timer events
+ * are owed only when vCPU 0's own deadline (bh_rt_deadline, recorded by bh_timer_set()) has
+ * passed; the runtime's sleeps put that deadline back when they are done. Either may bring a
+ * spurious event now and then: BH_HC_WAIT's callers re-check what they wait for anyway. */
+extern uint32_t bh_rt_events;
+extern uint64_t bh_rt_deadline;
+/* The stacks of vCPUs > 0, [bh_rt_sec_lo, bh_rt_sec_lo + bh_rt_sec_len) (start.c, from the
+ * info page: vCPU 0's stack is the highest). Code on any other stack runs on vCPU 0. */
+extern uintptr_t bh_rt_sec_lo;
+extern uintptr_t bh_rt_sec_len;
+
+/* Sleeps until an event or deadline (bh_time_ns() scale) without taking anything from the
+ * application: events go to bh_rt_events, vCPU 0's timer is set back. vCPU 0 only. */
+void bh_rt_sleep_until(uint64_t deadline);
+
+static inline bool bh_rt_vcpu0(void)
+{
+	uintptr_t sp;
+
+	__asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+	return sp - bh_rt_sec_lo >= bh_rt_sec_len;
+}
+
 /* Start state: VA = GPA (rt.h). */
 static inline uint64_t bh_gpa(const volatile void *p)
 {
@@ -114,12 +139,21 @@ static inline int64_t bh_time_ns(void)
 /* One-shot timer at deadline_ns (bh_time_ns() scale); 0 cancels. */
 static inline long bh_timer_set(uint64_t deadline_ns)
 {
+	if (bh_rt_vcpu0())
+		bh_rt_deadline = deadline_ns;
 	return bh_hc1(BH_HC_TIMER_SET, deadline_ns);
 }
 
-/* Blocks until an event is pending; → BH_EVENT_* mask, now cleared. */
+/* Blocks until an event is pending; → BH_EVENT_* mask, now cleared. On vCPU 0, the events
+ * the runtime's own sleeps took come first (bh_rt_events). */
 static inline long bh_wait(void)
 {
+	if (__atomic_load_n(&bh_rt_events, __ATOMIC_RELAXED) && bh_rt_vcpu0()) {
+		uint32_t ev = __atomic_exchange_n(&bh_rt_events, 0, __ATOMIC_RELAXED);
+
+		if (ev)
+			return ev;
+	}
 	return bh_hc0(BH_HC_WAIT);
 }
 

@@ -4,7 +4,8 @@
  * Start (crt0.asm, start.c), on every vCPU: enable x87/SSE in CR0/CR4 if the monitor has
  * not, then
  *   vCPU 0:   clear .bss, pick the hypercall instruction, check the info page, set the heap
- *             bounds, run constructors, exit(main(1, {name, NULL})) → BH_HC_EXIT.
+ *             bounds, open the console (rt/console.h: stdout and stderr through the console
+ *             channel, if any), run constructors, exit(main(1, {name, NULL})) → BH_HC_EXIT.
  *   vCPU n>0: wait until vCPU 0 has done the above, then bh_secondary(n); if that returns,
  *             wait for events forever (the partition ends when any vCPU exits).
  * newlib is built without locks: only vCPU 0 may use stdio, malloc or errno. Secondary

@@ -28,7 +28,7 @@ PART_LIBS    := $(NEWLIB_DIR)/lib/libc.a $(NEWLIB_DIR)/lib/libm.a \
 	$(shell $(PART_CC) -print-libgcc-file-name)
 
 RT_SRCS := lib/rt/crt0.asm lib/rt/start.c lib/rt/hypercall.c lib/rt/syscalls.c lib/rt/heap.c \
-	lib/rt/args.c
+	lib/rt/args.c lib/rt/console.c lib/rt/console-hc.c lib/chan/chan.c
 RT_OBJS := $(patsubst %,$(PART_OBJ)/%.o,$(basename $(RT_SRCS)))
 
 # Objects wait for newlib's headers and rebuild when newlib does.
@@ -42,13 +42,14 @@ $(PART_OBJ)/%.o: %.asm
 	@$(if $(Q),echo "  NASM    $< (partition)")
 	$(Q)$(NASM) $(PART_ASFLAGS) -MD $(@:.o=.d) $< -o $@
 
-# $(1) = name, $(2) = C sources. The runtime links first so crt0's _start leads .text.
+# $(1) = name, $(2) = C sources (the runtime's own, e.g. lib/chan/chan.c, are dropped: it
+# links them already). The runtime links first so crt0's _start leads .text.
 define PARTITION
 PARTITION_ELFS += $(PART_OUT)/$(1).elf
-$(PART_OUT)/$(1).elf: $(RT_OBJS) $(patsubst %.c,$(PART_OBJ)/%.o,$(2)) lib/rt/partition.ld $(NEWLIB_STAMP)
+$(PART_OUT)/$(1).elf: $(RT_OBJS) $(patsubst %.c,$(PART_OBJ)/%.o,$(filter-out $(RT_SRCS),$(2))) lib/rt/partition.ld $(NEWLIB_STAMP)
 	@$$(if $$(Q),echo "  LD      $$@")
 	$$(Q)$$(PART_LD) $$(PART_LDFLAGS) -Map $$(@:.elf=.map) -o $$@ $(RT_OBJS) \
-		$(patsubst %.c,$(PART_OBJ)/%.o,$(2)) --start-group $$(PART_LIBS) --end-group
+		$(patsubst %.c,$(PART_OBJ)/%.o,$(filter-out $(RT_SRCS),$(2))) --start-group $$(PART_LIBS) --end-group
 partitions: $(PART_OUT)/$(1).elf
 endef
 

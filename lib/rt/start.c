@@ -2,6 +2,7 @@
 /* start.c - C side of partition start (contract in rt.h): runtime set-up, main, secondaries. */
 #include <stdlib.h>
 #include <string.h>
+#include "rt/console.h"
 #include "rt/hypercall.h"
 #include "rt/rt.h"
 
@@ -71,6 +72,9 @@ _Noreturn void bh_rt_start(const struct bh_partition_info *info, unsigned vcpu)
 	info_page = info;
 	memcpy(argv0, info->name, sizeof(argv0) - 1);
 	bh_rt_heap_init(info->heap_start, info->heap_end);
+	bh_rt_sec_lo = info->heap_end; /* the other vCPUs' stacks: partition.h */
+	bh_rt_sec_len = info->vcpu_count > 1 ? (info->vcpu_count - 1) * BH_STACK_SIZE : 0;
+	bh_console_init(info); /* stdout and stderr: the console channel, if there is one */
 	__atomic_store_n(&rt_ready, 1, __ATOMIC_RELEASE);
 	__libc_init_array();
 	exit(main(1, argv_main));

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* syscalls.c - newlib's system calls on top of hypercalls (one process, console on fd 0-2).
  *
- *   write(1|2)            console hypercall, in chunks of at most BH_CONSOLE_MAX bytes
+ *   write(1|2)            the console (rt/console.h): its channel, else the console
+ *                         hypercall
  *   read(0)               0 (end of file): the console has no input channel yet
  *   sbrk                  the heap from the info page; ENOMEM past its end
  *   gettimeofday, clock_gettime(REALTIME|MONOTONIC)   BH_HC_TIME: time since monitor start
- *   nanosleep             BH_HC_TIMER_SET + BH_HC_WAIT (uses the partition's one timer)
+ *   nanosleep             bh_rt_sleep_until(): BH_HC_TIMER_SET + BH_HC_WAIT, the events it
+ *                         takes owed to bh_wait(), the application's timer set back
  *   _exit                 BH_HC_EXIT;  kill(getpid(), sig)  exit with status 128 + sig
  *   close, lseek, fstat, isatty   fd 0-2 are a character device; other descriptors EBADF
  *   open                  ENOSYS (no file system)
@@ -25,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bulkhead/errno.h>
+#include "rt/console.h"
 #include "rt/hypercall.h"
 #include "rt/rt.h"
 
@@ -70,22 +73,16 @@ void bh_rt_heap_init(uintptr_t start, uintptr_t end)
 
 _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t len)
 {
-	const char *p = buf;
-	size_t done = 0;
+	long rc;
 
 	if (fd != 1 && fd != 2)
 		return fail(EBADF);
 	if (len > INT_MAX) /* newlib's _READ_WRITE_RETURN_TYPE is int: write less */
 		len = INT_MAX;
-	while (done < len) {
-		size_t n = len - done < BH_CONSOLE_MAX ? len - done : BH_CONSOLE_MAX;
-		long rc = bh_console_write(p + done, n);
-
-		if (rc <= 0) /* report what went out, else the error */
-			return done ? (_READ_WRITE_RETURN_TYPE)done : fail_bh(rc ? rc : -BH_EIO);
-		done += (size_t)rc < n ? (size_t)rc : n;
-	}
-	return (_READ_WRITE_RETURN_TYPE)done;
+	rc = bh_console_out(buf, len);
+	if (rc < 0)
+		return fail_bh(rc);
+	return (_READ_WRITE_RETURN_TYPE)rc;
 }
 
 _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t len)
@@ -198,11 +195,8 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 	deadline = req->tv_sec >= (INT64_MAX - now) / NSEC_PER_SEC - 1 ?
 			   INT64_MAX : now + req->tv_sec * NSEC_PER_SEC + req->tv_nsec;
 	while (now < deadline) {
-		long rc = bh_timer_set((uint64_t)deadline);
-
-		if (rc < 0)
-			return fail_bh(rc);
-		bh_wait(); /* the timer or another event; loop until the time has come */
+		bh_rt_sleep_until((uint64_t)deadline); /* the timer or another event, kept for
+							* bh_wait(); loop until the time has come */
 		if (now_ns(&now))
 			return -1;
 	}

@@ -7,48 +7,15 @@ import random
 import re
 import subprocess
 
-import pexpect
 import pytest
 
 import bhrun
+from opconsole import ANSWER_END, PREFIX
+import opconsole
 
 CONFIG = bhrun.ROOT / "tests" / "system" / "configs" / "cli.yaml"
 PARTS = bhrun.BUILD / "partitions"
 BHCONFIG = bhrun.BUILD / "tools" / "bhconfig"
-PREFIX = "[command] "
-ANSWER_END = re.compile(r"\[command\] (ok|error: [^\r\n]*)\r*\n")
-
-
-class Cli:
-    """COM1 of a running machine: type a line, read the command partition's answer."""
-
-    def __init__(self, child, log):
-        self.child, self.log = child, log
-        self.seen = ""  # everything read so far: a partition may print before the answer
-
-    def wait_for(self, text, timeout=30):
-        """text in the output: already read, or still to come."""
-        if text in self.seen:
-            return
-        self.child.expect_exact(text, timeout=timeout)
-        self.seen += self.child.before + text
-
-    def run(self, line, timeout=30):
-        """Type line; → (lines of the answer without prefix, the final ok/error line)."""
-        self.child.sendline(line)
-        echo = "> " + "".join(c if " " <= c <= "~" or c == "\t" else "?" for c in line)
-        self.child.expect_exact(PREFIX + echo, timeout=timeout)
-        self.seen += self.child.before + PREFIX + echo
-        self.child.expect(ANSWER_END, timeout=timeout)
-        self.seen += self.child.before + self.child.after
-        body = [l[len(PREFIX):] for l in self.child.before.replace("\r", "").split("\n")
-                if l.startswith(PREFIX)]
-        return body, self.child.match.group(1)
-
-    def ok(self, line, timeout=30):
-        body, end = self.run(line, timeout)
-        assert end == "ok", (line, body, end, self.log)
-        return body
 
 
 @pytest.fixture(scope="module")
@@ -59,27 +26,16 @@ def cli(tmp_path_factory):
     mods = [(blob, "cli.bin config")] + [
         (PARTS / f"{name}.elf", f"{name}.elf {name}") for name in ("command", "opspolicy", "uvtest")]
     iso = bhrun.iso_for("", modules=mods)
-    bhrun.LOGS.mkdir(parents=True, exist_ok=True)
-    log = bhrun.LOGS / "cli-com1.log"
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", "4", "-m", "512",
-           "-cdrom", str(iso), "-display", "none", "-no-reboot",
-           "-chardev", "stdio,id=com1,signal=off", "-serial", "chardev:com1",
-           "-serial", f"file:{bhrun.LOGS / 'cli-com2.log'}"]
-    child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
-                          timeout=60, maxread=65536)
-    child.logfile_read = open(log, "w")
+    cli = opconsole.spawn("cli", iso)
     try:
-        child.expect_exact(PREFIX + "ready", timeout=120)
-        yield Cli(child, log)
+        cli.child.expect_exact(PREFIX + "ready", timeout=120)
+        yield cli
     finally:
-        child.terminate(force=True)
-        child.logfile_read.close()
+        opconsole.close(cli)
 
 
 def parts(cli):
-    rows = cli.ok("list")
-    head, body = rows[0].split(), [r.split() for r in rows[1:]]
-    return {r[0]: dict(zip(head, r)) for r in body}
+    return cli.parts()
 
 
 def test_list_shows_the_boot_partitions_running(cli):

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c - an I/O partition (docs/iopart.md): drives the devices of its view and serves
+ * console and block channels with them. One vCPU, one loop:
+ *
+ *   console (the partition owning COM1): clients' output to COM1, typed lines to command
+ *   block: every attached channel, at most BUDGET requests each per round (round robin,
+ *          so a flooding client cannot starve the others); channels attach when their
+ *          client has laid them out, and are dropped when dead or broken
+ *   nothing to do: sleep until a signal, a device interrupt or the next tick
+ *
+ * Command line: role=<a|b> (for the log), console=com1 (own COM1 and serve the consoles),
+ * fault-after=<n> (test only: crash on purpose after serving n block requests),
+ * bench-local=<MiB> (benchmark: read that much from the disk directly, in requests the
+ * size a channel carries, before serving; the time is printed).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bulkhead/block.h>
+#include <bulkhead/config.h>
+#include <bulkhead/hypercall.h>
+#include "blk/blk-server.h"
+#include "chan/chan.h"
+#include "console.h"
+#include "rt/console.h"
+#include "iopart.h"
+#include "nvme.h"
+#include "pci.h"
+#include "platform.h"
+#include "rt/hypercall.h"
+#include "rt/rt.h"
+#include "uart.h"
+
+#define BUDGET         8                /* block requests per channel per round */
+#define TICK_CONSOLE   (CONSOLE_POLL_MS * 1000000ull) /* the console owner polls COM1 */
+#define TICK_STANDBY   50000000ull      /* others look for newly laid-out channels */
+#define CLASS_NVME     0x010802u        /* mass storage, non-volatile memory, NVMe */
+#define BOUNCE_BYTES   (128u * 1024)
+
+struct blkchan {
+	void *mem;
+	size_t size;
+	uint32_t chan_id;
+	const char *peer;
+	bool attached;
+	struct chan ch;
+	struct blk_server srv;
+};
+
+static const struct bh_partition_info *info;
+static struct uart com1;
+static bool console_owner;
+static struct pci_dev nvme_pci;
+static struct nvme nvme;
+static bool have_disk;
+static uint8_t *bounce;
+static uint64_t bounce_dma;
+static struct blk_backend disk;
+static struct blkchan blks[BH_INFO_MEM_MAX];
+static unsigned nblks;
+static uint8_t *scratch;
+static size_t scratch_size;
+static uint64_t served, fault_after;
+
+void iopart_log(const char *fmt, ...)
+{
+	char line[240];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	printf("%s\n", line); /* the console owner's stdout is console_own() */
+	fflush(stdout);
+}
+
+/* ---- the disk behind every block channel -------------------------------------------- */
+
+static int disk_read(void *ctx, uint64_t lba, uint32_t sectors, void *buf)
+{
+	int r = nvme_read_dma(&nvme, lba, sectors, bounce_dma);
+
+	if (!r)
+		memcpy(buf, bounce, (size_t)sectors * BH_BLK_SECTOR);
+	return r;
+}
+
+/* buf is the server's private copy of the request: DMA straight from it when it lies in
+ * the identity-mapped RAM, else through the bounce buffer. */
+static int disk_write(void *ctx, uint64_t lba, uint32_t sectors, const void *buf)
+{
+	size_t len = (size_t)sectors * BH_BLK_SECTOR;
+	uint64_t dma = plat_dma_addr(buf, len);
+
+	if (dma && !(dma & 3))
+		return nvme_write_dma(&nvme, lba, sectors, dma);
+	memcpy(bounce, buf, len);
+	return nvme_write_dma(&nvme, lba, sectors, bounce_dma);
+}
+
+static int disk_flush(void *ctx)
+{
+	return nvme_flush(&nvme);
+}
+
+static void disk_open(void)
+{
+	for (uint32_t i = 0; i < info->pci_count && i < BH_INFO_PCI_MAX && !have_disk; i++) {
+		uint16_t bdf = info->pci_bdf[i];
+		int r = pci_probe(&nvme_pci, bdf);
+
+		if (r || nvme_pci.class != CLASS_NVME)
+			continue;
+		if ((r = nvme_init(&nvme, &nvme_pci, 0))) {
+			iopart_log("nvme %02x:%02x.%x: not usable (error %d)", bdf >> 8, bdf >> 3 & 31,
+				   bdf & 7, r);
+			continue;
+		}
+		const struct nvme_info *ni = nvme_info(&nvme);
+		if (ni->sector_size != BH_BLK_SECTOR) {
+			iopart_log("nvme %02x:%02x.%x: %u-byte sectors; the block service needs 512",
+				   bdf >> 8, bdf >> 3 & 31, bdf & 7, ni->sector_size);
+			continue;
+		}
+		bounce = plat_dma_alloc(BOUNCE_BYTES, &bounce_dma);
+		if (!bounce) {
+			iopart_log("no DMA memory for the bounce buffer");
+			return;
+		}
+		disk = (struct blk_backend){ &nvme, ni->sectors,
+					     ni->max_sectors < BOUNCE_BYTES / BH_BLK_SECTOR ?
+						     ni->max_sectors : BOUNCE_BYTES / BH_BLK_SECTOR,
+					     disk_read, disk_write, disk_flush };
+		have_disk = true;
+		iopart_log("nvme %02x:%02x.%x: %s, %llu MiB, %u sectors per command, %s",
+			   bdf >> 8, bdf >> 3 & 31, bdf & 7, ni->model,
+			   (unsigned long long)(ni->sectors * BH_BLK_SECTOR >> 20), ni->max_sectors,
+			   ni->polling ? "polled" : "MSI-X");
+	}
+	if (!have_disk)
+		iopart_log("no NVMe controller: block requests are answered with errors");
+}
+
+/* A backend with no disk: every request fails. */
+static int no_disk(void *ctx, uint64_t lba, uint32_t sectors, void *buf)
+{
+	return -BH_EIO;
+}
+
+static int no_disk_w(void *ctx, uint64_t lba, uint32_t sectors, const void *buf)
+{
+	return -BH_EIO;
+}
+
+static int no_flush(void *ctx)
+{
+	return -BH_EIO;
+}
+
+/* ---- block channels -------------------------------------------------------------------- */
+
+static void blk_find(void)
+{
+	for (uint32_t i = 0; i < info->mem_count && i < BH_INFO_MEM_MAX; i++) {
+		if (info->mem[i].kind % 256 != BH_MEM_KIND_CHANNEL ||
+		    info->chan_type[i] != BH_CFG_CHAN_BLOCK)
+			continue;
+		struct blkchan *b = &blks[nblks++];
+		b->mem = (void *)(uintptr_t)info->mem[i].gpa;
+		b->size = info->mem[i].size;
+		b->chan_id = BH_MEM_KIND_CHAN_ID(info->mem[i].kind);
+		b->peer = info->peer_name[i];
+		if (b->size > scratch_size)
+			scratch_size = b->size;
+	}
+	if (nblks && !(scratch = plat_dma_alloc(scratch_size, &(uint64_t){ 0 })))
+		scratch = malloc(scratch_size);
+}
+
+/* Attach when the client has laid the channel out afresh: READY, and our side not yet
+ * attached to this layout (a layout starts with both endpoints BH_CHAN_EP_NONE). */
+static void blk_attach(struct blkchan *b)
+{
+	const struct bh_chan_hdr *h = b->mem;
+	int r;
+
+	if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != BH_CHAN_READY ||
+	    __atomic_load_n(&h->ep[BH_CHAN_SERVER].status, __ATOMIC_ACQUIRE) != BH_CHAN_EP_NONE)
+		return;
+	if ((r = chan_attach(&b->ch, b->mem, b->size, CHAN_SERVER,
+			     (const uint8_t *)BH_BLK_CHAN_TYPE)) ||
+	    (r = blk_server_init(&b->srv, &b->ch, &disk, scratch, scratch_size))) {
+		iopart_log("block channel %u (%.31s): not served: bad layout (error %d)",
+			   b->chan_id, b->peer, r);
+		chan_close(&b->ch);
+		return;
+	}
+	b->attached = true;
+	iopart_log("block channel %u (%.31s): attached, %u sectors per request", b->chan_id,
+		   b->peer, b->srv.max_sectors);
+	bh_hc1(BH_HC_SIGNAL, b->chan_id); /* the client may be waiting for a server */
+}
+
+static void fault_check(void)
+{
+	if (!fault_after || served < fault_after)
+		return;
+	iopart_log("fault injected after %llu block requests at t=%lld ns",
+		   (unsigned long long)served, (long long)bh_time_ns());
+	__asm__ volatile("ud2"); /* contained by the monitor: this partition crashes */
+}
+
+/* One round over the block channels. → requests handled. */
+static unsigned blk_round(void)
+{
+	unsigned done = 0;
+
+	for (unsigned i = 0; i < nblks; i++) {
+		struct blkchan *b = &blks[i];
+		int n;
+
+		if (!b->attached) {
+			blk_attach(b);
+			if (!b->attached)
+				continue;
+		}
+		n = blk_serve(&b->srv, BUDGET);
+		if (n < 0) {
+			iopart_log("block channel %u (%.31s): dropped: %s", b->chan_id, b->peer,
+				   chan_peer_alive(&b->ch) ? "the client broke the channel" :
+							     "the client is gone");
+			chan_close(&b->ch);
+			b->attached = false;
+			continue;
+		}
+		done += (unsigned)n;
+		served += (unsigned)n;
+		if (chan_need_notify(&b->ch))
+			bh_hc1(BH_HC_SIGNAL, b->chan_id);
+		fault_check();
+	}
+	return done;
+}
+
+/* Before sleeping: every attached channel asks to be woken; → false if one has work. */
+static bool blk_may_sleep(void)
+{
+	for (unsigned i = 0; i < nblks; i++) {
+		if (!blks[i].attached)
+			continue;
+		if (chan_prepare_wait_for(&blks[i].ch, BH_CHAN_WAIT_RX | BH_CHAN_WAIT_TX) != 0)
+			return false;
+	}
+	return true;
+}
+
+static void blk_woken(void)
+{
+	for (unsigned i = 0; i < nblks; i++)
+		if (blks[i].attached)
+			chan_cancel_wait(&blks[i].ch);
+}
+
+/* bench-local=<MiB>: read from the disk in requests of the size the first block channel
+ * carries, as the I/O partition itself would, into the bounce buffer. */
+static void bench_local(uint64_t mib)
+{
+	uint32_t per = 0;
+
+	while (!per) { /* wait for a client to lay a channel out: its geometry sets the size */
+		for (unsigned i = 0; i < nblks && !per; i++) {
+			blk_attach(&blks[i]);
+			if (blks[i].attached)
+				per = blks[i].srv.max_sectors;
+		}
+		if (!per) {
+			bh_timer_set((uint64_t)bh_time_ns() + TICK_STANDBY);
+			bh_wait();
+		}
+	}
+	uint64_t sectors = mib * 1024 * 1024 / BH_BLK_SECTOR, t0 = (uint64_t)bh_time_ns();
+
+	for (uint64_t lba = 0; lba < sectors; lba += per) {
+		uint32_t n = sectors - lba < per ? (uint32_t)(sectors - lba) : per;
+		if (disk_read(NULL, lba, n, scratch)) {
+			iopart_log("bench: read at sector %llu failed", (unsigned long long)lba);
+			return;
+		}
+	}
+	iopart_log("bench: local read %llu MiB in %llu ns, %u sectors per request",
+		   (unsigned long long)mib, (unsigned long long)((uint64_t)bh_time_ns() - t0), per);
+}
+
+int main(void)
+{
+	char role[8] = "?", con[8] = "";
+	uint64_t bench = 0;
+
+	info = bh_info_page();
+	bh_arg("role", role, sizeof(role));
+	bh_arg("console", con, sizeof(con));
+	bh_arg_u64("fault-after", &fault_after);
+	bh_arg_u64("bench-local", &bench);
+	if (!strcmp(con, "com1")) {
+		if (uart_init(&com1, 0x3f8))
+			printf("iopart: COM1 does not answer: no operator console\n");
+		else
+			console_owner = console_init(info, &com1) >= 0;
+		if (console_owner)
+			bh_console_redirect(console_own);
+	}
+	iopart_log("iopart %s: %u PCI function(s), %s", role, info->pci_count,
+		   console_owner ? "serving the operator console on COM1" : "standby console");
+	disk = (struct blk_backend){ NULL, 0, 1, no_disk, no_disk_w, no_flush };
+	disk_open();
+	blk_find();
+	iopart_log("serving %u block channel(s)", nblks);
+	if (bench && have_disk && nblks)
+		bench_local(bench);
+	for (;;) {
+		if (console_owner)
+			console_poll();
+		if (blk_round() > 0)
+			continue;
+		if (blk_may_sleep() && (!console_owner || console_prepare_wait() == 0)) {
+			bh_timer_set((uint64_t)bh_time_ns() +
+				     (console_owner ? TICK_CONSOLE : TICK_STANDBY));
+			if (!plat_take_events())
+				bh_wait();
+		}
+		blk_woken();
+		if (console_owner)
+			console_cancel_wait();
+	}
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* platform.c - platform.h in the I/O partition: hypercalls, the identity alias for DMA,
+ * the runtime's heap, and the partition's log. */
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bulkhead/hypercall.h>
+#include "iopart.h"
+#include "platform.h"
+#include "rt/hypercall.h"
+#include "rt/rt.h"
+
+#define PAGE 4096u
+
+static uint32_t kept; /* events plat_wait_device() took that the main loop wants */
+
+uint32_t plat_take_events(void)
+{
+	uint32_t ev = kept;
+
+	kept = 0;
+	return ev;
+}
+
+uint32_t plat_pci_read(uint16_t bdf, unsigned off, unsigned width)
+{
+	long r = bh_hc5(BH_HC_PCI_CONFIG, bdf, off, width, 0, 0);
+
+	return r < 0 ? ~0u : (uint32_t)r;
+}
+
+int plat_pci_write(uint16_t bdf, unsigned off, unsigned width, uint32_t v)
+{
+	return (int)bh_hc5(BH_HC_PCI_CONFIG, bdf, off, width, 1, v);
+}
+
+int plat_pci_msi(uint16_t bdf, uint64_t *addr, uint32_t *data)
+{
+	static uint64_t out[2];
+	int r = (int)bh_hc2(BH_HC_PCI_MSI, bdf, bh_gpa(out));
+
+	*addr = out[0];
+	*data = (uint32_t)out[1];
+	return r;
+}
+
+volatile void *plat_mmio(uint64_t bar_addr, uint64_t size)
+{
+	if (!size || bar_addr + size < bar_addr || bar_addr + size > BH_START_MAP_MAX)
+		return NULL;
+	return (volatile void *)(uintptr_t)bar_addr;
+}
+
+uint64_t plat_dma_addr(const void *p, size_t len)
+{
+	const struct bh_partition_info *info = bh_info_page();
+	uintptr_t a = (uintptr_t)p;
+
+	if (!info->ident_base || a + len < a || a + len > info->ident_size)
+		return 0;
+	return info->ident_base + a;
+}
+
+void *plat_dma_alloc(size_t bytes, uint64_t *dma_addr)
+{
+	size_t len = (bytes + PAGE - 1) & ~(size_t)(PAGE - 1);
+	void *p = len ? memalign(PAGE, len) : NULL;
+
+	if (!p || !(*dma_addr = plat_dma_addr(p, len))) {
+		free(p);
+		return NULL;
+	}
+	memset(p, 0, len);
+	return p;
+}
+
+int plat_wait_device(uint64_t deadline_ns)
+{
+	for (;;) {
+		if (kept & BH_EVENT_DEVICE) {
+			kept &= ~BH_EVENT_DEVICE;
+			return 1;
+		}
+		if ((uint64_t)bh_time_ns() >= deadline_ns)
+			return 0;
+		bh_timer_set(deadline_ns);
+		kept |= (uint32_t)bh_wait() | BH_EVENT_TIMER; /* our timer replaced the loop's */
+	}
+}
+
+uint64_t plat_time_ns(void)
+{
+	return (uint64_t)bh_time_ns();
+}
+
+void plat_log(const char *fmt, ...)
+{
+	char line[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	iopart_log("%s", line);
+}

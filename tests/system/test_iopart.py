@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: MIT
+"""I/O partitions (issue 9): examples/default.yaml under QEMU -cpu max -smp 4 (SVM), one
+disk image behind two NVMe controllers of one subsystem (a dual-ported disk), iopart-a on
+00:04.0 and COM1, iopart-b on 00:05.0. What the partitions did is read from COM1 (every
+partition's console, multiplexed by iopart-a), from COM2 (the monitor's log) and from the
+disk image afterwards."""
+import re
+import struct
+import subprocess
+
+import pytest
+
+import bhrun
+import opconsole
+
+EXAMPLE = bhrun.ROOT / "examples" / "default.yaml"
+PARTS = bhrun.BUILD / "partitions"
+BHCONFIG = bhrun.BUILD / "tools" / "bhconfig"
+DISK_MIB = 64
+SECTOR = 512
+MASK = (1 << 64) - 1
+
+
+def disk_args(image):
+    return ["-drive", f"file={image},if=none,id=disk0,format=raw",
+            "-device", "nvme-subsys,id=subsys0,nqn=bulkhead",
+            "-device", "nvme,serial=bulkhead0,subsys=subsys0,addr=4",
+            "-device", "nvme,serial=bulkhead0,subsys=subsys0,addr=5",
+            "-device", "nvme-ns,drive=disk0,nsid=1,shared=on"]
+
+
+def cmdline(text, part, extra):
+    """default.yaml with `extra` appended to the command line of partition `part`."""
+    rx = re.compile(r'(- name: %s\n(?:    .*\n)*?    cmdline: ")([^"]*)"' % re.escape(part))
+    assert rx.search(text), part
+    return rx.sub(lambda m: f'{m.group(1)}{m.group(2)} {extra}"', text, count=1)
+
+
+def boot(tmp, name, edits=(), restart_a=None):
+    """The default scenario, edited: edits are (partition, command-line words) pairs."""
+    text = EXAMPLE.read_text()
+    for part, extra in edits:
+        text = cmdline(text, part, extra)
+    if restart_a:
+        text = re.sub(r"(- name: iopart-a\n(?:    .*\n)*?    restart: )restart\n    restart-max: 3",
+                      r"\g<1>" + restart_a, text, count=1)
+    src, blob = tmp / f"{name}.yaml", tmp / f"{name}.bin"
+    src.write_text(text)
+    subprocess.run([BHCONFIG, "compile", src, "-o", blob], check=True)
+    mods = [(blob, "default.bin config")] + [
+        (PARTS / f"{p}.elf", f"{p}.elf {p}") for p in ("command", "opspolicy", "iopart",
+                                                       "guest-pv")]
+    iso = bhrun.iso_for("", modules=mods)
+    image = tmp / f"{name}-disk.img"
+    with open(image, "wb") as f:
+        f.truncate(DISK_MIB << 20)
+    return opconsole.spawn(name, iso, extra=disk_args(image)), image
+
+
+def word(seed, lba, k):
+    """guest-pv/disk.c disk_word()."""
+    z = (seed * 0x9E3779B97F4A7C15 + (lba << 6 | k)) & MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return z ^ (z >> 31)
+
+
+def bad_sectors(image, seed, base, sectors):
+    """Sectors of the image that do not hold guest-pv's pattern."""
+    bad = []
+    with open(image, "rb") as f:
+        f.seek(base * SECTOR)
+        data = f.read(sectors * SECTOR)
+    for s in range(sectors):
+        got = struct.unpack_from("<64Q", data, s * SECTOR)
+        if any(got[k] != word(seed, base + s, k) for k in range(64)):
+            bad.append(base + s)
+    return bad
+
+
+def said(cli, who):
+    tag = f"[{who}] "
+    return [l[len(tag):] for l in cli.seen.replace("\r", "").split("\n") if l.startswith(tag)]
+
+
+def com2(name):
+    return (bhrun.LOGS / f"{name}-com2.log").read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory):
+    cli, _ = boot(tmp_path_factory.mktemp("io"), "iopart-console")
+    try:
+        cli.wait_for("[command] ready", timeout=180)
+        yield cli
+    finally:
+        opconsole.close(cli)
+
+
+def test_every_partition_prints_on_com1_with_its_prefix(console):
+    for who in ("ultravisor", "command", "opspolicy", "iopart-a", "iopart-b", "guest-1",
+                "guest-2"):
+        console.wait_for(f"[{who}] ", timeout=60)
+    console.wait_for("[guest-2] guest-pv: 1 secondary vCPUs checked in", timeout=120)
+    assert "log: COM1 is iopart-a's now; the monitor log goes on on COM2" in com2("iopart-console")
+    assert "iopart a: 2 PCI function(s), serving the operator console on COM1" not in said(console, "iopart-a")
+    assert any(re.match(r"nvme 00:04\.0: .*, 64 MiB, \d+ sectors per command, MSI-X", l)
+               for l in said(console, "iopart-a")), said(console, "iopart-a")
+    assert any(re.match(r"nvme 00:05\.0: .*, 64 MiB, \d+ sectors per command, MSI-X", l)
+               for l in said(console, "iopart-b")), said(console, "iopart-b")
+
+
+def test_typed_lines_reach_the_cli(console):
+    body = console.ok("help")
+    assert any(l.split()[0] == "list" for l in body if l.strip()), body
+    p = console.parts()
+    for name in ("ultravisor", "command", "opspolicy", "iopart-a", "iopart-b"):
+        assert p[name]["STATE"] == "running", p
+
+
+def test_failover_loses_no_write(tmp_path):
+    """guest-1 writes 16 MiB of a checksummed pattern; iopart-a crashes on purpose after
+    200 requests; guest-1 fails over to iopart-b, replays, reads everything back. The
+    restart rule of iopart-a is `stop` here: the operator brings it back with the CLI, and
+    it comes back as the standby."""
+    name = "iopart-failover"
+    cli, image = boot(tmp_path, name, edits=[
+        ("iopart-a", "fault-after=200"),
+        ("guest-1", "disk-test=pattern disk-mib=16 disk-seed=7 disk-linger=1")],
+        restart_a="stop")
+    try:
+        cli.wait_for("[command] ready", timeout=180)
+        m = cli.wait_re(r"\[guest-1\] guest-pv: disk: verified (\d+) sectors, (\d+) bad", timeout=600)
+        assert (int(m.group(1)), int(m.group(2))) == (32768, 0), cli.log
+        cli.wait_for("[guest-1] guest-pv: disk: failovers", timeout=30)
+        g1, a = said(cli, "guest-1"), said(cli, "iopart-a")
+        assert any(re.match(r"fault injected after \d+ block requests", l) for l in a), a
+        assert any(re.match(r"guest-pv: disk: path 0 \(iopart-a\) lost \(channel dead\)", l)
+                   for l in g1), g1
+        assert any(re.match(r"guest-pv: disk: failover to path 1 \(iopart-b\), \d+ requests to replay", l)
+                   for l in g1), g1
+        stats = [l for l in g1 if l.startswith("guest-pv: disk: failovers")][0]
+        assert re.match(r"guest-pv: disk: failovers 1, replays \d+, requests \d+", stats), stats
+        assert "ultravisor: iopart-a crashed (status -1)" in said(cli, "ultravisor") or \
+            "ultravisor: iopart-a crashed (status -1)" in com2(name)
+        assert cli.parts()["iopart-a"]["STATE"] == "crashed"
+        cli.ok("restart iopart-a")
+        cli.wait_re(r"\[guest-1\] guest-pv: disk: path 0 \(iopart-a\) up", timeout=60)
+        assert cli.parts()["iopart-a"]["STATE"] == "running"
+    finally:
+        opconsole.close(cli)
+    assert bad_sectors(image, 7, 0, 32768) == []
+
+
+def test_hostile_client_beside_a_good_one(tmp_path):
+    name = "iopart-hostile"
+    cli, image = boot(tmp_path, name, edits=[
+        ("guest-1", "disk-test=pattern disk-mib=16 disk-seed=9 disk-base=65536"),
+        ("guest-2", "disk-test=hostile")])
+    try:
+        m = cli.wait_re(r"\[guest-1\] guest-pv: disk: verified (\d+) sectors, (\d+) bad", timeout=600)
+        assert (int(m.group(1)), int(m.group(2))) == (32768, 0), cli.log
+        cli.wait_for("[guest-2] guest-pv: hostile: ring index past the end:", timeout=120)
+        cli.wait_for("[guest-1] guest-pv: disk: failovers", timeout=30)
+        g2 = said(cli, "guest-2")
+        for case, status in (("read past the end", -34), ("read wrapping the sector count", -34),
+                             ("unknown op", -22), ("write shorter than its sectors", -22),
+                             ("zero sectors", -22), ("more sectors than allowed", -22),
+                             ("flags set", -22)):
+            assert f"guest-pv: hostile: {case}: answered {status}" in g2, (case, g2)
+        assert "guest-pv: hostile: flood of 3000 reads answered" in g2, g2
+        assert "guest-pv: hostile: ring index past the end: the server closed the channel" in g2
+        assert any(re.match(r"block channel \d+ \(guest-2\): dropped: the client broke the channel", l)
+                   for l in said(cli, "iopart-a")), said(cli, "iopart-a")
+        stats = [l for l in said(cli, "guest-1") if l.startswith("guest-pv: disk: failovers")][0]
+        assert stats.startswith("guest-pv: disk: failovers 0, replays 0"), stats
+    finally:
+        opconsole.close(cli)
+    assert bad_sectors(image, 9, 65536, 32768) == []
