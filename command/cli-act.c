@@ -474,12 +474,30 @@ static void boot_start(struct cli *c, struct uv_part_rec *p)
 		(unsigned long long)c->rs.generation);
 }
 
+/* Between the I/O partitions and the guests: the console's server, if there is one. */
+static void boot_console(struct cli *c)
+{
+	uint32_t ms = 0;
+
+	if (!c->io.console_up)
+		return;
+	while (!c->io.console_up(c->io.ctx) && ms < CLI_CONSOLE_WAIT_MS) {
+		c->io.sleep_ms(c->io.ctx, 10);
+		ms += 10;
+	}
+	if (ms >= CLI_CONSOLE_WAIT_MS)
+		cli_out(c, "boot: no I/O partition serves the console after %u ms: starting the "
+			"guests all the same", CLI_CONSOLE_WAIT_MS);
+}
+
 void cli_boot(struct cli *c)
 {
 	if (cli_snapshot(c)) {
 		cli_out(c, "boot: %s", c->why);
 	} else {
-		for (int pass = 0; pass < 2; pass++)
+		for (int pass = 0; pass < 2; pass++) {
+			if (pass == 1)
+				boot_console(c);
 			for (uint32_t i = 0; i < c->snap.nparts; i++) {
 				struct uv_part_rec *p = &c->snap.parts[i];
 
@@ -487,6 +505,7 @@ void cli_boot(struct cli *c)
 				    (p->kind == BH_CFG_KIND_IOPART) == (pass == 0))
 					boot_start(c, p);
 			}
+		}
 	}
 	cli_out(c, "ready");
 }

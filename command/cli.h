@@ -31,6 +31,7 @@
 #define CLI_POLL_MS     20    /* create: READ_PARTITIONS this often ... */
 #define CLI_LOAD_MS     10000 /* ... until the partition is loaded, at most this long */
 #define CLI_ANSWER_MS   2000  /* what a request unanswered costs (struct cli_io) */
+#define CLI_CONSOLE_WAIT_MS 10000 /* boot: the longest wait for the console's server */
 #define CLI_WORDS_MAX   16
 
 /* The outside world. uv and pol send one request and wait (at most CLI_ANSWER_MS) for its answer:
@@ -43,6 +44,10 @@ struct cli_io {
 	int (*pol)(void *ctx, const struct pol_request *rq, struct pol_response *rs);
 	void (*out)(void *ctx, const char *line);
 	void (*sleep_ms)(void *ctx, uint32_t ms);
+	/* Optional: is the operator console served (its I/O partition attached to our console
+	 * channel)? The boot intent waits for it, at most CLI_CONSOLE_WAIT_MS, before it starts
+	 * the guests, so that their first lines have a reader. NULL: nothing to wait for. */
+	bool (*console_up)(void *ctx);
 	void *ctx;
 };
 

@@ -56,6 +56,11 @@ static uint64_t now_ns(void)
 	return (uint64_t)bh_time_ns();
 }
 
+static bool console_up(void *ctx)
+{
+	return bh_console_served();
+}
+
 static void sleep_ms(void *ctx, uint32_t ms)
 {
 	uint64_t until = now_ns() + ms * MS;
@@ -290,6 +295,7 @@ int main(void)
 {
 	static const struct cli_io io = {
 		.uv = uv_call, .pol = pol_call, .out = out, .sleep_ms = sleep_ms,
+		.console_up = console_up,
 	};
 
 	cli_init(&cli, &io);

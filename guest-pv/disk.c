@@ -28,6 +28,7 @@
 #define TICK_NS     10000000ull    /* a sleeping client looks again at least this often */
 #define DEADLINE_NS 20000000000ull /* a request waits this long for some path to come up */
 #define DEPTH       8              /* requests kept in flight */
+#define PREFER_NS   5000000000ull  /* the first partition of disk= is waited for this long */
 
 struct disk {
 	struct blk_client cl;
@@ -157,7 +158,8 @@ static int disk_open(void)
 	if ((r = blk_client_init(&disk.cl, &disk.env, mem, size, disk.scratch,
 				 size[0] > size[1] ? size[0] : size[1])))
 		return r;
-	return blk_client_connect(&disk.cl, (uint64_t)bh_time_ns() + DEADLINE_NS);
+	return blk_client_connect_prefer(&disk.cl, (uint64_t)bh_time_ns() + PREFER_NS,
+					 (uint64_t)bh_time_ns() + DEADLINE_NS);
 }
 
 /* Sequential requests of max_sectors over [base, base + sectors), DEPTH in flight; write

@@ -216,6 +216,16 @@ static void fault_check(void)
 	__asm__ volatile("ud2"); /* contained by the monitor: this partition crashes */
 }
 
+/* The client died or closed (the ultravisor or the client wrote so), as opposed to a
+ * channel it corrupted. One look at words the client could forge: only the log cares. */
+static bool client_gone(const struct blkchan *b)
+{
+	const struct bh_chan_hdr *h = b->mem;
+
+	return __atomic_load_n(&h->state, __ATOMIC_ACQUIRE) == BH_CHAN_DEAD ||
+	       __atomic_load_n(&h->ep[BH_CHAN_CLIENT].status, __ATOMIC_ACQUIRE) == BH_CHAN_EP_DEAD;
+}
+
 /* One round over the block channels. → requests handled. */
 static unsigned blk_round(void)
 {
@@ -233,8 +243,8 @@ static unsigned blk_round(void)
 		n = blk_serve(&b->srv, BUDGET);
 		if (n < 0) {
 			iopart_log("block channel %u (%.31s): dropped: %s", b->chan_id, b->peer,
-				   chan_peer_alive(&b->ch) ? "the client broke the channel" :
-							     "the client is gone");
+				   client_gone(b) ? "the client is gone" :
+						    "the client broke the channel");
 			chan_close(&b->ch);
 			b->attached = false;
 			continue;
@@ -312,8 +322,10 @@ int main(void)
 			printf("iopart: COM1 does not answer: no operator console\n");
 		else
 			console_owner = console_init(info, &com1) >= 0;
-		if (console_owner)
+		if (console_owner) {
 			bh_console_redirect(console_own);
+			console_poll(); /* the channels laid out already: their clients wait */
+		}
 	}
 	iopart_log("iopart %s: %u PCI function(s), %s", role, info->pci_count,
 		   console_owner ? "serving the operator console on COM1" : "standby console");

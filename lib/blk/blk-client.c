@@ -498,12 +498,23 @@ static uint32_t request_limit(const struct blk_client *cl)
 
 int blk_client_connect(struct blk_client *cl, uint64_t deadline)
 {
+	return blk_client_connect_prefer(cl, 0, deadline);
+}
+
+int blk_client_connect_prefer(struct blk_client *cl, uint64_t prefer, uint64_t deadline)
+{
 	int e;
 
 	if (cl->connected)
 		return -BH_EBUSY;
 	path_layout(cl, 0);
 	path_layout(cl, 1);
+	while (cl->path[0].state != BLK_PATH_UP && cl->env->now(cl->env->ctx) < prefer) {
+		refresh_path(cl, 0);
+		refresh_path(cl, 1);
+		if (cl->path[0].state != BLK_PATH_UP && (e = cl->env->wait(cl->env->ctx)))
+			return e;
+	}
 	e = complete(cl, submit(cl, (struct blk_req){ .op = BH_BLK_INFO, .deadline = deadline }));
 	if (e)
 		return e == -BH_EINVAL || e == -BH_ERANGE ? -BH_EIO : e;

@@ -143,6 +143,9 @@ int blk_client_init(struct blk_client *cl, const struct blk_env *env, void *mem[
  * → 0, -BH_EIO (no server by the deadline, or INFO failed), -BH_ENOSPC (no request can
  *   carry a sector), -BH_EBUSY (connected already), or env->wait's error. */
 int blk_client_connect(struct blk_client *cl, uint64_t deadline);
+/* The same, preferring path 0: until `prefer` (<= deadline) it waits for path 0's server
+ * before it settles for path 1's. */
+int blk_client_connect_prefer(struct blk_client *cl, uint64_t prefer, uint64_t deadline);
 
 /* Asynchronous: queue a request and send it if a path is up. buf (sectors * 512 bytes)
  * must stay valid and, for a write, unchanged, until the request is DONE.

@@ -88,3 +88,8 @@ long bh_console_read_line(char *buf, size_t len)
 		return -BH_ENOENT;
 	return bh_con_read_line(&con, buf, len);
 }
+
+bool bh_console_served(void)
+{
+	return con.mem && chan_peer_alive(&con.ch);
+}

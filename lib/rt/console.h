@@ -98,6 +98,9 @@ long bh_console_out(const void *buf, size_t len);
  * sink (which writes all of it or fails) instead; NULL restores the default. */
 void bh_console_redirect(long (*sink)(const void *buf, size_t len));
 
+/* Is the partition's console channel served (its I/O partition attached and alive)? */
+bool bh_console_served(void);
+
 /* The command partition's typed lines: as bh_con_read_line(). */
 long bh_console_read_line(char *buf, size_t len);
 

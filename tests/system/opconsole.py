@@ -2,6 +2,7 @@
 """The operator console (COM1) of a running QEMU machine, through pexpect: the command
 partition's CLI answers typed lines with "[command] ok" or "[command] error: ..."."""
 import re
+import time
 
 import pexpect
 
@@ -14,9 +15,17 @@ ANSWER_END = re.compile(r"\[command\] (ok|error: [^\r\n]*)\r*\n")
 class Cli:
     """COM1 of a running machine: type a line, read the command partition's answer."""
 
-    def __init__(self, child, log):
-        self.child, self.log = child, log
+    def __init__(self, child, log, com2=None):
+        self.child, self.log, self.com2 = child, log, com2
         self.seen = ""  # everything read so far: a partition may print before the answer
+
+    def wait_com2(self, text, timeout=30):
+        """text in the monitor's log (COM2), where partitions without a console channel
+        print once an I/O partition owns COM1."""
+        end = time.monotonic() + timeout
+        while text not in self.com2.read_text(errors="replace"):
+            assert time.monotonic() < end, (text, self.com2)
+            time.sleep(0.2)
 
     def wait_for(self, text, timeout=30):
         """text in the output: already read, or still to come."""
@@ -25,8 +34,12 @@ class Cli:
         self.child.expect_exact(text, timeout=timeout)
         self.seen += self.child.before + text
 
-    def wait_re(self, pattern, timeout=30):
-        """The first match of pattern in what is still to come."""
+    def wait_re(self, pattern, timeout=30, new_only=False):
+        """The first match of pattern in what was read so far (unless new_only) or, failing
+        that, in what is still to come."""
+        m = None if new_only else re.search(pattern, self.seen)
+        if m:
+            return m
         self.child.expect(pattern, timeout=timeout)
         self.seen += self.child.before + self.child.after
         return self.child.match
@@ -58,16 +71,16 @@ class Cli:
 def spawn(name, iso, extra=(), smp=4, mem_mib=512):
     """QEMU (TCG, -cpu max) booting iso, COM1 on pexpect, COM2 in the test logs."""
     bhrun.LOGS.mkdir(parents=True, exist_ok=True)
-    log = bhrun.LOGS / f"{name}-com1.log"
+    log, com2 = bhrun.LOGS / f"{name}-com1.log", bhrun.LOGS / f"{name}-com2.log"
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", str(smp),
            "-m", str(mem_mib), "-cdrom", str(iso), "-display", "none", "-no-reboot",
            "-chardev", "stdio,id=com1,signal=off", "-serial", "chardev:com1",
-           "-serial", f"file:{bhrun.LOGS / (name + '-com2.log')}"] + list(extra)
+           "-serial", f"file:{com2}"] + list(extra)
     (bhrun.LOGS / f"{name}-cmd.txt").write_text(" ".join(map(str, cmd)) + "\n")
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                           timeout=60, maxread=65536)
     child.logfile_read = open(log, "w")
-    return Cli(child, log)
+    return Cli(child, log, com2)
 
 
 def close(cli):

@@ -36,14 +36,11 @@ def cmdline(text, part, extra):
     return rx.sub(lambda m: f'{m.group(1)}{m.group(2)} {extra}"', text, count=1)
 
 
-def boot(tmp, name, edits=(), restart_a=None):
+def boot(tmp, name, edits=()):
     """The default scenario, edited: edits are (partition, command-line words) pairs."""
     text = EXAMPLE.read_text()
     for part, extra in edits:
         text = cmdline(text, part, extra)
-    if restart_a:
-        text = re.sub(r"(- name: iopart-a\n(?:    .*\n)*?    restart: )restart\n    restart-max: 3",
-                      r"\g<1>" + restart_a, text, count=1)
     src, blob = tmp / f"{name}.yaml", tmp / f"{name}.bin"
     src.write_text(text)
     subprocess.run([BHCONFIG, "compile", src, "-o", blob], check=True)
@@ -103,11 +100,10 @@ def test_every_partition_prints_on_com1_with_its_prefix(console):
         console.wait_for(f"[{who}] ", timeout=60)
     console.wait_for("[guest-2] guest-pv: 1 secondary vCPUs checked in", timeout=120)
     assert "log: COM1 is iopart-a's now; the monitor log goes on on COM2" in com2("iopart-console")
-    assert "iopart a: 2 PCI function(s), serving the operator console on COM1" not in said(console, "iopart-a")
-    assert any(re.match(r"nvme 00:04\.0: .*, 64 MiB, \d+ sectors per command, MSI-X", l)
-               for l in said(console, "iopart-a")), said(console, "iopart-a")
-    assert any(re.match(r"nvme 00:05\.0: .*, 64 MiB, \d+ sectors per command, MSI-X", l)
-               for l in said(console, "iopart-b")), said(console, "iopart-b")
+    assert "iopart a: 1 PCI function(s), serving the operator console on COM1" in said(console, "iopart-a")
+    # each I/O partition drives the NVMe controller of its view, interrupts through MSI-X
+    console.wait_re(r"\[iopart-a\] nvme 00:04\.0: .*, 64 MiB, \d+ sectors per command, MSI-X")
+    console.wait_re(r"\[iopart-b\] nvme 00:05\.0: .*, 64 MiB, \d+ sectors per command, MSI-X")
 
 
 def test_typed_lines_reach_the_cli(console):
@@ -120,19 +116,19 @@ def test_typed_lines_reach_the_cli(console):
 
 def test_failover_loses_no_write(tmp_path):
     """guest-1 writes 16 MiB of a checksummed pattern; iopart-a crashes on purpose after
-    200 requests; guest-1 fails over to iopart-b, replays, reads everything back. The
-    restart rule of iopart-a is `stop` here: the operator brings it back with the CLI, and
-    it comes back as the standby."""
+    200 requests; guest-1 fails over to iopart-b, replays what was in flight, and reads
+    everything back. The restart rule brings iopart-a back as the standby, and so does the
+    operator's `restart iopart-a`. The disk image is checked from the host afterwards."""
     name = "iopart-failover"
     cli, image = boot(tmp_path, name, edits=[
         ("iopart-a", "fault-after=200"),
-        ("guest-1", "disk-test=pattern disk-mib=16 disk-seed=7 disk-linger=1")],
-        restart_a="stop")
+        ("guest-1", "disk-test=pattern disk-mib=16 disk-seed=7 disk-linger=1")])
+    up = re.compile(r"\[guest-1\] guest-pv: disk: path 0 \(iopart-a\) up")
     try:
         cli.wait_for("[command] ready", timeout=180)
         m = cli.wait_re(r"\[guest-1\] guest-pv: disk: verified (\d+) sectors, (\d+) bad", timeout=600)
         assert (int(m.group(1)), int(m.group(2))) == (32768, 0), cli.log
-        cli.wait_for("[guest-1] guest-pv: disk: failovers", timeout=30)
+        cli.wait_re(r"\[guest-1\] guest-pv: disk: failovers [^\r\n]*\r*\n", timeout=30)
         g1, a = said(cli, "guest-1"), said(cli, "iopart-a")
         assert any(re.match(r"fault injected after \d+ block requests", l) for l in a), a
         assert any(re.match(r"guest-pv: disk: path 0 \(iopart-a\) lost \(channel dead\)", l)
@@ -141,11 +137,15 @@ def test_failover_loses_no_write(tmp_path):
                    for l in g1), g1
         stats = [l for l in g1 if l.startswith("guest-pv: disk: failovers")][0]
         assert re.match(r"guest-pv: disk: failovers 1, replays \d+, requests \d+", stats), stats
-        assert "ultravisor: iopart-a crashed (status -1)" in said(cli, "ultravisor") or \
-            "ultravisor: iopart-a crashed (status -1)" in com2(name)
-        assert cli.parts()["iopart-a"]["STATE"] == "crashed"
-        cli.ok("restart iopart-a")
-        cli.wait_re(r"\[guest-1\] guest-pv: disk: path 0 \(iopart-a\) up", timeout=60)
+        assert "ultravisor: iopart-a crashed (status -1)" in said(cli, "ultravisor")
+        # the restart rule: iopart-a is back, and attaches to guest-1's fresh channel
+        while len(up.findall(cli.seen)) < 2:
+            cli.wait_re(up, timeout=60, new_only=True)
+        assert len([l for l in said(cli, "iopart-a") if l.startswith("iopart a: ")]) == 2
+        # the operator: what the CLI prints while iopart-a restarts may be lost with it
+        cli.child.sendline("restart iopart-a")
+        while len(up.findall(cli.seen)) < 3:
+            cli.wait_re(up, timeout=60, new_only=True)
         assert cli.parts()["iopart-a"]["STATE"] == "running"
     finally:
         opconsole.close(cli)
@@ -160,7 +160,7 @@ def test_hostile_client_beside_a_good_one(tmp_path):
     try:
         m = cli.wait_re(r"\[guest-1\] guest-pv: disk: verified (\d+) sectors, (\d+) bad", timeout=600)
         assert (int(m.group(1)), int(m.group(2))) == (32768, 0), cli.log
-        cli.wait_for("[guest-2] guest-pv: hostile: ring index past the end:", timeout=120)
+        cli.wait_re(r"\[guest-2\] guest-pv: hostile: ring index past the end: [^\r\n]*\r*\n", timeout=120)
         cli.wait_for("[guest-1] guest-pv: disk: failovers", timeout=30)
         g2 = said(cli, "guest-2")
         for case, status in (("read past the end", -34), ("read wrapping the sector count", -34),

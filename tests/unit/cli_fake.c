@@ -51,6 +51,13 @@ static void sleep_ms(void *ctx, uint32_t ms)
 	now_ms += ms;
 }
 
+uint64_t console_up_at = 0; /* the fake console's server attaches at this now_ms */
+
+static bool console_up(void *ctx)
+{
+	return now_ms >= console_up_at;
+}
+
 /* ---- the fake ultravisor's answers ---- */
 
 struct uv_part_rec *fpart(const char *name)
@@ -391,11 +398,12 @@ static void zone(const char *name, const char *policy, uint64_t cpus, uint64_t m
 
 int setup(void **state)
 {
-	static const struct cli_io io = { fake_uv, fake_pol, on_out, sleep_ms, NULL };
+	static const struct cli_io io = { fake_uv, fake_pol, on_out, sleep_ms, console_up, NULL };
 
 	memset(&uv, 0, sizeof(uv));
 	memset(&pol, 0, sizeof(pol));
 	now_ms = 0;
+	console_up_at = 0;
 	nout = 0;
 	awaiting = false;
 	answers = 0;

@@ -68,6 +68,7 @@ struct fake_pol {
 extern struct fake_uv uv;
 extern struct fake_pol pol;
 extern uint64_t now_ms;                        /* the fakes' clock: sleep_ms moves it */
+extern uint64_t console_up_at;                 /* when the console's server attaches */
 extern struct cli cli;
 extern char out[OUT_MAX][CLI_OUT_MAX + 2];     /* the lines since the last output() */
 extern uint32_t nout;
@@ -100,6 +101,7 @@ void test_policy_set(void **state);
 void test_policy_set_refused(void **state);
 void test_policy_set_rolled_back(void **state);
 void test_boot(void **state);
+void test_boot_waits_for_the_console(void **state);
 void test_boot_denied(void **state);
 
 #endif

@@ -422,6 +422,7 @@ int main(void)
 		cmocka_unit_test_setup(test_journal_long_lines, setup),
 		cmocka_unit_test_setup(test_no_answer, setup),
 		cmocka_unit_test_setup(test_boot, setup),
+		cmocka_unit_test_setup(test_boot_waits_for_the_console, setup),
 		cmocka_unit_test_setup(test_boot_denied, setup),
 		cmocka_unit_test_setup(test_random_garbage, setup),
 	};

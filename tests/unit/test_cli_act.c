@@ -442,6 +442,32 @@ void test_boot(void **state)
 	assert_int_equal(answers, 0);
 }
 
+/* The guests wait for the console's server (their first lines need a reader), at most
+ * CLI_CONSOLE_WAIT_MS; the I/O partitions do not. */
+void test_boot_waits_for_the_console(void **state)
+{
+	fpart("iopart-a")->state = UV_STATE_LOADED;
+	fpart("guest-1")->state = UV_STATE_LOADED;
+	console_up_at = 250;
+	nout = 0;
+	cli_boot(&cli);
+	assert_string_equal(output(),
+			    "boot: start iopart-a: allowed; generation 9\n"
+			    "boot: start guest-1: allowed; generation 10\n"
+			    "ready");
+	assert_true(now_ms >= 250 && now_ms < 300);
+	fpart("guest-1")->state = UV_STATE_LOADED;
+	console_up_at = ~0ull; /* never */
+	now_ms = 0;
+	cli_boot(&cli);
+	assert_string_equal(output(),
+			    "boot: no I/O partition serves the console after 10000 ms: starting "
+			    "the guests all the same\n"
+			    "boot: start guest-1: allowed; generation 11\n"
+			    "ready");
+	assert_int_equal(now_ms, CLI_CONSOLE_WAIT_MS);
+}
+
 void test_boot_denied(void **state)
 {
 	fpart("guest-1")->state = UV_STATE_LOADED;
