@@ -196,9 +196,14 @@ static void cc_attach(struct cchan *cc)
 {
 	int err;
 
-	if ((own_status(cc) != BH_CHAN_EP_NONE && !cc->fresh) || chan_state(cc) != BH_CHAN_READY)
+	uint16_t state = chan_state(cc);
+
+	if ((own_status(cc) != BH_CHAN_EP_NONE && !cc->fresh) ||
+	    (state != BH_CHAN_READY && state != BH_CHAN_DEAD))
 		return;
-	err = chan_attach(&cc->ch, cc->mem, cc->size, CHAN_SERVER, con_type);
+	/* DEAD with our endpoint never attached: a client that wrote and ended before we
+	 * looked; what it wrote is still shown */
+	err = chan_attach_late(&cc->ch, cc->mem, cc->size, CHAN_SERVER, con_type);
 	if (err) {
 		if (++cc->fails == 2)
 			note(cc, "console channel refused", err);

@@ -161,11 +161,12 @@ static bool type_eq(const uint8_t a[16], const uint8_t b[16])
 	return !diff;
 }
 
-static int hdr_check(const struct bh_chan_hdr *h, size_t size, const uint8_t *expect_type)
+static int hdr_check(const struct bh_chan_hdr *h, size_t size, const uint8_t *expect_type,
+		     bool late)
 {
 	if (h->magic != BH_CHAN_MAGIC || h->version != BH_CHAN_VERSION || h->size != size)
 		return -BH_EIO;
-	if (h->state != BH_CHAN_READY)
+	if (h->state != BH_CHAN_READY && !(late && h->state == BH_CHAN_DEAD))
 		return h->state == BH_CHAN_FREE ? -BH_ENOENT : -BH_EIO;
 	if (expect_type && !type_eq(h->type, expect_type))
 		return -BH_EPERM;
@@ -189,8 +190,8 @@ static void ring_setup(struct chan_ring *r, uint8_t *base, const struct bh_chan_
 	r->msg_max = r->buf_size > r->inline_max ? r->buf_size : r->inline_max;
 }
 
-int chan_attach(struct chan *c, void *mem, size_t size, enum chan_side side,
-		const uint8_t expect_type[16])
+static int attach(struct chan *c, void *mem, size_t size, enum chan_side side,
+		  const uint8_t expect_type[16], bool late)
 {
 	struct bh_chan_hdr h, *shared = mem;
 	int tx = side, rx = !side, err;
@@ -199,7 +200,7 @@ int chan_attach(struct chan *c, void *mem, size_t size, enum chan_side side,
 	    (side != CHAN_SERVER && side != CHAN_CLIENT))
 		return -BH_EINVAL;
 	memcpy(&h, mem, sizeof(h)); /* the one read of the geometry */
-	err = hdr_check(&h, size, expect_type);
+	err = hdr_check(&h, size, expect_type, late);
 	if (err)
 		return err;
 	/* Positions: ours from the copy (0 on a fresh channel), checked against the peer's. */
@@ -221,6 +222,18 @@ int chan_attach(struct chan *c, void *mem, size_t size, enum chan_side side,
 	store(&c->self->generation, h.ep[side].generation + 1);
 	store_release(&c->self->status, BH_CHAN_EP_ALIVE);
 	return 0;
+}
+
+int chan_attach(struct chan *c, void *mem, size_t size, enum chan_side side,
+		const uint8_t expect_type[16])
+{
+	return attach(c, mem, size, side, expect_type, false);
+}
+
+int chan_attach_late(struct chan *c, void *mem, size_t size, enum chan_side side,
+		     const uint8_t expect_type[16])
+{
+	return attach(c, mem, size, side, expect_type, true);
 }
 
 size_t chan_send_max(const struct chan *c)

@@ -97,6 +97,13 @@ int chan_init(void *mem, size_t size, const uint8_t type[16], uint32_t slot_size
 int chan_attach(struct chan *c, void *mem, size_t size, enum chan_side side,
 		const uint8_t expect_type[16]);
 
+/* The same for a peer that arrives late: a channel already BH_CHAN_DEAD is accepted too, so
+ * that what the dead peer published before it died can still be received (chan_recv()
+ * delivers it, then fails with -BH_EIO); sends fail. A console server uses it for a client
+ * that wrote and ended before the server first looked. */
+int chan_attach_late(struct chan *c, void *mem, size_t size, enum chan_side side,
+		     const uint8_t expect_type[16]);
+
 /* The largest message chan_send() takes / chan_recv() can return (the rings' geometry may
  * differ: the creator sets each). */
 size_t chan_send_max(const struct chan *c);

@@ -61,8 +61,9 @@ class Result:
 
     @property
     def status(self) -> Optional[int]:
-        """The status of the first `bulkhead: stop status=<n>` line on COM1, else None."""
-        m = STOP_RE.search(self.com1)
+        """The status of the first `bulkhead: stop status=<n>` line on COM1 (on COM2 once an
+        I/O partition owns COM1), else None."""
+        m = STOP_RE.search(self.com1) or STOP_RE.search(self.com2)
         return int(m.group(1)) if m else None
 
     def lines(self, port: str = "com1"):

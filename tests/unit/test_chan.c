@@ -52,6 +52,30 @@ static void test_init_layout(void **state)
 }
 
 /* Each mutation of a good header is refused with the error named. */
+/* A server that comes after its client wrote and died still reads what it wrote: with
+ * chan_attach_late(), not chan_attach(); then the death; sends fail. */
+static void test_attach_late_reads_a_dead_peer(void **state)
+{
+	uint8_t *mem = region(0x8000);
+	struct chan cli, srv;
+	char buf[64];
+
+	assert_int_equal(chan_init(mem, 0x8000, TYPE_A, 64, 8), 0);
+	assert_int_equal(chan_attach(&cli, mem, 0x8000, CHAN_CLIENT, TYPE_A), 0);
+	assert_int_equal(chan_send(&cli, "first", 5), 0);
+	assert_int_equal(chan_send(&cli, "second", 6), 0);
+	bh_chan_mark_dead((struct bh_chan_hdr *)mem, BH_CHAN_CLIENT);
+	assert_int_equal(chan_attach(&srv, mem, 0x8000, CHAN_SERVER, TYPE_A), -BH_EIO);
+	assert_int_equal(chan_attach_late(&srv, mem, 0x8000, CHAN_SERVER, TYPE_B), -BH_EPERM);
+	assert_int_equal(chan_attach_late(&srv, mem, 0x8000, CHAN_SERVER, TYPE_A), 0);
+	assert_int_equal(chan_recv(&srv, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "first", 5);
+	assert_int_equal(chan_recv(&srv, buf, sizeof(buf)), 6);
+	assert_int_equal(chan_recv(&srv, buf, sizeof(buf)), -BH_EIO);
+	assert_int_equal(chan_send(&srv, "x", 1), -BH_EIO);
+	free(mem);
+}
+
 static void test_attach_rejects(void **state)
 {
 	static const struct {
@@ -494,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_init_rejects),
 		cmocka_unit_test(test_init_layout),
 		cmocka_unit_test(test_attach_rejects),
+		cmocka_unit_test(test_attach_late_reads_a_dead_peer),
 		cmocka_unit_test(test_attach_random_headers),
 		cmocka_unit_test(test_both_directions),
 		cmocka_unit_test(test_wraparound),

@@ -513,8 +513,9 @@ static void test_mux_own(void **state)
 }
 
 /* The client dies (the ultravisor marks it) with a partial line: it is shown; the next
- * life lays the channel out and is attached. A server's death: the client lays out afresh
- * at its next write, and a new server attaches; what the old layout held is lost. */
+ * life lays the channel out and is attached. A server's death: its next life still shows
+ * what the dead layout held unread; the client lays out afresh at its next write, and the
+ * new server attaches to that. */
 static void test_mux_deaths(void **state)
 {
 	struct machine *m = machine_up(2, true, true);
@@ -529,11 +530,11 @@ static void test_mux_deaths(void **state)
 	console_poll();
 	assert_string_equal(uart_take(), "[guest-1] reborn\r\n");
 
-	cwrite(m, 1, "lost with the server\n");
+	cwrite(m, 1, "unread when the server died\n");
 	chan_mark_dead(m->mem[1], CHAN_SIZE, CHAN_SERVER);
 	assert_int_equal(console_init(&m->io, &m->u), 2); /* the server's next life */
 	console_poll();
-	assert_string_equal(uart_take(), ""); /* the channel is dead: nothing to attach */
+	assert_string_equal(uart_take(), "[guest-1] unread when the server died\r\n");
 	cwrite(m, 1, "after\n");
 	console_poll();
 	assert_string_equal(uart_take(), "[guest-1] after\r\n");
