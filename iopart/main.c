@@ -11,8 +11,9 @@
  * Command line: role=<a|b> (for the log), console=com1 (own COM1 and serve the consoles),
  * fault-after=<n> (test only: crash on purpose after serving n block requests),
  * bench-local=<MiB> (benchmark: read that much from the disk directly, in requests the
- * size a channel carries, before serving; the time is printed).
+ * size a channel carries, before serving anyone; the time is printed).
  */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,13 +259,21 @@ static unsigned blk_round(void)
 	return done;
 }
 
-/* Before sleeping: every attached channel asks to be woken; → false if one has work. */
+/* Before sleeping: every attached channel asks to be woken, for a request; or, when
+ * requests wait but blk_serve() left them there (the answer ring is full: the client does
+ * not read), for room. → false if one has work now. A client that never reads its answers
+ * thus costs no CPU. */
 static bool blk_may_sleep(void)
 {
 	for (unsigned i = 0; i < nblks; i++) {
+		struct chan *c = &blks[i].ch;
+		int r;
+
 		if (!blks[i].attached)
 			continue;
-		if (chan_prepare_wait_for(&blks[i].ch, BH_CHAN_WAIT_RX | BH_CHAN_WAIT_TX) != 0)
+		if ((r = chan_prepare_wait(c)) == 1)
+			r = chan_prepare_wait_space(c);
+		if (r != 0)
 			return false;
 	}
 	return true;
@@ -277,26 +286,34 @@ static void blk_woken(void)
 			chan_cancel_wait(&blks[i].ch);
 }
 
-/* bench-local=<MiB>: read from the disk in requests of the size the first block channel
- * carries, as the I/O partition itself would, into the bounce buffer. */
+/* Sectors one request carries on a block channel of `size` bytes laid out as its client
+ * lays it out (block.h): found by laying one out in private memory. */
+static uint32_t request_sectors(size_t size)
+{
+	void *mem = memalign(BH_CHAN_PAGE, size);
+	struct chan c;
+	uint32_t n = 0;
+
+	if (mem && !chan_init(mem, size, (const uint8_t *)BH_BLK_CHAN_TYPE, BH_BLK_SLOT_SIZE,
+			      BH_BLK_SLOTS) &&
+	    !chan_attach(&c, mem, size, CHAN_SERVER, (const uint8_t *)BH_BLK_CHAN_TYPE)) {
+		size_t max = chan_send_max(&c) < chan_recv_max(&c) ? chan_send_max(&c) :
+								     chan_recv_max(&c);
+		n = BH_BLK_SECTORS_FOR(max);
+	}
+	free(mem);
+	return n < disk.max_sectors ? n : disk.max_sectors;
+}
+
+/* bench-local=<MiB>: read from the disk as the I/O partition itself would, into the bounce
+ * buffer, in requests the size the first block channel carries; before any client is
+ * served (the command partition starts the guests once the console is served: after this). */
 static void bench_local(uint64_t mib)
 {
-	uint32_t per = 0;
-
-	while (!per) { /* wait for a client to lay a channel out: its geometry sets the size */
-		for (unsigned i = 0; i < nblks && !per; i++) {
-			blk_attach(&blks[i]);
-			if (blks[i].attached)
-				per = blks[i].srv.max_sectors;
-		}
-		if (!per) {
-			bh_timer_set((uint64_t)bh_time_ns() + TICK_STANDBY);
-			bh_wait();
-		}
-	}
+	uint32_t per = request_sectors(blks[0].size);
 	uint64_t sectors = mib * 1024 * 1024 / BH_BLK_SECTOR, t0 = (uint64_t)bh_time_ns();
 
-	for (uint64_t lba = 0; lba < sectors; lba += per) {
+	for (uint64_t lba = 0; per && lba < sectors; lba += per) {
 		uint32_t n = sectors - lba < per ? (uint32_t)(sectors - lba) : per;
 		if (disk_read(NULL, lba, n, scratch)) {
 			iopart_log("bench: read at sector %llu failed", (unsigned long long)lba);
@@ -322,14 +339,14 @@ int main(void)
 			printf("iopart: COM1 does not answer: no operator console\n");
 		else
 			console_owner = console_init(info, &com1) >= 0;
-		if (console_owner) {
+		if (console_owner)
 			bh_console_redirect(console_own);
-			console_poll(); /* the channels laid out already: their clients wait */
-		}
 	}
 	iopart_log("iopart %s: %u PCI function(s), %s", role, info->pci_count,
 		   console_owner ? "serving the operator console on COM1" : "standby console");
 	disk = (struct blk_backend){ NULL, 0, 1, no_disk, no_disk_w, no_flush };
+	if (console_owner && !bench)
+		console_poll(); /* the channels laid out already: their clients wait */
 	disk_open();
 	blk_find();
 	iopart_log("serving %u block channel(s)", nblks);

@@ -36,8 +36,10 @@ def cmdline(text, part, extra):
     return rx.sub(lambda m: f'{m.group(1)}{m.group(2)} {extra}"', text, count=1)
 
 
-def boot(tmp, name, edits=()):
-    """The default scenario, edited: edits are (partition, command-line words) pairs."""
+def boot(tmp, name, edits=(), qemu=(), pattern=None):
+    """The default scenario, edited: edits are (partition, command-line words) pairs; qemu:
+    more QEMU arguments; pattern: (seed, sectors) of guest-pv's pattern to put on the disk
+    first. → (the console, the disk image)."""
     text = EXAMPLE.read_text()
     for part, extra in edits:
         text = cmdline(text, part, extra)
@@ -51,7 +53,11 @@ def boot(tmp, name, edits=()):
     image = tmp / f"{name}-disk.img"
     with open(image, "wb") as f:
         f.truncate(DISK_MIB << 20)
-    return opconsole.spawn(name, iso, extra=disk_args(image)), image
+        if pattern:
+            seed, sectors = pattern
+            f.write(b"".join(struct.pack("<64Q", *(word(seed, s, k) for k in range(64)))
+                             for s in range(sectors)))
+    return opconsole.spawn(name, iso, extra=disk_args(image) + list(qemu)), image
 
 
 def word(seed, lba, k):
