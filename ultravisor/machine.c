@@ -323,8 +323,8 @@ void machine_ended(struct db *db, const struct bh_uv_event *e)
 		return;
 	s->running = false;
 	s->loaded = false;
+	channels_dead(s); /* first: its peers fail over at once, before any line is printed */
 	printf("ultravisor: %s %s (status %d)\n", p->name,
 	       e->how == BH_UV_CRASHED ? "crashed" : "exited", e->status);
-	channels_dead(s);
 	machine_event(db, e->id, e->how == BH_UV_CRASHED ? UV_OP_EV_CRASHED : UV_OP_EV_EXITED);
 }
