@@ -83,12 +83,19 @@ void iopart_log(const char *fmt, ...)
 
 /* ---- the disk behind every block channel -------------------------------------------- */
 
+/* buf is the answer's place in the channel: the controller writes it directly when the
+ * channel is mapped at GPA = HPA (the ultravisor places an I/O partition's channels so), else
+ * through the bounce buffer. */
 static int disk_read(void *ctx, uint64_t lba, uint32_t sectors, void *buf)
 {
-	int r = nvme_read_dma(&nvme, lba, sectors, bounce_dma);
+	size_t len = (size_t)sectors * BH_BLK_SECTOR;
+	uint64_t dma = plat_dma_addr(buf, len);
+	int r;
 
-	if (!r)
-		memcpy(buf, bounce, (size_t)sectors * BH_BLK_SECTOR);
+	if (dma && !(dma & 3))
+		return nvme_read_dma(&nvme, lba, sectors, dma);
+	if (!(r = nvme_read_dma(&nvme, lba, sectors, bounce_dma)))
+		memcpy(buf, bounce, len);
 	return r;
 }
 

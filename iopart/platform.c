@@ -53,14 +53,22 @@ volatile void *plat_mmio(uint64_t bar_addr, uint64_t size)
 	return (volatile void *)(uintptr_t)bar_addr;
 }
 
+/* RAM through the identity alias; a channel mapped at GPA = HPA as it is. */
 uint64_t plat_dma_addr(const void *p, size_t len)
 {
 	const struct bh_partition_info *info = bh_info_page();
 	uintptr_t a = (uintptr_t)p;
 
-	if (!info->ident_base || a + len < a || a + len > info->ident_size)
+	if (a + len < a)
 		return 0;
-	return info->ident_base + a;
+	if (info->ident_base && a + len <= info->ident_size)
+		return info->ident_base + a;
+	for (uint32_t i = 0; i < info->mem_count && i < BH_INFO_MEM_MAX; i++) {
+		const struct bh_mem_region *m = &info->mem[i];
+		if (m->flags & BH_MEM_IDENT && a >= m->gpa && a + len <= m->gpa + m->size)
+			return a;
+	}
+	return 0;
 }
 
 void *plat_dma_alloc(size_t bytes, uint64_t *dma_addr)

@@ -84,10 +84,17 @@ static bool gpa_busy(struct db_state *st, const struct db_part *p, uint64_t gpa,
 }
 
 /* First fit above RAM, stepping past whatever is in the way. */
+/* An I/O partition sees a channel at GPA = HPA where it can, so its devices DMA straight
+ * into the channel (partition.h, BH_MEM_IDENT); other partitions first fit above RAM. */
 static void place(struct db_state *st, const struct db_part *p, struct db_chan *c, uint64_t *g)
 {
 	uint64_t cand = align_up(p->memory, DB_PAGE), end;
 
+	if (p->kind == BH_CFG_KIND_IOPART && c->hpa + c->size <= BH_START_MAP_MAX &&
+	    !gpa_busy(st, p, c->hpa, c->size, g, &end)) {
+		*g = c->hpa;
+		return;
+	}
 	while (gpa_busy(st, p, cand, c->size, g, &end))
 		cand = align_up(end > cand ? end : cand + DB_PAGE, DB_PAGE);
 	*g = cand;

@@ -95,7 +95,8 @@ static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 			info->chan_type[info->mem_count] = peers[i].chan_type;
 			memcpy(info->peer_name[info->mem_count], peers[i].name, BH_NAME_MAX - 1);
 			info->mem[info->mem_count++] = (struct bh_mem_region){
-				v->regions[i].gpa, v->regions[i].size, BH_MEM_R | BH_MEM_W,
+				v->regions[i].gpa, v->regions[i].size, BH_MEM_R | BH_MEM_W |
+				(v->regions[i].gpa == v->regions[i].hpa ? BH_MEM_IDENT : 0),
 				BH_MEM_KIND_CHANNEL | v->regions[i].chan_id << 8 };
 		}
 		else if (v->regions[i].kind == BH_VIEW_MODULE) /* whole pages: the blob says its size */

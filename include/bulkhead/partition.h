@@ -37,6 +37,7 @@
 #define BH_MEM_R (1u << 0)
 #define BH_MEM_W (1u << 1)
 #define BH_MEM_X (1u << 2)
+#define BH_MEM_IDENT (1u << 3) /* gpa is the host-physical address too: a device may DMA to it */
 
 /* bh_mem_region.kind: private RAM, or a channel (chan id in bits 31:8) */
 #define BH_MEM_KIND_RAM     0u

@@ -8,9 +8,10 @@
  *    request of ours that a returning server could apply late;
  *  - QUEUED requests go out oldest (smallest id) first;
  *  - no two requests in flight overlap when either is a write (check_submit).
- * Hostile-server rules: an answer is copied out once (chan_recv into scratch), its header
- * once more into a local, and checked against the request it names before any byte of it
- * reaches the caller; every loop is bounded by the table, not by what the server wrote.
+ * Hostile-server rules: an answer's header is copied out of the channel once, into a local,
+ * and checked against the request it names (length included) before its data are copied,
+ * once, from the channel to the caller's buffer (chan_recv_begin: no staging copy); every
+ * loop is bounded by the table, not by what the server wrote.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -185,21 +186,22 @@ static bool answer_ok(const struct blk_req *r, const struct bh_blk_resp *a, size
 	}
 }
 
-/* Completes the request an n-byte answer in scratch names. → 0, -BH_EINVAL (the answer
- * breaks the protocol: nothing was completed or copied). */
-static int take_answer(struct blk_client *cl, size_t n)
+/* Completes the request an n-byte answer names; msg is in the shared region: its header is
+ * copied out once, and a READ's data go straight to the caller's buffer. → 0, -BH_EINVAL
+ * (the answer breaks the protocol: nothing was completed). */
+static int take_answer(struct blk_client *cl, const uint8_t *msg, size_t n)
 {
 	struct bh_blk_resp a;
 	struct blk_req *r;
 
 	if (n < HDR)
 		return -BH_EINVAL;
-	memcpy(&a, cl->scratch, HDR);
+	memcpy(&a, msg, HDR);
 	r = find(cl, a.id, BLK_REQ_SENT);
 	if (!r || !answer_ok(r, &a, n - HDR))
 		return -BH_EINVAL;
 	if (!a.status && r->op == BH_BLK_READ)
-		memcpy(r->rbuf, cl->scratch + HDR, n - HDR);
+		memcpy(r->rbuf, msg + HDR, n - HDR);
 	if (!a.status && r->op == BH_BLK_INFO) {
 		cl->capacity = a.value;
 		cl->info_max = a.max_sectors;
@@ -217,14 +219,16 @@ static void receive(struct blk_client *cl)
 	if (!p)
 		return;
 	for (unsigned k = 0; k <= BLK_INFLIGHT; k++) {
-		long n = chan_recv(&p->ch, cl->scratch, cl->scratch_size);
+		const void *msg = NULL;
+		long n = chan_recv_begin(&p->ch, &msg);
 
 		if (n == -BH_ENOENT)
 			return;
-		if (n < 0 || take_answer(cl, (size_t)n)) {
+		if (n < 0 || take_answer(cl, msg, (size_t)n)) {
 			path_lost(cl, cl->active, n == -BH_EIO ? BLK_WHY_DEAD : BLK_WHY_PROTOCOL);
 			return;
 		}
+		chan_recv_end(&p->ch);
 	}
 }
 

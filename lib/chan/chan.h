@@ -157,6 +157,8 @@ static inline int chan_send_commit(struct chan *c, size_t len);
  * -BH_EIO (channel corrupt, or empty and the peer is dead). Messages already published
  * are delivered after the peer died. */
 static inline long chan_recv(struct chan *c, void *buf, size_t len);
+static inline long chan_recv_begin(struct chan *c, const void **msg);
+static inline void chan_recv_end(struct chan *c);
 
 /* After sends or receives: true when the peer sleeps waiting for what we did (a message,
  * or room) and has not been signalled for this sleep yet. The caller then signals it.
@@ -260,6 +262,44 @@ static inline long chan_recv(struct chan *c, void *buf, size_t len)
 	c->pending |= BH_CHAN_WAIT_TX;
 	c->stats.received++;
 	return n;
+}
+
+/* Zero-copy receive: *msg points at the next message in the shared region, its length
+ * checked as chan_recv() checks it. The peer may still change those bytes: read each at
+ * most once and copy what is kept; then chan_recv_end() hands the slot back (until then,
+ * chan_recv_begin() returns the same message). → its length, -BH_ENOENT, -BH_EIO. */
+static inline long chan_recv_begin(struct chan *c, const void **msg)
+{
+	struct chan_ring *r = &c->rx;
+	uint32_t i, n;
+	uint64_t head;
+	uint8_t *s;
+	int bulk;
+
+	if (c->err || r->pos == r->seen) {
+		int err = chan_recv_slow(c);
+
+		if (err)
+			return err;
+	}
+	i = r->pos & r->mask;
+	s = chan_slot(r, i);
+	head = __atomic_load_n((uint64_t *)s, __ATOMIC_RELAXED);
+	n = (uint32_t)head;
+	bulk = (head >> 32) & BH_CHAN_SLOT_BULK;
+	if (n > (bulk ? r->buf_size : r->inline_max))
+		return chan_corrupt(c);
+	*msg = bulk ? r->data + (size_t)i * r->buf_size : s + sizeof(struct bh_chan_slot);
+	return n;
+}
+
+static inline void chan_recv_end(struct chan *c)
+{
+	struct chan_ring *r = &c->rx;
+
+	__atomic_store_n(r->cons, ++r->pos, __ATOMIC_RELEASE); /* our reads, then the index */
+	c->pending |= BH_CHAN_WAIT_TX;
+	c->stats.received++;
 }
 
 static inline bool chan_need_notify(struct chan *c)

@@ -76,6 +76,32 @@ static void test_attach_late_reads_a_dead_peer(void **state)
 	free(mem);
 }
 
+/* Zero-copy receive: the message in place, the same one until chan_recv_end(); a length
+ * the peer forged past the slot is corruption, as for chan_recv(). */
+static void test_recv_in_place(void **state)
+{
+	struct pair p;
+	const void *msg = NULL;
+	char big[600];
+
+	pair_open(&p, 0x8000, 64, 8);
+	memset(big, 'b', sizeof(big));
+	assert_int_equal(chan_recv_begin(&p.srv, &msg), -BH_ENOENT);
+	assert_int_equal(chan_send(&p.cli, "inline", 6), 0);
+	assert_int_equal(chan_send(&p.cli, big, sizeof(big)), 0); /* a bulk buffer */
+	assert_int_equal(chan_recv_begin(&p.srv, &msg), 6);
+	assert_memory_equal(msg, "inline", 6);
+	assert_int_equal(chan_recv_begin(&p.srv, &msg), 6); /* not handed back yet */
+	chan_recv_end(&p.srv);
+	assert_int_equal(chan_recv_begin(&p.srv, &msg), (long)sizeof(big));
+	assert_memory_equal(msg, big, sizeof(big));
+	chan_recv_end(&p.srv);
+	assert_int_equal(chan_send(&p.cli, "x", 1), 0);
+	*(uint32_t *)(p.mem + hdr(&p)->ring[1].slots_off + 2 * 64) = 1000; /* forged length */
+	assert_int_equal(chan_recv_begin(&p.srv, &msg), -BH_EIO);
+	pair_close(&p);
+}
+
 static void test_attach_rejects(void **state)
 {
 	static const struct {
@@ -519,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_init_layout),
 		cmocka_unit_test(test_attach_rejects),
 		cmocka_unit_test(test_attach_late_reads_a_dead_peer),
+		cmocka_unit_test(test_recv_in_place),
 		cmocka_unit_test(test_attach_random_headers),
 		cmocka_unit_test(test_both_directions),
 		cmocka_unit_test(test_wraparound),
