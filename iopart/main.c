@@ -11,7 +11,8 @@
  * Command line: role=<a|b> (for the log), console=com1 (own COM1 and serve the consoles),
  * fault-after=<n> (test only: crash on purpose after serving n block requests),
  * bench-local=<MiB> (benchmark: read that much from the disk directly, in requests the
- * size a channel carries, before serving anyone; the time is printed).
+ * size a channel carries, once the monitor's clock passes bench-at=<ms> (default 0: before
+ * serving anyone); the time is printed).
  */
 #include <malloc.h>
 #include <stdarg.h>
@@ -312,9 +313,8 @@ static uint32_t request_sectors(size_t size)
 	return n < disk.max_sectors ? n : disk.max_sectors;
 }
 
-/* bench-local=<MiB>: read from the disk as the I/O partition itself would, into the bounce
- * buffer, in requests the size the first block channel carries; before any client is
- * served (the command partition starts the guests once the console is served: after this). */
+/* bench-local=<MiB>: read from the disk as the I/O partition itself would, into DMA memory,
+ * in requests the size the first block channel carries. */
 static void bench_local(uint64_t mib)
 {
 	uint32_t per = request_sectors(blks[0].size);
@@ -334,13 +334,14 @@ static void bench_local(uint64_t mib)
 int main(void)
 {
 	char role[8] = "?", con[8] = "";
-	uint64_t bench = 0;
+	uint64_t bench = 0, bench_at = 0;
 
 	info = bh_info_page();
 	bh_arg("role", role, sizeof(role));
 	bh_arg("console", con, sizeof(con));
 	bh_arg_u64("fault-after", &fault_after);
 	bh_arg_u64("bench-local", &bench);
+	bh_arg_u64("bench-at", &bench_at);
 	if (!strcmp(con, "com1")) {
 		if (uart_init(&com1, 0x3f8))
 			printf("iopart: COM1 does not answer: no operator console\n");
@@ -352,14 +353,18 @@ int main(void)
 	iopart_log("iopart %s: %u PCI function(s), %s", role, info->pci_count,
 		   console_owner ? "serving the operator console on COM1" : "standby console");
 	disk = (struct blk_backend){ NULL, 0, 1, no_disk, no_disk_w, no_flush };
-	if (console_owner && !bench)
+	if (console_owner)
 		console_poll(); /* the channels laid out already: their clients wait */
 	disk_open();
 	blk_find();
 	iopart_log("serving %u block channel(s)", nblks);
-	if (bench && have_disk && nblks)
-		bench_local(bench);
+	if (!(have_disk && nblks))
+		bench = 0;
 	for (;;) {
+		if (bench && (uint64_t)bh_time_ns() >= bench_at * 1000000) {
+			bench_local(bench);
+			bench = 0;
+		}
 		if (console_owner)
 			console_poll();
 		if (blk_round() > 0)

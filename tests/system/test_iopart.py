@@ -183,3 +183,25 @@ def test_hostile_client_beside_a_good_one(tmp_path):
     finally:
         opconsole.close(cli)
     assert bad_sectors(image, 9, 65536, 32768) == []
+
+
+def test_console_under_bochs_vmx(tmp_path):
+    """The VMX backend (Bochs corei7_skylake_x, 2 CPUs; Bochs has no NVMe): the I/O partition
+    owns COM1 through its VMX I/O bitmaps and shows the ultravisor's and a guest's console
+    lines there, each with its prefix; the monitor's log goes on on COM2."""
+    src, blob = bhrun.ROOT / "tests" / "system" / "configs" / "io-small.yaml", tmp_path / "io-small.bin"
+    subprocess.run([BHCONFIG, "compile", src, "-o", blob], check=True)
+    mods = [(blob, "io-small.bin config"), (PARTS / "iopart.elf", "iopart.elf iopart"),
+            (PARTS / "uvtest.elf", "uvtest.elf uvtest")]
+    iso = bhrun.iso_for("test=run limit=30000", bios_only=True, modules=mods)
+    r = bhrun.Bochs(model="corei7_skylake_x", cpus=2, iso=iso, timeout=240).run("io-bochs-vmx")
+    assert "log: COM1 is iopart's now; the monitor log goes on on COM2" in r.com2, r.describe()
+    lines = r.lines()
+    assert "[iopart] iopart a: 0 PCI function(s), serving the operator console on COM1" in lines, \
+        r.describe()
+    assert "[iopart] no NVMe controller: block requests are answered with errors" in lines
+    assert "[ultravisor] ultravisor: console on channel console-ultravisor from now on" in lines
+    assert "[ultravisor] ultravisor: beat: loaded -> running (generation 4)" in lines or \
+        any(re.match(r"\[ultravisor\] ultravisor: beat: loaded -> running", l) for l in lines)
+    assert any(l.startswith("[beat] uvtest: beat beat ") for l in lines), r.describe()
+    assert not [l for l in r.lines("com2") if l.startswith("[beat] ")]  # all through iopart
