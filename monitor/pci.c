@@ -14,7 +14,6 @@
 #define pr_fmt(fmt) "pci: " fmt
 #include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
-#include "lapic.h"
 #include "log.h"
 #include "part.h"
 #include "pci.h"
@@ -226,8 +225,6 @@ int64_t hc_pci_msi(struct vcpu *v, uint64_t bdf, uint64_t gpa, uint64_t a2, uint
 void pci_irq(uint64_t vector)
 {
 	uint16_t bdf = pci_fns[vector - VEC_DEVICE].bdf;
-
-	lapic_eoi();
 	for (unsigned i = 0; i < partition_count; i++) {
 		struct partition *p = __atomic_load_n(&partitions[i], __ATOMIC_ACQUIRE);
 		for (unsigned j = 0; p && j < p->view.pci_count && j < BH_VIEW_PCI_MAX; j++)

@@ -23,8 +23,8 @@ extern unsigned pci_fn_count;
 int64_t hc_pci_config(struct vcpu *v, uint64_t bdf, uint64_t off, uint64_t width, uint64_t write);
 int64_t hc_pci_msi(struct vcpu *v, uint64_t bdf, uint64_t gpa, uint64_t a2, uint64_t a3);
 
-/* The interrupt of vector VEC_DEVICE..VEC_DEVICE_LAST arrived (trap-entry.asm): acknowledge
- * it and tell the partition whose view holds the function. */
+/* The interrupt of vector VEC_DEVICE..VEC_DEVICE_LAST arrived, acknowledged (trap.c
+ * irq_entry): tell the partition whose view holds the function. */
 void pci_irq(uint64_t vector);
 
 #endif

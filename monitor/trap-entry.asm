@@ -7,7 +7,7 @@ bits 64
 section .text
 extern trap_handler
 global trap_stubs, trap_spurious, trap_irq, trap_device
-extern lapic_eoi, pci_irq
+extern irq_entry
 
 %macro STUB 1
 align 16
@@ -70,43 +70,20 @@ trap_common:
 trap_spurious:
 	iretq
 
-; Timer and kick interrupts only need acknowledging: the scheduler loop looks at its
-; vCPUs after every interrupt window.
+; Timer and kick interrupts: vector 0 for irq_entry, which only acknowledges them (the
+; scheduler loop looks at its vCPUs after every interrupt window).
 trap_irq:
-	push rax
-	push rcx
-	push rdx
-	push rsi
 	push rdi
-	push r8
-	push r9
-	push r10
-	push r11
-	mov rsi, rsp
-	and rsp, -16
-	push rsi
-	sub rsp, 8
-	call lapic_eoi
-	add rsp, 8
-	pop rsp
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rax
-	iretq
+	xor edi, edi
+	jmp irq_common
 
 ; MSI vectors of PCI functions (pci.h: VEC_DEVICE + index): one 16-byte stub each, the
-; vector in RDI for pci_irq, which acknowledges it and tells the owning partition.
+; vector in RDI for irq_entry, which acknowledges it and tells the owning partition.
 %macro DEVICE_STUB 1
 align 16
 	push rdi
 	mov edi, %1
-	jmp device_common
+	jmp irq_common
 %endmacro
 
 align 16
@@ -117,7 +94,7 @@ trap_device:                            ; 32 stubs, 16 bytes apart, from vector 
 %assign v v + 1
 %endrep
 
-device_common:
+irq_common:                             ; RDI (the vector) is saved by the stub
 	push rax
 	push rcx
 	push rdx
@@ -131,7 +108,7 @@ device_common:
 	push rsi
 	sub rsp, 8
 	cld
-	call pci_irq
+	call irq_entry
 	add rsp, 8
 	pop rsp
 	pop r11

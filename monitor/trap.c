@@ -2,6 +2,7 @@
 /* trap.c - IDT setup and the exception handler: name the fault, dump the CPU state on both
  * consoles, then stop this CPU (or, under test=, the machine with STOP_FAULT). */
 #define pr_fmt(fmt) fmt
+#include "lapic.h"
 #include "log.h"
 #include "pci.h"
 #include "percpu.h"
@@ -55,6 +56,15 @@ void idt_init(void)
 	set_gate(VEC_KICK, trap_irq, IST_NONE);
 	for (unsigned v = VEC_DEVICE; v <= VEC_DEVICE_LAST; v++)
 		set_gate(v, trap_device + (v - VEC_DEVICE) * STUB_STRIDE, IST_NONE);
+}
+
+/* Every interrupt but the spurious one (trap-entry.asm): acknowledged; a PCI function's MSI
+ * goes on to its partition. Timer and kick (vector 0 here) need nothing more. */
+void irq_entry(uint64_t vector)
+{
+	lapic_eoi();
+	if (vector >= VEC_DEVICE && vector <= VEC_DEVICE_LAST)
+		pci_irq(vector);
 }
 
 void idt_load(void)

@@ -18,5 +18,8 @@ struct trap_frame {
 void idt_init(void); /* once, on the BSP */
 void idt_load(void); /* on every CPU */
 void trap_handler(struct trap_frame *f);
+/* Interrupts (trap-entry.asm): acknowledged, a PCI function's MSI passed on; 0 for the
+ * timer and kick vectors. */
+void irq_entry(uint64_t vector);
 
 #endif

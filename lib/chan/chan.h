@@ -230,42 +230,9 @@ static inline int chan_send(struct chan *c, const void *msg, size_t len)
 	return chan_send_commit(c, len);
 }
 
-/* The slot header is loaded once and checked; the payload is copied out before the slot
- * is handed back; the buffer's place follows from our own index, never from the slot. */
-static inline long chan_recv(struct chan *c, void *buf, size_t len)
-{
-	struct chan_ring *r = &c->rx;
-	uint32_t i, n;
-	uint64_t head;
-	uint8_t *s;
-	int bulk;
-
-	if (c->err || r->pos == r->seen) { /* look at the producer's index */
-		int err = chan_recv_slow(c);
-
-		if (err)
-			return err;
-	}
-	i = r->pos & r->mask;
-	s = chan_slot(r, i);
-	head = __atomic_load_n((uint64_t *)s, __ATOMIC_RELAXED);
-	n = (uint32_t)head;
-	bulk = (head >> 32) & BH_CHAN_SLOT_BULK;
-	if (n > (bulk ? r->buf_size : r->inline_max))
-		return chan_corrupt(c);
-	if (n > len)
-		return -BH_E2BIG;
-	if (n) /* bulk and n > 0: buf_size > 0, so data is set */
-		memcpy(buf, bulk ? r->data + (size_t)i * r->buf_size : s + sizeof(struct bh_chan_slot),
-		       n);
-	__atomic_store_n(r->cons, ++r->pos, __ATOMIC_RELEASE); /* our reads, then the index */
-	c->pending |= BH_CHAN_WAIT_TX;
-	c->stats.received++;
-	return n;
-}
-
 /* Zero-copy receive: *msg points at the next message in the shared region, its length
- * checked as chan_recv() checks it. The peer may still change those bytes: read each at
+ * checked against the slot or buffer it lies in (loaded once; the buffer's place follows
+ * from our own index, never from the slot). The peer may still change those bytes: read each at
  * most once and copy what is kept; then chan_recv_end() hands the slot back (until then,
  * chan_recv_begin() returns the same message). → its length, -BH_ENOENT, -BH_EIO. */
 static inline long chan_recv_begin(struct chan *c, const void **msg)
@@ -300,6 +267,22 @@ static inline void chan_recv_end(struct chan *c)
 	__atomic_store_n(r->cons, ++r->pos, __ATOMIC_RELEASE); /* our reads, then the index */
 	c->pending |= BH_CHAN_WAIT_TX;
 	c->stats.received++;
+}
+
+/* The payload is copied out before the slot is handed back. */
+static inline long chan_recv(struct chan *c, void *buf, size_t len)
+{
+	const void *msg = NULL;
+	long n = chan_recv_begin(c, &msg);
+
+	if (n < 0)
+		return n;
+	if ((size_t)n > len)
+		return -BH_E2BIG;
+	if (n)
+		memcpy(buf, msg, (size_t)n);
+	chan_recv_end(c);
+	return n;
 }
 
 static inline bool chan_need_notify(struct chan *c)
