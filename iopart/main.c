@@ -46,6 +46,7 @@ struct blkchan {
 	uint32_t chan_id;
 	const char *peer;
 	bool attached;
+	unsigned refused;      /* layouts refused: logged four times, then quietly */
 	struct chan ch;
 	struct blk_server srv;
 };
@@ -203,11 +204,19 @@ static void blk_attach(struct blkchan *b)
 	    __atomic_load_n(&h->ep[BH_CHAN_SERVER].status, __ATOMIC_ACQUIRE) != BH_CHAN_EP_NONE)
 		return;
 	if ((r = chan_attach(&b->ch, b->mem, b->size, CHAN_SERVER,
-			     (const uint8_t *)BH_BLK_CHAN_TYPE)) ||
-	    (r = blk_server_init(&b->srv, &b->ch, &disk, scratch, scratch_size))) {
-		iopart_log("block channel %u (%.31s): not served: bad layout (error %d)",
-			   b->chan_id, b->peer, r);
+			     (const uint8_t *)BH_BLK_CHAN_TYPE))) {
+		/* our side marked dead: not looked at again before the client lays it out anew */
+		chan_mark_dead(b->mem, b->size, CHAN_SERVER);
+		if (b->refused++ < 4)
+			iopart_log("block channel %u (%.31s): not served: bad layout (error %d)",
+				   b->chan_id, b->peer, r);
+		return;
+	}
+	if ((r = blk_server_init(&b->srv, &b->ch, &disk, scratch, scratch_size))) {
 		chan_close(&b->ch);
+		if (b->refused++ < 4)
+			iopart_log("block channel %u (%.31s): not served: its rings carry no sector "
+				   "(error %d)", b->chan_id, b->peer, r);
 		return;
 	}
 	b->attached = true;

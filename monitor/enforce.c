@@ -144,9 +144,9 @@ int enforce_ports(struct partition *p)
 	bm = (uint8_t *)p->ioperm;
 	memset(bm, 0xff, IOPERM_PAGES * PAGE_4K); /* ports an earlier view gave are gone */
 	for (unsigned i = 0; i < p->view.port_count; i++) {
-		if (p->view.ports[i].base <= COM1 &&
+		if (p->view.ports[i].base < COM1 + 8u &&
 		    COM1 < (uint32_t)p->view.ports[i].base + p->view.ports[i].count)
-			log_give_com1(p->name);
+			log_give_com1(p->name); /* any of its 8 registers */
 		for (uint32_t port = p->view.ports[i].base;
 		     port < (uint32_t)p->view.ports[i].base + p->view.ports[i].count; port++)
 			bm[port / 8] &= (uint8_t)~(1u << (port % 8));

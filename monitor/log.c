@@ -13,10 +13,12 @@ static bool com1_given;
 
 void log_give_com1(const char *to)
 {
-	if (com1_given)
+	if (__atomic_load_n(&com1_given, __ATOMIC_ACQUIRE))
 		return;
 	log_printf(LOG_NOTICE, "log: COM1 is %s's now; the monitor log goes on on COM2\n", to);
+	spin_lock(&log_lock); /* no line is half on COM1 when the flag turns */
 	__atomic_store_n(&com1_given, true, __ATOMIC_RELEASE);
+	spin_unlock(&log_lock);
 }
 
 bool log_com1_given(void)
@@ -51,9 +53,10 @@ void log_console(const char *who, const char *s, size_t n)
 
 	if (len >= (int)sizeof(prefix))
 		len = sizeof(prefix) - 1;
-	uint16_t port = com1_given ? COM2 : COM1;
+	uint16_t port;
 
 	spin_lock(&log_lock);
+	port = com1_given ? COM2 : COM1;
 	serial_write(port, prefix, len);
 	serial_write(port, s, n);
 	serial_write(port, "\n", 1);

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "palloc.h"
 #include "part.h"
+#include "pci.h"
 #include "percpu.h"
 #include "sched.h"
 
@@ -265,6 +266,7 @@ static void part_end(struct partition *p, enum part_state state, int status)
 			sched_kick(v->cpu);
 	}
 	pr_notice("partition %s: %s, status %d", p->name, state_names[state], status);
+	pci_release(&p->view, NULL); /* its devices stop writing memory that may change hands */
 	for (unsigned i = 0; i < p->view.region_count; i++) /* survivors hear of it */
 		if (p->view.regions[i].kind == BH_VIEW_CHANNEL)
 			part_signal(p, p->view.regions[i].chan_id);

@@ -224,13 +224,42 @@ int64_t hc_pci_msi(struct vcpu *v, uint64_t bdf, uint64_t gpa, uint64_t a2, uint
 
 void pci_irq(uint64_t vector)
 {
-	uint16_t bdf = pci_fns[vector - VEC_DEVICE].bdf;
-	for (unsigned i = 0; i < partition_count; i++) {
+	uint16_t bdf;
+
+	if (vector - VEC_DEVICE >= pci_fn_count)
+		return; /* a vector no function was given: a forged MSI */
+	bdf = pci_fns[vector - VEC_DEVICE].bdf;	for (unsigned i = 0; i < partition_count; i++) {
 		struct partition *p = __atomic_load_n(&partitions[i], __ATOMIC_ACQUIRE);
 		for (unsigned j = 0; p && j < p->view.pci_count && j < BH_VIEW_PCI_MAX; j++)
 			if (p->view.pci[j] == bdf) {
 				part_device_event(p);
 				return;
 			}
+	}
+}
+
+/* The functions of a view whose partition ended, or that a new view drops: no more DMA and
+ * no more interrupts (memory decoding and bus mastering off, MSI-X disabled and masked),
+ * before the memory they may still write is given to anyone else. */
+void pci_release(const struct bh_view *v, const struct bh_view *keep)
+{
+	for (unsigned i = 0; i < v->pci_count && i < BH_VIEW_PCI_MAX; i++) {
+		unsigned k = 0;
+		bool kept = false;
+
+		for (unsigned j = 0; keep && j < keep->pci_count && j < BH_VIEW_PCI_MAX; j++)
+			kept |= keep->pci[j] == v->pci[i];
+		while (k < pci_fn_count && pci_fns[k].bdf != v->pci[i])
+			k++;
+		if (kept || k == pci_fn_count)
+			continue;
+		uint16_t bdf = v->pci[i];
+
+		cfg_write(bdf, REG_COMMAND, 2, cfg_read(bdf, REG_COMMAND, 2) & ~(CMD_MEMORY | CMD_MASTER));
+		if (msix_cap[k])
+			cfg_write(bdf, msix_cap[k] + 2u, 2,
+				  (cfg_read(bdf, msix_cap[k] + 2u, 2) & ~0x8000u) | 0x4000u);
+		pr_info("%02x:%02x.%x released: bus mastering, memory and MSI-X off", bdf >> 8,
+			bdf >> 3 & 31, bdf & 7);
 	}
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <bulkhead/uvcall.h>
+#include <bulkhead/view.h>
 
 struct vcpu;
 
@@ -18,6 +19,10 @@ void pci_init(void);
 /* The functions found, as the ultravisor and view checks see them. */
 extern struct bh_uv_pci pci_fns[BH_UV_PCI_MAX];
 extern unsigned pci_fn_count;
+
+/* The functions of view v that keep (NULL: none) does not hold: bus mastering, memory
+ * decoding and MSI-X off. When a partition ends (part_end), and when a view replaces v. */
+void pci_release(const struct bh_view *v, const struct bh_view *keep);
 
 /* BH_HC_PCI_CONFIG and BH_HC_PCI_MSI (hypercall.h). */
 int64_t hc_pci_config(struct vcpu *v, uint64_t bdf, uint64_t off, uint64_t width, uint64_t write);

@@ -168,6 +168,7 @@ static void install(struct partition *p, const struct bh_view *n, struct pgtable
 {
 	uint64_t ram = 0;
 
+	pci_release(&p->view, n); /* functions the new view drops */
 	for (unsigned i = 0; i < n->region_count; i++) {
 		const struct bh_view_region *r = &n->regions[i];
 		if (r->kind == BH_VIEW_PRIVATE || (r->kind == BH_VIEW_CHANNEL && channel_is_new(p, r)))

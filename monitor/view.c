@@ -6,6 +6,14 @@
 #include "view.h"
 
 #define PAGE 0x1000ull
+#define PCI_CLASS_BRIDGE 0x06 /* host, ISA, PCI-to-PCI, ... (PCI Code and ID Assignment) */
+
+/* MMIO the monitor keeps: interrupt delivery and timers (the x86 platform's fixed ranges). */
+static const struct { uint64_t base, size; } kept_mmio[] = {
+	{ 0xfec00000, 0x100000 }, /* I/O APICs */
+	{ 0xfed00000, 0x1000 },   /* HPET */
+	{ 0xfee00000, 0x100000 }, /* local APIC; MSI writes land here */
+};
 
 struct check {
 	const struct bh_view *v;
@@ -65,14 +73,16 @@ static bool ident_of_own_ram(const struct check *c, const struct bh_view_region 
 
 	if (r->kind != BH_VIEW_PRIVATE || r->gpa != r->hpa)
 		return false;
-	while (at < end) {
+	for (unsigned steps = 0; at < end; steps++) { /* each step passes one region */
+		if (steps > BH_VIEW_REGIONS_MAX)
+			return false;
 		unsigned j = 0;
 		const struct bh_view_region *q = NULL;
 
 		for (; j < c->v->region_count && j < BH_VIEW_REGIONS_MAX; j++) {
 			q = &c->v->regions[j];
 			if (q->kind == BH_VIEW_PRIVATE && !(q->flags & BH_VIEW_IDENT) &&
-			    q->hpa <= at && at - q->hpa < q->size)
+			    q->hpa + q->size > q->hpa && q->hpa <= at && at - q->hpa < q->size)
 				break;
 		}
 		if (j == c->v->region_count || j == BH_VIEW_REGIONS_MAX)
@@ -136,6 +146,9 @@ static int check_pci(struct check *c)
 			k++;
 		if (k == c->w->pci_count)
 			return fail(c, -1, -BH_EINVAL, "a PCI function the machine does not have");
+		if (c->w->pci[k].class >> 16 == PCI_CLASS_BRIDGE)
+			return fail(c, -1, -BH_EPERM, "a PCI bridge: it forwards other functions' "
+				    "memory and DMA");
 		for (unsigned j = 0; j < i; j++)
 			if (v->pci[j] == v->pci[i])
 				return fail(c, -1, -BH_EINVAL, "a PCI function listed twice");
@@ -163,6 +176,9 @@ static int check_region_memory(struct check *c, unsigned i)
 	for (unsigned m = 0; m < w->module_count; m++)
 		if (overlap(r->hpa, r->size, w->modules[m].base, w->modules[m].end - w->modules[m].base))
 			return fail(c, i, -BH_EPERM, "maps a boot module");
+	for (unsigned k = 0; r->kind == BH_VIEW_MMIO && k < sizeof(kept_mmio) / sizeof(kept_mmio[0]); k++)
+		if (overlap(r->hpa, r->size, kept_mmio[k].base, kept_mmio[k].size))
+			return fail(c, i, -BH_EPERM, "maps the interrupt controllers or the HPET");
 	if (r->kind == BH_VIEW_MMIO && mmio_of_others(c, r))
 		return fail(c, i, -BH_EPERM, "maps a BAR of a PCI function the view does not hold");
 	for (unsigned m = 0; r->kind == BH_VIEW_MMIO && m < w->ram_count; m++)

@@ -19,8 +19,9 @@ static const struct view_range all_ram[] = { { 1 * MiB, 512 * MiB } };
 static const struct view_range fw_ports[] = { { 0x600, 0x608 } }; /* QEMU PIIX4 PM1 */
 /* Two PCI functions: 00:04.0 with a 16 KiB BAR, 00:05.0 with an 8 KiB one. */
 static const struct bh_uv_pci pci[] = {
-	{ .bdf = 0x20, .bar = { { 0xfebf0000, 0x4000 } } },
-	{ .bdf = 0x28, .bar = { { 0xfebf4000, 0x2000 } } },
+	{ .bdf = 0x20, .class = 0x010802, .bar = { { 0xfebf0000, 0x4000 } } },
+	{ .bdf = 0x28, .class = 0x010802, .bar = { { 0xfebf4000, 0x2000 } } },
+	{ .bdf = 0x00, .class = 0x060000 }, /* the host bridge */
 };
 static struct bh_view a, b, c;
 static char err[200];
@@ -67,7 +68,7 @@ static int check(const struct bh_view *v, const struct bh_view *o1, const struct
 {
 	const struct bh_view *others[] = { o1, o2 };
 	struct view_world w = { pool, 1, monitor_mem, 2, modules, 1, others, 2, 4, all_ram, 1, fw_ports, 1,
-				pci, 2 };
+				pci, 3 };
 
 	return view_check(v, &w, &bad, err, sizeof(err));
 }
@@ -222,8 +223,18 @@ static void test_pci(void **s)
 	a.pci_count = 2;
 	a.pci[0] = a.pci[1] = 0x28;
 	expect(check(&a, &b, &c), -BH_EINVAL, -1, "a PCI function listed twice");
+	a.pci_count = 1;
+	a.pci[0] = 0x00;
+	expect(check(&a, &b, &c), -BH_EPERM, -1, "a PCI bridge");
 	a.pci_count = BH_VIEW_PCI_MAX + 1;
 	expect(check(&a, &b, &c), -BH_EINVAL, -1, "PCI function count out of range");
+	a.pci_count = 0;
+	a.regions[2] = mmio(0xfee00000, 0x1000); /* the local APIC */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "maps the interrupt controllers or the HPET");
+	a.regions[2] = mmio(0xfec00000, 0x1000); /* the I/O APIC */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "maps the interrupt controllers or the HPET");
+	a.regions[2] = mmio(0xfed40000, 0x5000); /* a TPM beside the HPET: a device like others */
+	assert_int_equal(check(&a, &b, &c), 0);
 }
 
 /* An I/O partition's RAM seen again at guest-physical = host-physical. */
@@ -241,6 +252,12 @@ static void test_ident(void **s)
 	a.regions[2] = (struct bh_view_region){ 72 * MiB, 72 * MiB, 16 * MiB, BH_VIEW_PRIVATE,
 						BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT, 0, 0 };
 	expect(check(&a, &b, &c), -BH_EPERM, 2, "over the partition's own RAM"); /* runs past */
+	/* a private region whose host range wraps cannot cover anything */
+	a.regions[3] = (struct bh_view_region){ 1ull << 40, ~0ull - 0xfff, 0x2000, BH_VIEW_PRIVATE,
+						BH_VIEW_R, 0, 0 };
+	a.region_count = 4;
+	a.regions[2].size = 8 * MiB;
+	assert_int_not_equal(check(&a, &b, &c), 0);
 }
 
 int main(void)
