@@ -37,6 +37,7 @@ struct disk {
 	bool failed_over;      /* a failover happened and no answer came since */
 	struct blk_env env;
 	uint32_t chan_id[2];
+	const char *peer[2];   /* the I/O partitions at the ends, from the info page */
 	void *scratch;
 };
 
@@ -62,11 +63,7 @@ static uint64_t env_now(void *ctx)
 static void env_log(void *ctx, enum blk_event ev, unsigned path, uint64_t value)
 {
 	struct disk *d = ctx;
-	const char *peer = "?";
-
-	for (uint32_t i = 0; i < bh_info_page()->mem_count && i < BH_INFO_MEM_MAX; i++)
-		if (BH_MEM_KIND_CHAN_ID(bh_info_page()->mem[i].kind) == d->chan_id[path & 1])
-			peer = bh_info_page()->peer_name[i];
+	const char *peer = d->peer[path & 1];
 	if (ev == BLK_EV_PATH_UP)
 		printf("guest-pv: disk: path %u (%.31s) up\n", path, peer);
 	else if (ev == BLK_EV_PATH_LOST)
@@ -156,6 +153,7 @@ static int disk_open(void)
 		mem[p] = (void *)(uintptr_t)info->mem[idx[p]].gpa;
 		size[p] = info->mem[idx[p]].size;
 		disk.chan_id[p] = BH_MEM_KIND_CHAN_ID(info->mem[idx[p]].kind);
+		disk.peer[p] = info->peer_name[idx[p]];
 	}
 	disk.env = (struct blk_env){ &disk, env_signal, env_wait, env_now, env_log };
 	disk.scratch = malloc(size[0] > size[1] ? size[0] : size[1]);

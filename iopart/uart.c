@@ -3,25 +3,13 @@
  * Registers: PC16550D datasheet, "Register Description" (THR/RBR 0, IER 1, FCR 2, LCR 3,
  * MCR 4, LSR 5; DLL/DLM at 0/1 while LCR.DLAB is set). */
 #include <bulkhead/errno.h>
+#include "portio.h"
 #include "uart.h"
 
 enum { THR = 0, RBR = 0, DLL = 0, IER = 1, DLM = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5 };
 #define LSR_DR     0x01   /* a received byte is waiting */
 #define LSR_THRE   0x20   /* the transmit holding register is empty */
 #define SPIN_LIMIT 100000 /* polls of LSR per byte: ~87 us per byte at 115200 is far less */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 /* No device answers with all ones (an undriven bus): LSR bits 7 and 0-4 are never all set
  * together on a 16550 whose FIFOs are off, as they are at reset and before uart_init(). */

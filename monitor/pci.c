@@ -19,6 +19,7 @@
 #include "pci.h"
 #include "percpu.h"
 #include "spinlock.h"
+#include "view.h"
 #include "x86.h"
 
 #define CFG_ADDR 0xcf8
@@ -38,7 +39,9 @@
 #define CMD_INTX_OFF  (1u << 10)
 #define STATUS_CAPS   (1u << 4)
 #define CAP_MSIX      0x11
-#define MSIX_WRITABLE 0xc000u /* Message Control: MSI-X Enable, Function Mask (6.8.2.3) */
+#define MSIX_ENABLE   (1u << 15) /* Message Control (6.8.2.3) */
+#define MSIX_MASK_ALL (1u << 14)
+#define MSIX_WRITABLE (MSIX_ENABLE | MSIX_MASK_ALL)
 
 #define MSI_ADDRESS   0xfee00000u /* physical destination, fixed delivery (SDM vol 3, 11.11) */
 
@@ -160,16 +163,17 @@ void pci_init(void)
 }
 
 /* The index of bdf among the functions found if v's partition holds it, else -1. */
+static int fn_index(uint64_t bdf)
+{
+	for (unsigned k = 0; k < pci_fn_count; k++)
+		if (pci_fns[k].bdf == bdf)
+			return (int)k;
+	return -1;
+}
+
 static int owned(const struct vcpu *v, uint64_t bdf)
 {
-	const struct bh_view *view = &v->part->view;
-
-	for (unsigned i = 0; i < view->pci_count && i < BH_VIEW_PCI_MAX; i++)
-		if (view->pci[i] == bdf)
-			for (unsigned k = 0; k < pci_fn_count; k++)
-				if (pci_fns[k].bdf == bdf)
-					return (int)k;
-	return -1;
+	return bdf <= 0xffff && view_holds_pci(&v->part->view, (uint16_t)bdf) ? fn_index(bdf) : -1;
 }
 
 /* The write mask of (off, width) on function k: the bits a driver may change there. */
@@ -230,11 +234,10 @@ void pci_irq(uint64_t vector)
 		return; /* a vector no function was given: a forged MSI */
 	bdf = pci_fns[vector - VEC_DEVICE].bdf;	for (unsigned i = 0; i < partition_count; i++) {
 		struct partition *p = __atomic_load_n(&partitions[i], __ATOMIC_ACQUIRE);
-		for (unsigned j = 0; p && j < p->view.pci_count && j < BH_VIEW_PCI_MAX; j++)
-			if (p->view.pci[j] == bdf) {
-				part_device_event(p);
-				return;
-			}
+		if (p && view_holds_pci(&p->view, bdf)) {
+			part_device_event(p);
+			return;
+		}
 	}
 }
 
@@ -244,21 +247,15 @@ void pci_irq(uint64_t vector)
 void pci_release(const struct bh_view *v, const struct bh_view *keep)
 {
 	for (unsigned i = 0; i < v->pci_count && i < BH_VIEW_PCI_MAX; i++) {
-		unsigned k = 0;
-		bool kept = false;
-
-		for (unsigned j = 0; keep && j < keep->pci_count && j < BH_VIEW_PCI_MAX; j++)
-			kept |= keep->pci[j] == v->pci[i];
-		while (k < pci_fn_count && pci_fns[k].bdf != v->pci[i])
-			k++;
-		if (kept || k == pci_fn_count)
-			continue;
 		uint16_t bdf = v->pci[i];
+		int k = fn_index(bdf);
 
+		if (k < 0 || (keep && view_holds_pci(keep, bdf)))
+			continue;
 		cfg_write(bdf, REG_COMMAND, 2, cfg_read(bdf, REG_COMMAND, 2) & ~(CMD_MEMORY | CMD_MASTER));
 		if (msix_cap[k])
 			cfg_write(bdf, msix_cap[k] + 2u, 2,
-				  (cfg_read(bdf, msix_cap[k] + 2u, 2) & ~0x8000u) | 0x4000u);
+				  (cfg_read(bdf, msix_cap[k] + 2u, 2) & ~MSIX_ENABLE) | MSIX_MASK_ALL);
 		pr_info("%02x:%02x.%x released: bus mastering, memory and MSI-X off", bdf >> 8,
 			bdf >> 3 & 31, bdf & 7);
 	}

@@ -112,7 +112,7 @@ static int check_region_shape(struct check *c, unsigned i)
 	return 0;
 }
 
-static bool holds_pci(const struct bh_view *v, uint16_t bdf)
+bool view_holds_pci(const struct bh_view *v, uint16_t bdf)
 {
 	for (unsigned i = 0; i < v->pci_count && i < BH_VIEW_PCI_MAX; i++)
 		if (v->pci[i] == bdf)
@@ -125,7 +125,7 @@ static bool mmio_of_others(const struct check *c, const struct bh_view_region *r
 {
 	for (unsigned k = 0; k < c->w->pci_count; k++) {
 		const struct bh_uv_pci *f = &c->w->pci[k];
-		for (unsigned b = 0; b < BH_UV_PCI_BARS && !holds_pci(c->v, f->bdf); b++)
+		for (unsigned b = 0; b < BH_UV_PCI_BARS && !view_holds_pci(c->v, f->bdf); b++)
 			if (f->bar[b].size && overlap(r->hpa, r->size, f->bar[b].base, f->bar[b].size))
 				return true;
 	}
@@ -153,7 +153,7 @@ static int check_pci(struct check *c)
 			if (v->pci[j] == v->pci[i])
 				return fail(c, -1, -BH_EINVAL, "a PCI function listed twice");
 		for (unsigned o = 0; o < c->w->other_count; o++)
-			if (holds_pci(c->w->others[o], v->pci[i]))
+			if (view_holds_pci(c->w->others[o], v->pci[i]))
 				return fail(c, -1, -BH_EPERM, "a PCI function another partition holds");
 	}
 	return 0;

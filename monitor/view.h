@@ -34,6 +34,9 @@ struct view_world {
 	unsigned pci_count;
 };
 
+/* Does view v hold PCI function bdf? */
+bool view_holds_pci(const struct bh_view *v, uint16_t bdf);
+
 /* Is [base, base + size) wholly inside one of the n ranges? */
 int view_inside(uint64_t base, uint64_t size, const struct view_range *r, unsigned n);
 

@@ -149,11 +149,13 @@ static void view_counts(const struct db_state *st, const struct db_part *p, uint
 /* RAM and channels below BH_START_MAP_MAX, which the start state's page tables map. */
 static int fits_start_map(struct txn *t, const struct db_part *p)
 {
-	uint64_t top = p->memory, end;
+	uint64_t top = p->memory;
 
-	for (uint32_t i = 0; i < t->st->extent_count; i++)
-		if (ident_hits(t->st, p, t->st->extents[i].base, 1, &end) && end > top)
-			top = end;
+	for (uint32_t i = 0; p->kind == BH_CFG_KIND_IOPART && i < t->st->extent_count; i++) {
+		const struct db_extent *e = &t->st->extents[i]; /* its RAM again at GPA = HPA */
+		if (e->owner == UV_OWNER_PARTITION && e->id == p->id && e->base + e->size > top)
+			top = e->base + e->size;
+	}
 	for (uint32_t s = 0; s < DB_CHANS_MAX; s++)
 		for (int e = 0; e < 2; e++) {
 			const uint64_t *g = endpoint_gpa(&t->st->chans[s], p->id, e);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include "fmt.h"
 #include "loader.h"
+#include "portio.h"
 
 #define CON_LINE_MAX  384
 #define CON_CHUNK     128 /* characters per OutputString() */
@@ -26,19 +27,6 @@
 static EFI_SIMPLE_TEXT_OUT_PROTOCOL *con_out;
 static EFI_SERIAL_IO_PROTOCOL *con_serial; /* NULL: ConOut reaches the serial port already */
 static bool con_raw;                        /* boot services are ending: COM1 only */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static void com1_write(const char *s, size_t n)
 {
