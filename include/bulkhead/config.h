@@ -61,6 +61,11 @@
 #define BH_CFG_CHAN_MAX        0x4000000ull    /* 64 MiB */
 #define BH_CFG_PHYS_LIMIT      (1ull << 52)    /* no range may end above this */
 #define BH_CFG_PORT_LIMIT      0x10000u        /* I/O port space */
+/* Least memory of a linux partition, the floor below which it can never boot: the Debian
+ * kernel's vmlinux loads at 16 MiB (its physical start) and its init_size is 63.6 MiB, and
+ * the initramfs and the kernel's first allocations come on top. The ultravisor checks the
+ * exact figure against the real kernel (start + init_size) when it loads it. */
+#define BH_CFG_LINUX_MEM_MIN   0x8000000ull    /* 128 MiB */
 
 enum bh_cfg_table_id {
 	BH_CFG_PARTITIONS = 0,
@@ -78,6 +83,9 @@ enum bh_cfg_kind {
 	BH_CFG_KIND_OPSPOLICY  = 3,
 	BH_CFG_KIND_IOPART     = 4,
 	BH_CFG_KIND_GUEST      = 5,
+	BH_CFG_KIND_LINUX      = 6, /* full virtualization: an unmodified Linux kernel (image: its
+				     * vmlinux ELF, initrd: its initramfs, cmdline: the kernel's) */
+	BH_CFG_KIND_DEVMODEL   = 7, /* the device model of one linux partition (guest) */
 	BH_CFG_KIND_NR,
 };
 
@@ -162,9 +170,14 @@ struct bh_cfg_partition {
 	uint64_t phys_base;    /* 0x48  fixed host-physical placement, 0: anywhere in the pool */
 	uint32_t restart;      /* 0x50  enum bh_cfg_restart */
 	uint32_t restart_max;  /* 0x54  restarts allowed, 0: no limit (zero for STOP) */
-	uint64_t reserved_0x58;
-	char     image[BH_CFG_IMAGE_LEN];     /* 0x60  module name; empty: embedded (ultravisor) */
+	uint32_t guest;        /* 0x58  devmodel: partitions[] index of its linux partition;
+				* zero for every other kind */
+	uint32_t reserved_0x5c;
+	char     image[BH_CFG_IMAGE_LEN];     /* 0x60  module name; empty: embedded (ultravisor);
+					       * linux: the kernel (an ELF vmlinux) */
 	char     cmdline[BH_CFG_CMDLINE_LEN]; /* 0xa0  printable ASCII */
+	char     initrd[BH_CFG_IMAGE_LEN];    /* 0x1a0 linux: the initramfs module, or empty;
+					       * empty for every other kind */
 };
 BH_OFFSET(bh_cfg_partition, kind, 0x20);
 BH_OFFSET(bh_cfg_partition, zone, 0x24);
@@ -175,9 +188,11 @@ BH_OFFSET(bh_cfg_partition, memory, 0x40);
 BH_OFFSET(bh_cfg_partition, phys_base, 0x48);
 BH_OFFSET(bh_cfg_partition, restart, 0x50);
 BH_OFFSET(bh_cfg_partition, restart_max, 0x54);
+BH_OFFSET(bh_cfg_partition, guest, 0x58);
 BH_OFFSET(bh_cfg_partition, image, 0x60);
 BH_OFFSET(bh_cfg_partition, cmdline, 0xa0);
-BH_SIZE(bh_cfg_partition, 0x1a0);
+BH_OFFSET(bh_cfg_partition, initrd, 0x1a0);
+BH_SIZE(bh_cfg_partition, 0x1e0);
 
 /* A range of host-physical RAM the ultravisor may give to partitions and channels. */
 struct bh_cfg_pool {

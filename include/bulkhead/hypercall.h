@@ -61,6 +61,14 @@ enum bh_hypercall {
 	BH_HC_PCI_MSI       = 21, /* (bdf, gpa out): out[0] = MSI address, out[1] = MSI data to
 				  * program into the function's MSI-X table; its interrupts then
 				  * reach vCPU 0 as BH_EVENT_DEVICE */
+	/* a device model (BH_VIEW_DEVMODEL), for its own guest only (include/bulkhead/ioreq.h) */
+	BH_HC_DM_ANSWER     = 22, /* (guest vCPU, value): the IN that vCPU waits on reads value;
+				  * -BH_EINVAL: that vCPU waits on no IN */
+	BH_HC_DM_IRQ        = 23, /* (guest vCPU, vector, mode BH_DM_IRQ_*): raise (or, EXTINT
+				  * with vector 0, withdraw) an interrupt of the guest */
+	/* every partition */
+	BH_HC_WALLCLOCK     = 24, /* (): → nanoseconds since 1970-01-01 UTC, from the machine's
+				  * RTC read at boot plus the monitor's clock; -BH_ENOENT if none */
 	BH_HC_COUNT
 };
 
@@ -71,5 +79,6 @@ enum bh_hypercall {
 #define BH_EVENT_CHANNEL (1u << 1) /* a peer signalled, or died: look at every channel */
 #define BH_EVENT_PARTITION (1u << 2) /* ultravisor: a partition ended (BH_HC_PART_EVENTS) */
 #define BH_EVENT_DEVICE  (1u << 3) /* an interrupt of one of the partition's PCI functions */
+#define BH_EVENT_IOREQ   (1u << 4) /* device model: its guest's I/O request ring has work */
 
 #endif

@@ -38,6 +38,13 @@ enum bh_view_region_kind {
 
 /* bh_view.flags */
 #define BH_VIEW_CONSOLE_IN (1u << 0) /* may read the operator's typing (BH_HC_CONSOLE_READ) */
+#define BH_VIEW_HVM        (1u << 1) /* full virtualization (an unmodified OS): a local x2APIC
+				      * per vCPU, the HVM CPUID/MSR table, ports it is not
+				      * granted forwarded to its device model (peer_id); only
+				      * vCPU 0 starts (RSI = the start call's boot argument), the
+				      * others wait for INIT/SIPI (docs/linux.md) */
+#define BH_VIEW_DEVMODEL   (1u << 2) /* the device model of partition peer_id: may answer its
+				      * I/O requests and raise its interrupts (ioreq.h) */
 
 /* bh_view_region.flags */
 #define BH_VIEW_R (1u << 0)
@@ -45,6 +52,8 @@ enum bh_view_region_kind {
 #define BH_VIEW_X (1u << 2)
 #define BH_VIEW_IDENT (1u << 3) /* PRIVATE: a second mapping of the partition's own RAM at
 				 * gpa == hpa (I/O partitions: device DMA) */
+#define BH_VIEW_IOREQ (1u << 4) /* PRIVATE, one page, device models only: the ring of its
+				 * guest's I/O requests (struct bh_ioreq_ring) */
 
 struct bh_view_region {
 	uint64_t gpa;      /* 0x00 */
@@ -84,7 +93,9 @@ struct bh_view {
 	 * is reached through BH_HC_PCI_CONFIG, their MSIs arrive as BH_EVENT_DEVICE. */
 	uint32_t pci_count;
 	uint16_t pci[BH_VIEW_PCI_MAX]; /* 0x574 */
-	uint32_t reserved_0x584;
+	/* 0x584  BH_VIEW_HVM: the partition id of its device model; BH_VIEW_DEVMODEL: of its
+	 * guest; zero otherwise */
+	uint32_t peer_id;
 };
 BH_OFFSET(bh_view, generation, 0x10);
 BH_OFFSET(bh_view, name, 0x18);
@@ -94,6 +105,7 @@ BH_OFFSET(bh_view, ports, 0x50);
 BH_OFFSET(bh_view, regions, 0x70);
 BH_OFFSET(bh_view, pci_count, 0x570);
 BH_OFFSET(bh_view, pci, 0x574);
+BH_OFFSET(bh_view, peer_id, 0x584);
 BH_SIZE(bh_view, 0x588);
 
 #endif
