@@ -157,7 +157,7 @@ struct partition *part_build(const struct part_spec *s, const struct bh_module *
 	fill_info(p, s, end);
 	pr_notice("partition %s: id %u, %lu MiB at %#lx, image \"%s\"", p->name, p->id,
 		  s->mem_mib, p->hpa, image->name);
-	return part_start(p, entry, p->size) ? NULL : p;
+	return part_start(p, entry, p->size, 0) ? NULL : p;
 }
 
 int part_create_from_module(const struct bh_module *m)

@@ -4,6 +4,7 @@
 #define pr_fmt(fmt) "exit: " fmt
 #include <bulkhead/hypercall.h>
 #include "exit.h"
+#include "hvm.h"
 #include "hypercall.h"
 #include "part.h"
 #include "x86.h"
@@ -66,8 +67,6 @@ static enum exit_action exit_hlt(struct vcpu *v, const struct exit_info *e)
 	return EXIT_ADVANCE;
 }
 
-typedef enum exit_action (*exit_fn)(struct vcpu *v, const struct exit_info *e);
-
 static const exit_fn exit_handlers[EXIT_REASONS] = {
 	[EXIT_NONE] = exit_interrupt,
 	[EXIT_INTR] = exit_interrupt,
@@ -88,12 +87,14 @@ static const char *const exit_causes[EXIT_REASONS] = {
 	[EXIT_FORBIDDEN] = "forbidden instruction",
 	[EXIT_INVALID] = "VM entry refused",
 	[EXIT_UNKNOWN] = "unexpected exit",
+	[EXIT_DR_ACCESS] = "forbidden instruction (debug register)",
 };
 
 
 void exit_handle(struct vcpu *v, const struct exit_info *e)
 {
-	exit_fn fn = e->reason < EXIT_REASONS ? exit_handlers[e->reason] : NULL;
+	const exit_fn *table = v->part->hvm ? hvm_exit_handlers : exit_handlers;
+	exit_fn fn = e->reason < EXIT_REASONS ? table[e->reason] : NULL;
 
 	if (!fn) {
 		part_contain(v, e->reason < EXIT_REASONS && exit_causes[e->reason] ?

@@ -6,6 +6,7 @@
 #include <bulkhead/hypercall.h>
 #include "clock.h"
 #include "hypercall.h"
+#include "hvm.h"
 #include "log.h"
 #include "part.h"
 #include "pci.h"
@@ -89,6 +90,13 @@ static int64_t hc_signal(struct vcpu *v, uint64_t chan_id, uint64_t a1, uint64_t
 	return chan_id > 0xffffffffu ? -BH_ENOENT : part_signal(v->part, (uint32_t)chan_id);
 }
 
+static int64_t hc_wallclock(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	uint64_t epoch = clock_epoch_ns();
+
+	return epoch ? (int64_t)(epoch + clock_ns()) : -BH_ENOENT;
+}
+
 /* The operator's typing, for the one partition the ultravisor marks (the command partition),
  * until an I/O partition owns COM1 (docs/cli.md). */
 static int64_t hc_console_read(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t a2,
@@ -127,6 +135,9 @@ static const hc_fn hypercalls[BH_HC_COUNT] = {
 	[BH_HC_CONSOLE_READ] = hc_console_read,
 	[BH_HC_PCI_CONFIG] = hc_pci_config,
 	[BH_HC_PCI_MSI] = hc_pci_msi,
+	[BH_HC_DM_ANSWER] = hc_dm_answer,
+	[BH_HC_DM_IRQ] = hc_dm_irq,
+	[BH_HC_WALLCLOCK] = hc_wallclock,
 };
 
 enum exit_action hypercall(struct vcpu *v, const struct exit_info *e)

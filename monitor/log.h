@@ -29,6 +29,13 @@ void log_printf(enum log_level level, const char *fmt, ...) __attribute__((forma
 #define pr_notice(fmt, ...) pr_level(LOG_NOTICE, fmt, ##__VA_ARGS__)
 #define pr_info(fmt, ...)   pr_level(LOG_INFO, fmt, ##__VA_ARGS__)
 #define pr_debug(fmt, ...)  pr_level(LOG_DEBUG, fmt, ##__VA_ARGS__)
+/* A warning a partition can cause again and again: printed the first time only. */
+#define pr_warn_once(fmt, ...)                                                   \
+	do {                                                                     \
+		static bool warned_;                                             \
+		if (!__atomic_exchange_n(&warned_, true, __ATOMIC_RELAXED))      \
+			pr_warn(fmt, ##__VA_ARGS__);                             \
+	} while (0)
 
 /* One line of a partition's console on COM1 (COM2 once COM1 is given), prefixed "[who] ". */
 void log_console(const char *who, const char *s, size_t n);

@@ -6,6 +6,7 @@
 #include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
 #include "enforce.h"
+#include "hvm.h"
 #include "log.h"
 #include "palloc.h"
 #include "part.h"
@@ -111,14 +112,14 @@ static const char *const state_names[] = {
 	[PART_IDLE] = "stopped",
 };
 
-/* Latch events for v and make its CPU look. */
-static void post_event(struct vcpu *v, uint32_t events)
+void post_event(struct vcpu *v, uint32_t events)
 {
-	__atomic_or_fetch(&v->events, events, __ATOMIC_RELEASE);
-	if (v->cpu != this_cpu()->id)
-		sched_kick(v->cpu);
-	else
+	uint32_t had = __atomic_fetch_or(&v->events, events, __ATOMIC_ACQ_REL);
+
+	if (v->cpu == this_cpu()->id)
 		sched_replan(v->cpu);
+	else if ((had & events) != events || v->in_guest)
+		sched_kick(v->cpu); /* latched before and not running: its CPU will look anyway */
 }
 
 /* A vCPU that moves to another CPU (or is no longer wanted) is retired, never freed: its
@@ -135,13 +136,17 @@ static void vcpus_retire(struct partition *p, unsigned from)
 }
 
 /* The start state of partition.h in v's registers (the backend does the rest). */
-static void vcpu_fresh(struct vcpu *v, struct partition *p, unsigned i, uint64_t stack)
+static void vcpu_fresh(struct vcpu *v, struct partition *p, unsigned i, uint64_t stack,
+		       uint64_t boot_arg)
 {
 	v->part = p;
 	v->index = i;
 	v->cpu = p->view.cpus[i];
 	v->first_run = true;
-	v->regs = (struct gpr){ .rdi = BH_INFO_GPA, .rsi = i, .rsp = stack };
+	v->regs = (struct gpr){ .rdi = BH_INFO_GPA, .rsi = p->hvm ? boot_arg : i, .rsp = stack };
+	v->parked = false;
+	if (p->hvm)
+		hvm_vcpu_start(v); /* vCPUs > 0 parked until a SIPI */
 	v->events = 0;
 	v->timer_deadline = 0;
 	v->exits = 0;
@@ -153,12 +158,12 @@ static void vcpu_fresh(struct vcpu *v, struct partition *p, unsigned i, uint64_t
 
 /* vCPU i for this run: the one already on that CPU, reset; or a new one. */
 static struct vcpu *vcpu_for(struct partition *p, unsigned i, uint64_t entry, uint64_t stack,
-			     int *err)
+			     uint64_t boot_arg, int *err)
 {
 	struct vcpu *v = i < p->vcpu_count ? p->vcpus[i] : NULL;
 
 	if (v && v->cpu == p->view.cpus[i]) {
-		vcpu_fresh(v, p, i, stack);
+		vcpu_fresh(v, p, i, stack, boot_arg);
 		*err = vendor->vcpu_reset(v, entry, stack, BH_PT_GPA);
 		return v;
 	}
@@ -169,13 +174,13 @@ static struct vcpu *vcpu_for(struct partition *p, unsigned i, uint64_t entry, ui
 		return NULL;
 	}
 	*v = (struct vcpu){ .state = VCPU_DEAD };
-	vcpu_fresh(v, p, i, stack);
+	vcpu_fresh(v, p, i, stack, boot_arg);
 	*err = vendor->vcpu_init(v, entry, stack, BH_PT_GPA);
 	sched_add(v); /* dead until started: on its CPU's run queue whatever happens next */
 	return v;
 }
 
-int part_start(struct partition *p, uint64_t entry, uint64_t stack_top)
+int part_start(struct partition *p, uint64_t entry, uint64_t stack_top, uint64_t boot_arg)
 {
 	unsigned n = p->view.vcpu_count;
 
@@ -183,10 +188,12 @@ int part_start(struct partition *p, uint64_t entry, uint64_t stack_top)
 		return -BH_EBUSY;
 	if (!n || n > MAX_VCPUS || stack_top < n * BH_STACK_SIZE)
 		return -BH_EINVAL;
+	p->hvm = p->view.flags & BH_VIEW_HVM;
+	p->ioreq_prod = 0;
 	vcpus_retire(p, n);
 	for (unsigned i = 0; i < n; i++) {
 		int r = 0;
-		struct vcpu *v = vcpu_for(p, i, entry, stack_top - i * BH_STACK_SIZE, &r);
+		struct vcpu *v = vcpu_for(p, i, entry, stack_top - i * BH_STACK_SIZE, boot_arg, &r);
 
 		if (v && r && v != p->vcpus[i]) { /* a new one half built: never to be reused */
 			sched_retire(v);
@@ -212,7 +219,8 @@ int part_start(struct partition *p, uint64_t entry, uint64_t stack_top)
 		/* Re-plan before it turns runnable: its CPU then takes the slow path to it, which
 		 * loads the start state's FPU image (sched.c). */
 		sched_replan(v->cpu);
-		__atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_RELEASE);
+		__atomic_store_n(&v->state, v->parked ? VCPU_BLOCKED : VCPU_RUNNABLE,
+				 __ATOMIC_RELEASE);
 		if (v->cpu != this_cpu()->id)
 			sched_kick(v->cpu);
 	}

@@ -19,8 +19,9 @@ struct partition *part_alloc(uint32_t id, const char *name);
 void part_free(struct partition *p);
 
 /* Fresh vCPUs per p's view (placement, count) in the start state of partition.h; those of
- * an earlier run are retired. 0, -BH_EBUSY (running), -BH_EINVAL, -BH_ENOMEM. */
-int part_start(struct partition *p, uint64_t entry, uint64_t stack_top);
+ * an earlier run are retired. An HVM partition's vCPU 0 gets boot_arg in RSI, its other
+ * vCPUs wait for a SIPI. 0, -BH_EBUSY (running), -BH_EINVAL, -BH_ENOMEM. */
+int part_start(struct partition *p, uint64_t entry, uint64_t stack_top, uint64_t boot_arg);
 /* Not running any more, and every vCPU off its CPU when this returns. No event. */
 void part_stop(struct partition *p);
 /* Not running (-BH_EBUSY if it is), and when this returns no vCPU of it is in guest mode or
@@ -38,6 +39,10 @@ void part_contain(struct vcpu *v, const char *cause, const struct exit_info *e);
 /* BH_EVENT_CHANNEL to vCPU 0 of p's peer on channel chan_id, latched, with a kick when it
  * runs elsewhere. 0, -BH_ENOENT (no such channel in p's view), -BH_EIO (peer not running). */
 int part_signal(struct partition *p, uint32_t chan_id);
+
+/* Latch events for v and make its CPU look: an IPI unless v's CPU is this one, or the
+ * events were latched already and v is not in guest mode (its CPU has been told). */
+void post_event(struct vcpu *v, uint32_t events);
 
 /* BH_EVENT_DEVICE to vCPU 0 of p, if it runs: an interrupt of one of its PCI functions. */
 void part_device_event(struct partition *p);

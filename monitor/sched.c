@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "cmdline.h"
 #include "exit.h"
+#include "hvm.h"
 #include "lapic.h"
 #include "log.h"
 #include "part.h"
@@ -110,8 +111,8 @@ static void wake(struct vcpu *v, uint64_t now)
 		v->timer_deadline = 0;
 		__atomic_or_fetch(&v->events, BH_EVENT_TIMER, __ATOMIC_RELEASE);
 	}
-	if (v->state != VCPU_BLOCKED || !v->events || !vcpu_move(&v->state, VCPU_BLOCKED,
-								 VCPU_RUNNABLE))
+	if (v->state != VCPU_BLOCKED || !v->events || v->parked ||
+	    !vcpu_move(&v->state, VCPU_BLOCKED, VCPU_RUNNABLE))
 		return;
 	if (v->waiting) {
 		v->regs.rax = __atomic_exchange_n(&v->events, 0, __ATOMIC_ACQ_REL);
@@ -254,6 +255,8 @@ void sched_loop(void)
 			continue;
 		}
 		fpu_switch(q, v);
+		if (v->part->hvm)
+			hvm_prepare(v);
 		vendor->vcpu_run(v, &e);
 		v->exits++;
 		if (v->state != VCPU_DEAD)

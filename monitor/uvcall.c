@@ -274,7 +274,7 @@ int64_t uv_start_part(struct vcpu *v, uint64_t id, uint64_t entry, uint64_t stac
 
 	if (!p)
 		return -BH_ENOENT;
-	return part_quiesce(p) ? -BH_EBUSY : part_start(p, entry, stack_top);
+	return part_quiesce(p) ? -BH_EBUSY : part_start(p, entry, stack_top, a3);
 }
 
 int64_t uv_stop(struct vcpu *v, uint64_t id, uint64_t a1, uint64_t a2, uint64_t a3)

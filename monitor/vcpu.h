@@ -14,6 +14,7 @@
 #include <bulkhead/view.h>
 #include "pgtable.h"
 #include "spinlock.h"
+#include "vlapic.h"
 
 #define MAX_PARTITIONS 64 /* = BH_CFG_PARTITIONS_MAX */
 #define MAX_VCPUS      16 /* per partition, = BH_VIEW_VCPUS_MAX */
@@ -59,18 +60,41 @@ enum exit_reason {
 	EXIT_FORBIDDEN, /* an instruction partitions may never use (VMRUN, INVD, XSETBV, ...) */
 	EXIT_INVALID,   /* the hardware refused to enter (bad guest state) */
 	EXIT_UNKNOWN,   /* anything else: contained */
+	EXIT_IRQ_WINDOW, /* the guest can take an interrupt now (SVM VINTR, VMX window) */
+	EXIT_DR_ACCESS, /* MOV to or from a debug register */
 	EXIT_REASONS
 };
 
 struct exit_info {
 	enum exit_reason reason;
 	uint64_t code;      /* the vendor's raw exit code, for logs */
-	uint64_t qual;      /* NPF error code, I/O info, exception vector */
+	uint64_t qual;      /* NPF error code, I/O (EXIT_IO_*), exception vector */
 	uint64_t addr;      /* NPF guest-physical address, MSR number, port */
 	uint64_t next_rip;  /* RIP after the exiting instruction (NRIP, or RIP + insn_length) */
 };
 
+/* exit_info.qual of EXIT_IO, the same on both vendors */
+#define EXIT_IO_SIZE   0x7u      /* 1, 2 or 4 bytes */
+#define EXIT_IO_IN     (1u << 3)
+#define EXIT_IO_STRING (1u << 4) /* INS/OUTS, with or without REP */
+
+/* Events of full-virtualization vCPUs, beside BH_EVENT_*: look at the local APIC and the
+ * device model's interrupt line (hvm.c). */
+#define VCPU_EVENT_IRQ (1u << 31)
+
 struct partition;
+
+/* What a full-virtualization (BH_VIEW_HVM) vCPU has beyond the common state (hvm.c). */
+struct hvm_vcpu {
+	struct vlapic lapic;
+	volatile uint8_t extint;     /* the device model's 8259 vector waiting, 0 = none */
+	volatile bool nmi;           /* an NMI waiting */
+	bool wait_sipi;              /* after INIT (and at start for vCPUs > 0): parked */
+	volatile int16_t sipi;       /* a SIPI vector to start at, -1 = none */
+	bool io_wait;                /* parked until the device model answers an IN */
+	uint8_t io_size;
+	uint64_t dr[4], dr6, dr7;    /* what the guest last wrote to its debug registers */
+};
 
 struct vcpu {
 	struct gpr regs;
@@ -88,10 +112,12 @@ struct vcpu {
 	bool tlb_tag_shared;         /* its ASID/VPID is shared with other vCPUs: flush at entry */
 	bool yielded;                /* gave up the rest of its slice */
 	bool waiting;                /* blocked in BH_HC_WAIT: RAX gets the events on wake */
+	volatile bool parked;        /* blocked until someone else wakes it: events do not */
 	volatile bool in_guest;      /* its CPU is running it or handling its exit */
 	volatile bool retired;       /* dead for good: its CPU unlinks it from the run queue */
 	bool fpu_fresh;              /* started again: its CPU reloads the start state's FPU image */
 	struct vcpu *next_on_cpu;    /* run-queue ring of its CPU */
+	struct hvm_vcpu hvm;         /* BH_VIEW_HVM partitions only */
 	uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image */
 };
 
@@ -99,6 +125,9 @@ struct partition {
 	unsigned id;            /* the ultravisor's (its view's); never 0 */
 	unsigned slot;          /* index in partitions[]: the monitor's own small number */
 	bool privileged;        /* the ultravisor: may make the calls of uvcall.h */
+	bool hvm;               /* its view has BH_VIEW_HVM (hvm.c) */
+	struct spinlock ioreq_lock; /* hvm: producers of its device model's request ring */
+	uint32_t ioreq_prod;    /* hvm: requests written to that ring, the monitor's own count */
 	volatile bool event_pending; /* ended on its own; the ultravisor has not been told */
 	char name[BH_NAME_MAX];
 	volatile enum part_state state;
@@ -131,6 +160,15 @@ struct vendor_ops {
 	void (*set_rip)(struct vcpu *v, uint64_t rip);
 	uint64_t (*get_cr3)(struct vcpu *v);
 	void (*npt_changed)(struct vcpu *v);     /* v, current here, gets part->npt at next entry */
+	/* Full-virtualization vCPUs (hvm.c), on v's own CPU: */
+	bool (*irq_open)(struct vcpu *v);       /* RFLAGS.IF, no interrupt shadow, none being
+						 * injected: an interrupt may be injected now */
+	bool (*event_busy)(struct vcpu *v);     /* an event is being injected (or re-injected) */
+	void (*inject)(struct vcpu *v, unsigned type, uint8_t vector, int64_t error);
+	void (*irq_window)(struct vcpu *v, bool on); /* exit as soon as irq_open() holds */
+	void (*sipi)(struct vcpu *v, uint8_t vector); /* real mode at vector << 12 (SDM 8.4.4) */
+	uint64_t (*msr_get)(struct vcpu *v, uint32_t msr);     /* EFER, PAT */
+	int (*msr_set)(struct vcpu *v, uint32_t msr, uint64_t val); /* 0 or -1 (#GP) */
 	const struct pt_format *npt_format;
 	uint64_t npt_leaf_rw, npt_leaf_ro;      /* leaf bits for RAM, read-write and read-only */
 };

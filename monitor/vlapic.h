@@ -48,7 +48,9 @@ enum vlapic_shorthand { ICR_DEST = 0, ICR_SELF = 1, ICR_ALL = 2, ICR_OTHERS = 3 
 
 struct vlapic {
 	uint32_t id;                 /* x2APIC ID = the vCPU's index */
-	uint32_t tpr, svr, esr, esr_pending;
+	uint32_t tpr, svr, esr;
+	uint32_t esr_pending;        /* errors since the last ESR write; any CPU (atomic or) */
+	uint64_t icr;                /* the last ICR write (x2APIC: one 64-bit register) */
 	uint32_t lvt[LVT_NR];
 	uint32_t timer_initial;      /* initial count */
 	uint32_t timer_divide;       /* the divide configuration register */
@@ -63,10 +65,12 @@ struct vlapic {
 /* What a write asked the monitor to do beyond the register change. */
 struct vlapic_ipi {
 	bool send;                   /* an IPI: deliver it */
-	enum vlapic_dm mode;
+	enum vlapic_dm mode;         /* never ICR_LOWEST (reported as ICR_FIXED) nor ICR_SMI
+				      * (dropped), nor an INIT level de-assert (dropped) */
 	enum vlapic_shorthand shorthand;
 	uint32_t dest;               /* physical x2APIC ID when shorthand == ICR_DEST; logical
-				      * destination (cluster << 16 | mask) if logical */
+				      * destination (cluster << 16 | mask) if logical; the
+				      * sender's own ID for ICR_SELF */
 	bool logical;
 	uint8_t vector;
 };
@@ -85,7 +89,8 @@ int vlapic_write(struct vlapic *l, uint32_t msr, uint64_t val, uint64_t now,
 		 struct vlapic_ipi *ipi);
 
 /* Mark vector pending (an IPI, an MSI, the timer). Any CPU; vectors below 16 are an
- * illegal vector: the receive-illegal-vector error is recorded instead. */
+ * illegal vector: the receive-illegal-vector error is recorded instead. A software-disabled
+ * APIC accepts no fixed interrupt: the vector is dropped (SDM 10.4.7.2). */
 void vlapic_set_irr(struct vlapic *l, uint8_t vector);
 
 /* The vector to deliver now: the highest in IRR whose priority class is above the PPR,
@@ -103,7 +108,9 @@ void vlapic_timer_fire(struct vlapic *l, uint64_t now);
  * disabled, in which case the LVTs are masked and ExtINT does not pass: false). */
 bool vlapic_lint0_extint(const struct vlapic *l);
 
-/* Does the x2APIC ID or logical destination in ipi address this vlapic? */
+/* Does the x2APIC ID or logical destination in ipi address this vlapic? 0xffffffff is a
+ * broadcast in both modes (10.12.9); ICR_ALL and ICR_OTHERS match every vlapic (the caller
+ * skips the sender for ICR_OTHERS). */
 bool vlapic_match(const struct vlapic *l, const struct vlapic_ipi *ipi);
 
 #endif

@@ -17,6 +17,7 @@
 #define MSR_GS_BASE       0xc0000101u
 #define MSR_VM_CR         0xc0010114u
 
+#define EFER_SCE  (1u << 0)
 #define EFER_LME  (1u << 8)
 #define EFER_LMA  (1u << 10)
 #define EFER_NXE  (1u << 11)

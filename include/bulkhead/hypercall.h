@@ -43,7 +43,8 @@ enum bh_hypercall {
 	BH_HC_UV_POOL       = 11, /* (gpa ranges, count): claim the memory pool, once */
 	BH_HC_VIEW_PUBLISH  = 12, /* (gpa view, len, flags): install a partition's view */
 	BH_HC_PART_LOAD     = 13, /* (id, dst gpa, src gpa or 0 = zeros, len): load window */
-	BH_HC_PART_START    = 14, /* (id, entry, stack top): fresh vCPUs, running */
+	BH_HC_PART_START    = 14, /* (id, entry, stack top, boot arg): fresh vCPUs, running;
+				  * an HVM partition: vCPU 0 only, RSI = boot arg */
 	BH_HC_PART_STOP     = 15, /* (id): not running; returns when no vCPU of it runs */
 	BH_HC_PART_DESTROY  = 16, /* (id): forget a partition that is not running */
 	BH_HC_PART_EVENTS   = 17, /* (gpa buf, max): ended partitions → bh_uv_event count */

@@ -22,7 +22,8 @@ static const uint8_t svm_reasons[SVM_EXIT_NR] = {
 	[SVM_EXIT_CLGI] = EXIT_FORBIDDEN,    [SVM_EXIT_SKINIT] = EXIT_FORBIDDEN,
 	[SVM_EXIT_ICEBP] = EXIT_FORBIDDEN,   [SVM_EXIT_MONITOR] = EXIT_FORBIDDEN,
 	[SVM_EXIT_MWAIT] = EXIT_FORBIDDEN,   [SVM_EXIT_XSETBV] = EXIT_FORBIDDEN,
-	[SVM_EXIT_DR_BASE ... SVM_EXIT_DR_BASE + 0x1f] = EXIT_FORBIDDEN,
+	[SVM_EXIT_DR_BASE ... SVM_EXIT_DR_BASE + 0x1f] = EXIT_DR_ACCESS,
+	[SVM_EXIT_VINTR] = EXIT_IRQ_WINDOW,
 	[SVM_EXIT_EXCP_BASE + 6] = EXIT_EXCEPTION,  /* #UD: maybe a VMCALL, see below */
 	[SVM_EXIT_EXCP_BASE + 18] = EXIT_EXCEPTION, /* #MC */
 };
@@ -53,6 +54,9 @@ static inline void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb,
 	case SVM_EXIT_IOIO: /* EXITINFO2 holds the next RIP even without NRIPS */
 		e->addr = IOIO_PORT(e->qual);
 		e->next_rip = vmcb->ctrl.exitinfo2;
+		/* SZ8/16/32 in bits 6:4 are the size in bytes; STR bit 2, REP bit 3 */
+		e->qual = ((e->qual >> 4) & EXIT_IO_SIZE) | (e->qual & IOIO_IN ? EXIT_IO_IN : 0) |
+			  (e->qual & 0xc ? EXIT_IO_STRING : 0);
 		break;
 	case SVM_EXIT_EXCP_BASE + 6:
 		e->qual = 6;

@@ -203,6 +203,9 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_info *e)
 	__asm__ volatile("cli; stgi" ::: "memory");
 	v->regs.rax = vmcb->save.rax;
 	v->regs.rsp = vmcb->save.rsp;
+	/* An event whose delivery the exit interrupted is delivered again at the next entry
+	 * (15.7.2 "Intercepts During IDT Interrupt Delivery"); EVENTINJ was consumed. */
+	vmcb->ctrl.eventinj = vmcb->ctrl.exitintinfo & SVM_EVENT_VALID ? vmcb->ctrl.exitintinfo : 0;
 	if (v->first_run) { /* TLB_CONTROL stays as written: from now on flush only if shared */
 		vmcb->ctrl.tlb_control = v->tlb_tag_shared ? tlb_flush_own : 0;
 		v->first_run = false;
@@ -220,6 +223,102 @@ static void svm_npt_changed(struct vcpu *v)
 	v->first_run = true; /* back to the usual TLB_CONTROL after that entry */
 }
 
+/* ---- full-virtualization vCPUs (hvm.c) ---- */
+
+#define RFLAGS_IF (1u << 9)
+#define PAT_TYPES 0xf3u /* valid memory types 0, 1, 4, 5, 6, 7 (SDM 11.12.2) */
+#define EFER_OK   (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | (1ull << 14)) /* + FFXSR */
+
+static bool svm_event_busy(struct vcpu *v)
+{
+	return ((struct vmcb *)v->vendor)->ctrl.eventinj & SVM_EVENT_VALID;
+}
+
+static bool svm_irq_open(struct vcpu *v)
+{
+	const struct vmcb *vmcb = v->vendor;
+
+	return (vmcb->save.rflags & RFLAGS_IF) && !(vmcb->ctrl.int_shadow & 1) &&
+	       !(vmcb->ctrl.eventinj & SVM_EVENT_VALID);
+}
+
+static void svm_inject(struct vcpu *v, unsigned type, uint8_t vector, int64_t error)
+{
+	uint64_t ev = vector | (uint64_t)type << 8 | SVM_EVENT_VALID;
+
+	if (error >= 0)
+		ev |= SVM_EVENT_ERR | (uint64_t)(uint32_t)error << 32;
+	((struct vmcb *)v->vendor)->ctrl.eventinj = ev;
+}
+
+/* A virtual interrupt pending makes the CPU exit (VINTR) when the guest could take it
+ * (15.21.4 "Injecting Virtual (INTR) Interrupts"); it is never delivered itself. */
+static void svm_irq_window(struct vcpu *v, bool on)
+{
+	struct vmcb_control *c = &((struct vmcb *)v->vendor)->ctrl;
+
+	if (on) {
+		c->vintr |= SVM_V_IRQ | SVM_V_IGN_TPR | SVM_V_PRIO;
+		c->intercept1 |= SVM_INT_VINTR;
+	} else {
+		c->vintr &= ~(SVM_V_IRQ | SVM_V_IGN_TPR | SVM_V_PRIO);
+		c->intercept1 &= ~SVM_INT_VINTR;
+	}
+}
+
+/* The state after INIT (APM 14.1.3, Table 14-1) with CS:IP = vector << 8 : 0. */
+static void svm_sipi(struct vcpu *v, uint8_t vector)
+{
+	struct vmcb *vmcb = v->vendor;
+	struct vmcb_save *s = &vmcb->save;
+	const struct vmcb_seg data = { 0, 0x93, 0xffff, 0 };
+
+	memset(&s->es, 0, (size_t)((uint8_t *)&s->reserved_0x4a0 - (uint8_t *)&s->es));
+	s->cs = (struct vmcb_seg){ (uint16_t)(vector << 8), 0x9b, 0xffff, (uint64_t)vector << 12 };
+	s->ds = s->es = s->ss = s->fs = s->gs = data;
+	s->tr = (struct vmcb_seg){ 0, 0x8b, 0xffff, 0 };
+	s->ldtr = (struct vmcb_seg){ 0, 0x82, 0xffff, 0 };
+	s->gdtr.limit = s->idtr.limit = 0xffff;
+	s->cpl = 0;
+	s->efer = EFER_SVME;
+	s->cr0 = 0x60000010; /* CD NW ET */
+	s->cr3 = s->cr4 = 0;
+	s->rflags = 0x2;
+	s->rip = 0;
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	v->regs = (struct gpr){ 0 };
+	vmcb->ctrl.eventinj = 0;
+	vmcb->ctrl.tlb_control = 1;
+	v->first_run = true;
+}
+
+static uint64_t svm_msr_get(struct vcpu *v, uint32_t msr)
+{
+	const struct vmcb_save *s = &((struct vmcb *)v->vendor)->save;
+
+	return msr == MSR_EFER ? s->efer & ~EFER_SVME : s->g_pat;
+}
+
+static int svm_msr_set(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	struct vmcb_save *s = &((struct vmcb *)v->vendor)->save;
+
+	if (msr == MSR_EFER) {
+		if (val & ~EFER_OK)
+			return -1;
+		s->efer = val | EFER_SVME; /* SVME must stay set (15.5.1) */
+		return 0;
+	}
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned type = (val >> (8 * i)) & 0xff;
+		if (type > 7 || !(PAT_TYPES & 1u << type))
+			return -1;
+	}
+	s->g_pat = val;
+	return 0;
+}
+
 const struct vendor_ops svm_ops = {
 	.name = "svm",
 	.cpu_enable = svm_cpu_enable,
@@ -230,6 +329,13 @@ const struct vendor_ops svm_ops = {
 	.set_rip = svm_set_rip,
 	.get_cr3 = svm_get_cr3,
 	.npt_changed = svm_npt_changed,
+	.irq_open = svm_irq_open,
+	.event_busy = svm_event_busy,
+	.inject = svm_inject,
+	.irq_window = svm_irq_window,
+	.sipi = svm_sipi,
+	.msr_get = svm_msr_get,
+	.msr_set = svm_msr_set,
 	.npt_format = &pt_format_x86,
 	.npt_leaf_rw = PTE_P | PTE_W | PTE_U, /* NPT walks are user accesses (15.25.5) */
 	.npt_leaf_ro = PTE_P | PTE_U,

@@ -108,6 +108,7 @@ BH_SIZE(vmcb, 0x1000);
 #define SVM_INT_NMI      (1u << 1)
 #define SVM_INT_SMI      (1u << 2)
 #define SVM_INT_INIT     (1u << 3)
+#define SVM_INT_VINTR    (1u << 4)
 #define SVM_INT_CPUID    (1u << 18)
 #define SVM_INT_RSM      (1u << 19)
 #define SVM_INT_INVD     (1u << 22)
@@ -132,6 +133,11 @@ BH_SIZE(vmcb, 0x1000);
 #define SVM_INT_XSETBV   (1u << 13)
 
 #define SVM_VINTR_MASKING (1ull << 24)
+#define SVM_V_IRQ         (1ull << 8)  /* a virtual interrupt is pending (15.21.4) */
+#define SVM_V_IGN_TPR     (1ull << 20) /* ... whatever V_TPR says */
+#define SVM_V_PRIO        (0xfull << 16)
+#define SVM_EVENT_VALID   (1ull << 31) /* EVENTINJ and EXITINTINFO (15.20) */
+#define SVM_EVENT_ERR     (1ull << 11)
 
 /* Exit codes, APM Appendix C "SVM Intercept Exit Codes" */
 #define SVM_EXIT_DR_BASE   0x020 /* 0x20-0x2f reads, 0x30-0x3f writes of DR0-15 */
@@ -140,6 +146,7 @@ BH_SIZE(vmcb, 0x1000);
 #define SVM_EXIT_NMI       0x061
 #define SVM_EXIT_SMI       0x062
 #define SVM_EXIT_INIT      0x063
+#define SVM_EXIT_VINTR     0x064
 #define SVM_EXIT_CPUID     0x072
 #define SVM_EXIT_RSM       0x073
 #define SVM_EXIT_INVD      0x076

@@ -40,8 +40,11 @@ void vmx_decode_more(struct vcpu *v, struct exit_info *e, uint64_t rip)
 	default: /* the port (Table 28-5 "Exit Qualification for I/O Instructions") or the
 		  * guest-physical address (28.2.1) for the containment log */
 		e->qual = vmread(EXIT_QUALIFICATION);
-		if ((uint16_t)e->code == VMX_EXIT_IO)
+		if ((uint16_t)e->code == VMX_EXIT_IO) { /* size - 1 in 2:0, IN 3, string 4, REP 5 */
 			e->addr = (uint16_t)(e->qual >> 16);
+			e->qual = ((e->qual & 7) + 1) | (e->qual & 8 ? EXIT_IO_IN : 0) |
+				  (e->qual & 0x30 ? EXIT_IO_STRING : 0);
+		}
 		else if ((uint16_t)e->code == VMX_EXIT_EPT_VIOLATION)
 			e->addr = vmread(GUEST_PHYS_ADDR);
 	}

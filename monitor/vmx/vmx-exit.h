@@ -26,7 +26,7 @@ static const uint8_t vmx_reasons[VMX_EXIT_NR] = {
 	[VMX_EXIT_INVEPT] = EXIT_FORBIDDEN,   [VMX_EXIT_INVVPID] = EXIT_FORBIDDEN,
 	[VMX_EXIT_XSETBV] = EXIT_FORBIDDEN,   [VMX_EXIT_VMFUNC] = EXIT_FORBIDDEN,
 	[VMX_EXIT_ENCLS] = EXIT_FORBIDDEN,
-	[VMX_EXIT_DR_ACCESS] = EXIT_FORBIDDEN, /* DR0-3 are not switched: partitions get none */
+	[VMX_EXIT_DR_ACCESS] = EXIT_DR_ACCESS, /* DR0-3 are not switched: partitions get none */
 	/* with bit 31 of the exit reason set (28.2.1): the entry failed */
 	[VMX_EXIT_BAD_GUEST_STATE] = EXIT_INVALID, [VMX_EXIT_MSR_LOADING] = EXIT_INVALID,
 	[VMX_EXIT_MCE_DURING_ENTRY] = EXIT_INVALID,

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/* hvm-cpu.c - the CPU an unmodified OS sees in a full-virtualization partition: CPUID with
+ * what the partition does not provide hidden (no XSAVE/AVX state switching, no MONITOR/MWAIT,
+ * no PMU, no MCA, no MTRRs, no topology beyond one thread per vCPU), the x2APIC, TSC-deadline
+ * and ARAT advertised; and its MSRs: the local APIC, EFER and PAT kept per vCPU, a few
+ * identification MSRs read as fixed values, every other MSR #GP (docs/linux.md). */
+#include <bulkhead/hypercall.h>
+#include "hvm.h"
+#include "x86.h"
+
+#define BASIC_MAX    0x7u        /* leaves 0xb (topology) and 0xd (XSAVE) stay hidden */
+#define EXT_MAX      0x80000008u /* 0x8000000a (SVM), 0x8000001e/1f (topology, SEV) hidden */
+
+/* Per leaf and register: the bits kept from the host, and the bits set. */
+struct cpuid_rule {
+	uint32_t leaf;
+	uint8_t reg; /* 0 eax, 1 ebx, 2 ecx, 3 edx */
+	uint32_t keep, set;
+};
+
+#define L1_ECX_KEEP ((1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 19) | \
+		     (1u << 20) | (1u << 22) | (1u << 23) | (1u << 25) | (1u << 30))
+		     /* SSE3 PCLMUL SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND */
+#define L1_ECX_SET  ((1u << 21) | (1u << 24) | (1u << 31)) /* x2APIC TSC-deadline hypervisor */
+#define L1_EDX_KEEP (~((1u << 7) | (1u << 12) | (1u << 14) | (1u << 18) | (1u << 21) | \
+		       (1u << 22) | (1u << 27) | (1u << 28) | (1u << 29) | (1u << 31)))
+		     /* not MCE MTRR MCA PSN DS ACPI SS HTT TM PBE */
+#define L7_EBX_KEEP ((1u << 0) | (1u << 3) | (1u << 7) | (1u << 8) | (1u << 9) | \
+		     (1u << 18) | (1u << 19) | (1u << 20) | (1u << 23) | (1u << 29))
+		     /* FSGSBASE BMI1 SMEP BMI2 ERMS RDSEED ADX SMAP CLFLUSHOPT SHA */
+#define X1_ECX_KEEP ((1u << 0) | (1u << 5) | (1u << 6) | (1u << 8))
+		     /* LAHF ABM SSE4A PREFETCHW */
+#define X1_EDX_KEEP (~((1u << 27)))  /* not RDTSCP */
+
+static const struct cpuid_rule rules[] = {
+	{ 0x00000001, 1, 0x0000ffffu, 0 },           /* APIC ID and logical count: below */
+	{ 0x00000001, 2, L1_ECX_KEEP, L1_ECX_SET },
+	{ 0x00000001, 3, L1_EDX_KEEP, 0 },
+	{ 0x00000006, 0, 0, 1u << 2 },               /* ARAT only: no turbo, no power hints */
+	{ 0x00000006, 1, 0, 0 }, { 0x00000006, 2, 0, 0 }, { 0x00000006, 3, 0, 0 },
+	{ 0x00000007, 0, 0, 0 },                     /* subleaf 0 only */
+	{ 0x00000007, 1, L7_EBX_KEEP, 0 },
+	{ 0x00000007, 2, 0, 0 }, { 0x00000007, 3, 0, 0 }, /* no PKU, LA57, speculation MSRs */
+	{ 0x80000001, 2, X1_ECX_KEEP, 0 },
+	{ 0x80000001, 3, X1_EDX_KEEP, 0 },
+	{ 0x80000007, 0, 0, 0 }, { 0x80000007, 1, 0, 0 }, { 0x80000007, 2, 0, 0 },
+	{ 0x80000007, 3, 1u << 8, 0 },               /* invariant TSC */
+	{ 0x80000008, 1, 0, 0 },                     /* no IBPB/SSBD and friends */
+	{ 0x80000008, 2, 0, 0 },                     /* one core */
+};
+
+static struct cpuid hvm_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub)
+{
+	struct cpuid r = { 0 };
+
+	if (leaf == BH_CPUID_LEAF) {
+		r.eax = BH_CPUID_LEAF + 1;
+		__builtin_memcpy(&r.ebx, "BulkheadHV\0\0", 12);
+		return r;
+	}
+	if ((leaf < 0x80000000u && leaf > BASIC_MAX) || leaf > EXT_MAX ||
+	    (leaf >= 0x40000000u && leaf < 0x80000000u) || leaf == 4)
+		return r; /* hidden; leaf 4 (cache and core topology) too */
+	r = cpuid(leaf, sub);
+	if (leaf == 0)
+		r.eax = r.eax < BASIC_MAX ? r.eax : BASIC_MAX;
+	if (leaf == 0x80000000u)
+		r.eax = r.eax < EXT_MAX ? r.eax : EXT_MAX;
+	if (leaf == 1)
+		r.ebx |= v->index << 24 | 1u << 16;
+	return r;
+}
+
+enum exit_action hvm_cpuid(struct vcpu *v, const struct exit_info *e)
+{
+	uint32_t leaf = (uint32_t)v->regs.rax;
+	struct cpuid r = hvm_leaf(v, leaf, (uint32_t)v->regs.rcx);
+	uint32_t *regs[4] = { &r.eax, &r.ebx, &r.ecx, &r.edx };
+
+	for (unsigned i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rules[i].leaf == leaf)
+			*regs[rules[i].reg] = (*regs[rules[i].reg] & rules[i].keep) | rules[i].set;
+	v->regs.rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+	return EXIT_ADVANCE;
+}
+
+/* ---- MSRs ---- */
+
+#define MSR_TSC          0x010u
+#define MSR_PATCH_LEVEL  0x08bu /* AMD patch level, Intel BIOS_SIGN_ID */
+#define MSR_MISC_ENABLE  0x1a0u
+#define MSR_PAT          0x277u
+#define APIC_BASE_VALUE  (0xfee00000ull | 1u << 11 | 1u << 10) /* enabled, x2APIC */
+#define APIC_BASE_BSP    (1u << 8)
+
+/* Read as a fixed value, writes ignored: identification a kernel reads unconditionally. */
+static const struct { uint32_t msr; uint64_t value; } fixed_msrs[] = {
+	{ MSR_PATCH_LEVEL, 0 },
+	{ MSR_FEATURE_CTL, 1 },         /* locked, VMX off */
+	{ MSR_MISC_ENABLE, 1 },         /* fast strings */
+};
+
+static bool fixed_msr(uint32_t msr, uint64_t *val)
+{
+	for (unsigned i = 0; i < sizeof(fixed_msrs) / sizeof(fixed_msrs[0]); i++)
+		if (fixed_msrs[i].msr == msr) {
+			*val = fixed_msrs[i].value;
+			return true;
+		}
+	return false;
+}
+
+static uint64_t apic_base(const struct vcpu *v)
+{
+	return APIC_BASE_VALUE | (v->index ? 0 : APIC_BASE_BSP);
+}
+
+int hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	if ((msr >= VLAPIC_MSR_BASE && msr < VLAPIC_MSR_END) || msr == MSR_TSC_DEADLINE)
+		return vlapic_read(&v->hvm.lapic, msr, rdtsc(), val);
+	switch (msr) {
+	case MSR_APIC_BASE:
+		*val = apic_base(v);
+		return 0;
+	case MSR_TSC:
+		*val = rdtsc();
+		return 0;
+	case MSR_EFER:
+	case MSR_PAT:
+		*val = vendor->msr_get(v, msr);
+		return 0;
+	}
+	return fixed_msr(msr, val) ? 0 : -1;
+}
+
+int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	uint64_t ignored;
+
+	if ((msr >= VLAPIC_MSR_BASE && msr < VLAPIC_MSR_END) || msr == MSR_TSC_DEADLINE)
+		return hvm_lapic_write(v, msr, val);
+	switch (msr) {
+	case MSR_APIC_BASE: /* x2APIC stays on: leaving it would need the xAPIC MMIO page */
+		return val == apic_base(v) ? 0 : -1;
+	case MSR_EFER:
+	case MSR_PAT:
+		return vendor->msr_set(v, msr, val);
+	}
+	return fixed_msr(msr, &ignored) ? 0 : -1;
+}
