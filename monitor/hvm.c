@@ -107,8 +107,7 @@ static void deliver_sipi(struct vcpu *w, uint8_t vector)
 static void deliver(struct vcpu *w, const struct vlapic_ipi *ipi)
 {
 	switch (ipi->mode) {
-	case ICR_FIXED:
-	case ICR_LOWEST:
+	case ICR_FIXED: /* lowest priority arrives as fixed (vlapic.h) */
 		vlapic_set_irr(&w->hvm.lapic, ipi->vector);
 		post_event(w, VCPU_EVENT_IRQ);
 		break;
@@ -135,11 +134,11 @@ static void send_ipi(struct vcpu *v, const struct vlapic_ipi *ipi)
 
 	for (unsigned i = 0; i < p->vcpu_count; i++) {
 		struct vcpu *w = p->vcpus[i];
-		bool hit = ipi->shorthand == ICR_SELF     ? w == v :
-			   ipi->shorthand == ICR_ALL      ? true :
-			   ipi->shorthand == ICR_OTHERS   ? w != v :
-							    vlapic_match(&w->hvm.lapic, ipi);
-		if (w && hit)
+		if (!w)
+			continue;
+		if (ipi->shorthand == ICR_SELF   ? w == v :
+		    ipi->shorthand == ICR_OTHERS ? w != v :
+		    ipi->shorthand == ICR_ALL || vlapic_match(&w->hvm.lapic, ipi))
 			deliver(w, ipi);
 	}
 }
@@ -206,6 +205,17 @@ static struct partition *dm_of(const struct partition *g, struct bh_ioreq_ring *
 	return NULL;
 }
 
+void hvm_devmodel_starts(struct partition *d)
+{
+	struct partition *g = part_by_id(d->view.peer_id);
+
+	if (!g)
+		return;
+	spin_lock(&g->ioreq_lock);
+	g->ioreq_prod = 0; /* its ring starts empty, zeroed by its loader */
+	spin_unlock(&g->ioreq_lock);
+}
+
 /* Write one request; false if the ring is full (the device model is behind). The device
  * model writes cons: it is read once and bounded; prod is the monitor's own copy. An IN's
  * vCPU is parked before the request is visible: the answer may come at once. */
@@ -219,11 +229,14 @@ static bool ioreq_put(struct vcpu *v, struct bh_ioreq_ring *ring, const struct b
 		spin_unlock(&g->ioreq_lock);
 		return false;
 	}
+	ring->magic = BH_IOREQ_MAGIC;
+	ring->slots = BH_IOREQ_SLOTS;
 	slot = g->ioreq_prod % BH_IOREQ_SLOTS;
 	ring->req[slot] = *rq;
 	ring->req[slot].seq = g->ioreq_prod;
 	if (rq->flags & BH_IOREQ_IN) {
 		v->hvm.io_size = rq->size;
+		v->hvm.io_seq = g->ioreq_prod;
 		v->parked = true;
 		vcpu_move(&v->state, VCPU_RUNNABLE, VCPU_BLOCKED);
 		__atomic_store_n(&v->hvm.io_wait, true, __ATOMIC_RELEASE);
@@ -339,14 +352,15 @@ static struct vcpu *guest_vcpu(struct vcpu *v, uint64_t index)
 	return g->vcpus[index];
 }
 
-int64_t hc_dm_answer(struct vcpu *v, uint64_t vcpu, uint64_t value, uint64_t a2, uint64_t a3)
+int64_t hc_dm_answer(struct vcpu *v, uint64_t vcpu, uint64_t value, uint64_t seq, uint64_t a3)
 {
 	struct vcpu *w = guest_vcpu(v, vcpu);
 	uint64_t mask;
 
 	if (!(v->part->view.flags & BH_VIEW_DEVMODEL))
 		return -BH_EPERM;
-	if (!w || !__atomic_exchange_n(&w->hvm.io_wait, false, __ATOMIC_ACQ_REL))
+	if (!w || !w->hvm.io_wait || w->hvm.io_seq != seq ||
+	    !__atomic_exchange_n(&w->hvm.io_wait, false, __ATOMIC_ACQ_REL))
 		return -BH_EINVAL;
 	mask = w->hvm.io_size == 4 ? ~0ull : (1ull << (8 * w->hvm.io_size)) - 1;
 	/* IN to EAX zero-extends into RAX; to AL or AX it keeps the rest (SDM vol 1, 3.4.1.1) */

@@ -19,6 +19,9 @@ enum { HVM_EV_INTR = 0, HVM_EV_NMI = 2, HVM_EV_EXCEPTION = 3 };
  * v's CPU or while v is off every CPU. */
 void hvm_vcpu_start(struct vcpu *v);
 
+/* Device model d starts: its guest's requests are numbered from 0 again, in its fresh ring. */
+void hvm_devmodel_starts(struct partition *d);
+
 /* Before each entry of an HVM vCPU, on its CPU: fire its APIC timer, start it at a SIPI,
  * inject the most urgent interrupt it can take, or ask for a window to do so. */
 void hvm_prepare(struct vcpu *v);
@@ -37,7 +40,7 @@ int hvm_lapic_write(struct vcpu *v, uint32_t msr, uint64_t val);
 
 /* The device model's calls (BH_HC_DM_*), checked here: the caller must be the device model
  * of a running HVM partition. */
-int64_t hc_dm_answer(struct vcpu *v, uint64_t vcpu, uint64_t value, uint64_t a2, uint64_t a3);
+int64_t hc_dm_answer(struct vcpu *v, uint64_t vcpu, uint64_t value, uint64_t seq, uint64_t a3);
 int64_t hc_dm_irq(struct vcpu *v, uint64_t vcpu, uint64_t vector, uint64_t mode, uint64_t a3);
 
 #endif

@@ -189,7 +189,8 @@ int part_start(struct partition *p, uint64_t entry, uint64_t stack_top, uint64_t
 	if (!n || n > MAX_VCPUS || stack_top < n * BH_STACK_SIZE)
 		return -BH_EINVAL;
 	p->hvm = p->view.flags & BH_VIEW_HVM;
-	p->ioreq_prod = 0;
+	if (p->view.flags & BH_VIEW_DEVMODEL)
+		hvm_devmodel_starts(p);
 	vcpus_retire(p, n);
 	for (unsigned i = 0; i < n; i++) {
 		int r = 0;

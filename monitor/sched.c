@@ -9,7 +9,6 @@
 #include "clock.h"
 #include "cmdline.h"
 #include "exit.h"
-#include "hvm.h"
 #include "lapic.h"
 #include "log.h"
 #include "part.h"
@@ -255,8 +254,6 @@ void sched_loop(void)
 			continue;
 		}
 		fpu_switch(q, v);
-		if (v->part->hvm)
-			hvm_prepare(v);
 		vendor->vcpu_run(v, &e);
 		v->exits++;
 		if (v->state != VCPU_DEAD)

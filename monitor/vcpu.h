@@ -93,6 +93,7 @@ struct hvm_vcpu {
 	volatile int16_t sipi;       /* a SIPI vector to start at, -1 = none */
 	bool io_wait;                /* parked until the device model answers an IN */
 	uint8_t io_size;
+	uint32_t io_seq;             /* the request number of that IN */
 	uint64_t dr[4], dr6, dr7;    /* what the guest last wrote to its debug registers */
 };
 
@@ -160,7 +161,8 @@ struct vendor_ops {
 	void (*set_rip)(struct vcpu *v, uint64_t rip);
 	uint64_t (*get_cr3)(struct vcpu *v);
 	void (*npt_changed)(struct vcpu *v);     /* v, current here, gets part->npt at next entry */
-	/* Full-virtualization vCPUs (hvm.c), on v's own CPU: */
+	/* Full-virtualization vCPUs (hvm.c), on v's own CPU between its exit and its next
+	 * entry (vcpu_run calls hvm_prepare once the vCPU's state is reachable): */
 	bool (*irq_open)(struct vcpu *v);       /* RFLAGS.IF, no interrupt shadow, none being
 						 * injected: an interrupt may be injected now */
 	bool (*event_busy)(struct vcpu *v);     /* an event is being injected (or re-injected) */

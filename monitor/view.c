@@ -57,21 +57,30 @@ static int check_header(struct check *c)
 	if (!v->partition_id || v->region_count > BH_VIEW_REGIONS_MAX ||
 	    !v->vcpu_count || v->vcpu_count > BH_VIEW_VCPUS_MAX || v->port_count > BH_VIEW_PORTS_MAX)
 		return fail(c, -1, -BH_EINVAL, "id, region, vCPU or port count out of range");
-	if (v->flags & ~BH_VIEW_CONSOLE_IN)
+	if (v->flags & ~(BH_VIEW_CONSOLE_IN | BH_VIEW_HVM | BH_VIEW_DEVMODEL) ||
+	    (v->flags & BH_VIEW_HVM && v->flags & BH_VIEW_DEVMODEL))
 		return fail(c, -1, -BH_EINVAL, "unknown view flags");
+	if (!(v->flags & (BH_VIEW_HVM | BH_VIEW_DEVMODEL)) != !v->peer_id)
+		return fail(c, -1, -BH_EINVAL, "a peer partition without HVM or DEVMODEL, or none");
 	for (unsigned i = 0; i < v->vcpu_count; i++)
 		if (v->cpus[i] >= c->w->cpu_count)
 			return fail(c, -1, -BH_EINVAL, "vCPU placed on a CPU that does not exist");
 	return 0;
 }
 
-/* A BH_VIEW_IDENT region: private, gpa == hpa, its host range covered by the view's other
- * private regions (the partition's own RAM, seen a second time). */
-static bool ident_of_own_ram(const struct check *c, const struct bh_view_region *r)
+#define ALIAS (BH_VIEW_IDENT | BH_VIEW_IOREQ) /* flags of a second mapping of own RAM */
+
+/* An alias region (BH_VIEW_IDENT or BH_VIEW_IOREQ): private, its host range covered by the
+ * view's other private regions (the partition's own RAM, seen a second time); an identity
+ * region at gpa == hpa, the request ring of a device model one page. */
+static bool alias_of_own_ram(const struct check *c, const struct bh_view_region *r)
 {
 	uint64_t at = r->hpa, end = r->hpa + r->size;
 
-	if (r->kind != BH_VIEW_PRIVATE || r->gpa != r->hpa)
+	if (r->kind != BH_VIEW_PRIVATE || (r->flags & ALIAS) == ALIAS)
+		return false;
+	if (r->flags & BH_VIEW_IDENT ? r->gpa != r->hpa :
+	    r->size != PAGE || !(c->v->flags & BH_VIEW_DEVMODEL) || r->flags & BH_VIEW_X)
 		return false;
 	for (unsigned steps = 0; at < end; steps++) { /* each step passes one region */
 		if (steps > BH_VIEW_REGIONS_MAX)
@@ -81,7 +90,7 @@ static bool ident_of_own_ram(const struct check *c, const struct bh_view_region 
 
 		for (; j < c->v->region_count && j < BH_VIEW_REGIONS_MAX; j++) {
 			q = &c->v->regions[j];
-			if (q->kind == BH_VIEW_PRIVATE && !(q->flags & BH_VIEW_IDENT) &&
+			if (q->kind == BH_VIEW_PRIVATE && !(q->flags & ALIAS) &&
 			    q->hpa + q->size > q->hpa && q->hpa <= at && at - q->hpa < q->size)
 				break;
 		}
@@ -101,11 +110,12 @@ static int check_region_shape(struct check *c, unsigned i)
 		return fail(c, i, -BH_EINVAL, "zero or not 4 KiB aligned");
 	if (r->gpa + r->size < r->gpa || r->hpa + r->size < r->hpa || r->gpa >= 1ull << 46)
 		return fail(c, i, -BH_EINVAL, "range wraps or lies beyond the guest address width");
-	if (r->kind < BH_VIEW_PRIVATE || r->kind > BH_VIEW_MMIO || r->flags & ~0xfu || !r->flags)
+	if (r->kind < BH_VIEW_PRIVATE || r->kind > BH_VIEW_MMIO || r->flags & ~0x1fu || !r->flags)
 		return fail(c, i, -BH_EINVAL, "unknown kind or flags");
-	if (r->flags & BH_VIEW_IDENT && !ident_of_own_ram(c, r))
+	if (r->flags & ALIAS && !alias_of_own_ram(c, r))
 		return fail(c, i, -BH_EPERM, "identity region not at guest-physical = host-physical "
-			    "over the partition's own RAM");
+			    "over the partition's own RAM, or a request ring not one page of a "
+			    "device model's own RAM");
 	for (unsigned j = 0; j < i; j++)
 		if (overlap(r->gpa, r->size, c->v->regions[j].gpa, c->v->regions[j].size))
 			return fail(c, i, -BH_EINVAL, "guest-physical range overlaps an earlier region");

@@ -60,7 +60,8 @@ static void load_tables(struct db_state *st, const struct cfg_blob *b)
 	mem_init(st);
 }
 
-/* Partition i of the blob becomes slot i, id i + 1. */
+/* Partition i of the blob becomes slot i, id i + 1; so a devmodel's guest, a blob index, is
+ * the id guest + 1. */
 static void load_partition(struct db_state *st, uint32_t i, const struct bh_cfg_partition *e)
 {
 	struct db_part *p = &st->parts[i];
@@ -78,6 +79,8 @@ static void load_partition(struct db_state *st, uint32_t i, const struct bh_cfg_
 	p->phys_base = e->phys_base;
 	str_set(p->image, sizeof(p->image), e->image);
 	str_set(p->cmdline, sizeof(p->cmdline), e->cmdline);
+	str_set(p->initrd, sizeof(p->initrd), e->initrd);
+	p->guest = e->kind == BH_CFG_KIND_DEVMODEL ? e->guest + 1 : 0;
 }
 
 static int load_memory(struct boot *bt, bool fixed)
@@ -98,6 +101,17 @@ static int load_memory(struct boot *bt, bool fixed)
 	return 0;
 }
 
+/* The partition that holds the client end of a channel whose configured client is id: a
+ * linux partition has no channel driver, its device model speaks for it. */
+static uint32_t client_end(const struct db_state *st, uint32_t id)
+{
+	for (uint32_t i = 0; i < DB_PARTS_MAX; i++)
+		if (st->parts[i].id && st->parts[i].kind == BH_CFG_KIND_DEVMODEL &&
+		    st->parts[i].guest == id)
+			return st->parts[i].id;
+	return id;
+}
+
 static int load_channels(struct boot *bt)
 {
 	struct db_state *st = bt->t.st;
@@ -111,7 +125,7 @@ static int load_channels(struct boot *bt)
 		c->id = st->next_chan_id++;
 		c->type = e.type;
 		c->server = e.server + 1;
-		c->client = e.client + 1;
+		c->client = client_end(st, e.client + 1);
 		c->device = e.device;
 		c->size = e.size;
 		if (!mem_alloc_chan(&bt->t, c))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* loader.c - a partition's memory made ready to start, through the load window: zeroed, its
- * ELF image, its guest page tables and its info page (the start state of partition.h). */
+ * ELF image, its guest page tables and its info page (the start state of partition.h). The
+ * page tables and the view's extent serve linux partitions too (loader-linux.c). */
 #include <stdio.h>
 #include <string.h>
 #include <bulkhead/errno.h>
@@ -99,6 +100,10 @@ static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 				(v->regions[i].gpa == v->regions[i].hpa ? BH_MEM_IDENT : 0),
 				BH_MEM_KIND_CHANNEL | v->regions[i].chan_id << 8 };
 		}
+		else if (v->regions[i].flags & BH_VIEW_IOREQ) /* a device model's request ring */
+			info->mem[info->mem_count++] = (struct bh_mem_region){
+				v->regions[i].gpa, v->regions[i].size, BH_MEM_R | BH_MEM_W,
+				BH_MEM_KIND_IOREQ };
 		else if (v->regions[i].kind == BH_VIEW_MODULE) /* whole pages: the blob says its size */
 			info->mem[info->mem_count++] = (struct bh_mem_region){
 				v->regions[i].gpa, v->regions[i].size, BH_MEM_R, BH_MEM_KIND_MODULE };
@@ -113,8 +118,23 @@ static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 	bh_snprintf(info->cmdline, sizeof(info->cmdline), "%s", cmdline);
 }
 
-/* The private RAM from GPA 0 up, and the top of everything the partition maps. */
-static uint64_t view_extent(const struct bh_view *v, uint64_t *top)
+int loader_put_tables(const struct bh_view *v, uint64_t top, char *err, size_t errlen)
+{
+	static uint64_t tables[BH_PT_PAGES][512] __attribute__((aligned(4096)));
+	int r;
+
+	if ((r = build_tables(tables, (top + PAGE_2M - 1) & ~(PAGE_2M - 1), v))) {
+		bh_snprintf(err, errlen, "its memory reaches past 4 GiB: more than the start "
+			    "state's page tables map");
+		return r;
+	}
+	if ((r = (int)bh_hc4(BH_HC_PART_LOAD, v->partition_id, BH_PT_GPA, bh_gpa(tables),
+			     sizeof(tables))))
+		bh_snprintf(err, errlen, "load window refused the page tables (error %d)", r);
+	return r;
+}
+
+uint64_t loader_view_extent(const struct bh_view *v, uint64_t *top)
 {
 	uint64_t ram = 0;
 
@@ -134,11 +154,10 @@ int load_partition(const struct bh_view *v, const void *image, size_t image_len,
 		   struct load_result *out,
 		   char *err, size_t errlen)
 {
-	static uint64_t tables[BH_PT_PAGES][512] __attribute__((aligned(4096)));
 	static struct bh_partition_info info;
 	struct load l = { v->partition_id, 0 };
 	const struct elf_sink sink = { .ctx = &l, .copy = load_copy, .zero = load_zero };
-	uint64_t top, ram = view_extent(v, &top);
+	uint64_t top, ram = loader_view_extent(v, &top);
 	uint64_t stacks = (uint64_t)v->vcpu_count * BH_STACK_SIZE;
 	int r;
 
@@ -154,18 +173,15 @@ int load_partition(const struct bh_view *v, const void *image, size_t image_len,
 	if ((r = elf_load(image, image_len, BH_IMAGE_BASE, ram - stacks, &sink, &out->entry, err,
 			  errlen)))
 		return r;
-	if ((r = build_tables(tables, (top + PAGE_2M - 1) & ~(PAGE_2M - 1), v))) {
-		bh_snprintf(err, errlen, "its memory reaches past 4 GiB: more than the start "
-			    "state's page tables map");
+	if ((r = loader_put_tables(v, top, err, errlen)))
 		return r;
-	}
 	fill_info(&info, v, cmdline, peers, ram, l.end);
-	if ((r = (int)bh_hc4(BH_HC_PART_LOAD, l.id, BH_PT_GPA, bh_gpa(tables), sizeof(tables))) ||
-	    (r = (int)bh_hc4(BH_HC_PART_LOAD, l.id, BH_INFO_GPA, bh_gpa(&info), sizeof(info)))) {
+	if ((r = (int)bh_hc4(BH_HC_PART_LOAD, l.id, BH_INFO_GPA, bh_gpa(&info), sizeof(info)))) {
 		bh_snprintf(err, errlen, "load window refused the start state (error %d)", r);
 		return r;
 	}
 	out->stack_top = ram;
+	out->boot_arg = 0;
 	if (strlen(cmdline) >= sizeof(info.cmdline))
 		printf("ultravisor: %s: command line cut to %zu bytes\n", v->name,
 		       sizeof(info.cmdline) - 1);

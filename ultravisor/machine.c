@@ -11,9 +11,11 @@
 #include <bulkhead/uvcall.h>
 #include "cmdchan.h"
 #include "config/validate.h"
+#include "fmt.h"
 #include "loader.h"
 #include "machine.h"
 #include "rt/hypercall.h"
+#include "rt/rt.h"
 
 /* What the monitor has of one partition, as far as the ultravisor has told it. */
 struct shadow {
@@ -108,6 +110,42 @@ int machine_event(struct db *db, uint32_t id, uint16_t code)
 	return rs.status;
 }
 
+/* The device model of linux partition id, or NULL. */
+static const struct db_part *devmodel_of(const struct db *db, uint32_t id)
+{
+	for (unsigned i = 0; i < DB_PARTS_MAX; i++)
+		if (db->st.parts[i].id && db->st.parts[i].kind == BH_CFG_KIND_DEVMODEL &&
+		    db->st.parts[i].guest == id)
+			return &db->st.parts[i];
+	return NULL;
+}
+
+/* A linux partition and its device model name each other (view.peer_id); the device
+ * model's request ring is its RAM's first page (which its own page tables leave unmapped),
+ * seen again above everything else it maps (include/bulkhead/ioreq.h). */
+static int view_hvm(const struct db *db, const struct db_part *p, struct bh_view *v)
+{
+	const struct db_part *dm = p->kind == BH_CFG_KIND_LINUX ? devmodel_of(db, p->id) : NULL;
+	uint64_t top = 0;
+
+	if (p->kind == BH_CFG_KIND_LINUX) {
+		v->flags |= BH_VIEW_HVM;
+		v->peer_id = dm ? dm->id : 0;
+		return dm ? 0 : -BH_ENOENT;
+	}
+	v->flags |= BH_VIEW_DEVMODEL;
+	v->peer_id = p->guest;
+	if (v->region_count == BH_VIEW_REGIONS_MAX || !v->region_count || v->regions[0].gpa)
+		return -BH_E2BIG;
+	for (unsigned i = 0; i < v->region_count; i++)
+		if (v->regions[i].kind != BH_VIEW_MMIO && v->regions[i].gpa + v->regions[i].size > top)
+			top = v->regions[i].gpa + v->regions[i].size;
+	v->regions[v->region_count++] = (struct bh_view_region){
+		.gpa = (top + 0x1fffff) & ~0x1fffffull, .hpa = v->regions[0].hpa, .size = 0x1000,
+		.kind = BH_VIEW_PRIVATE, .flags = BH_VIEW_R | BH_VIEW_W | BH_VIEW_IOREQ };
+	return 0;
+}
+
 /* The database's view, and what the ultravisor adds by kind: the operations partition reads
  * the config blob (read-only, above everything else it maps), the command partition reads
  * the operator's typing until an I/O partition serves the console. */
@@ -121,6 +159,8 @@ static int view_of(const struct db *db, const struct db_part *p, struct bh_view 
 		return r;
 	if (p->kind == BH_CFG_KIND_COMMAND)
 		v->flags |= BH_VIEW_CONSOLE_IN;
+	if (p->kind == BH_CFG_KIND_LINUX || p->kind == BH_CFG_KIND_DEVMODEL)
+		return view_hvm(db, p, v);
 	if (p->kind != BH_CFG_KIND_OPSPOLICY || !blob || v->region_count == BH_VIEW_REGIONS_MAX)
 		return 0;
 	for (unsigned i = 0; i < v->region_count; i++)
@@ -170,6 +210,22 @@ static int publish(const struct db *db, struct shadow *s, const struct bh_view *
 	return 0;
 }
 
+/* A linux partition: its kernel, initramfs and command line (loader-linux.c). */
+static int load_kernel(struct shadow *s, const struct db_part *p, const struct bh_uv_module *m,
+		       char *err, size_t errlen)
+{
+	const struct bh_uv_module *initrd = p->initrd[0] ? machine_module(p->initrd) : NULL;
+
+	if (p->initrd[0] && !initrd) {
+		bh_snprintf(err, errlen, "initramfs \"%s\" is not among the boot modules", p->initrd);
+		return -BH_ENOENT;
+	}
+	return load_linux(&s->view, (const void *)(uintptr_t)m->gpa, m->size,
+			  initrd ? (const void *)(uintptr_t)initrd->gpa : NULL,
+			  initrd ? initrd->size : 0, p->cmdline, bh_info_page()->tsc_hz, &s->lr,
+			  err, errlen);
+}
+
 static int load(const struct db *db, struct shadow *s, const struct db_part *p)
 {
 	static struct load_peer peers[BH_VIEW_REGIONS_MAX];
@@ -196,10 +252,15 @@ static int load(const struct db *db, struct shadow *s, const struct db_part *p)
 			continue;
 		peers[i].kind = (uint8_t)peer->kind;
 		peers[i].chan_type = c ? (uint8_t)c->type : 0;
+		if (peer->kind == BH_CFG_KIND_DEVMODEL && db_part_by_id(&db->st, peer->guest))
+			peer = db_part_by_id(&db->st, peer->guest); /* it speaks for its guest */
 		memcpy(peers[i].name, peer->name, BH_NAME_MAX - 1);
 	}
-	r = load_partition(&s->view, (const void *)(uintptr_t)m->gpa, m->size, p->cmdline,
-			   peers, &s->lr, err, sizeof(err));
+	if (p->kind == BH_CFG_KIND_LINUX)
+		r = load_kernel(s, p, m, err, sizeof(err));
+	else
+		r = load_partition(&s->view, (const void *)(uintptr_t)m->gpa, m->size, p->cmdline,
+				   peers, &s->lr, err, sizeof(err));
 	if (r) {
 		printf("ultravisor: %s: image \"%s\" not loaded: %s\n", p->name, p->image, err);
 		s->failed_restarts = p->restarts + 1;
@@ -216,7 +277,7 @@ static int start(struct shadow *s, const struct db_part *p)
 	int r;
 
 	cmdchan_client_starts(p->id);
-	r = (int)bh_hc3(BH_HC_PART_START, p->id, s->lr.entry, s->lr.stack_top);
+	r = (int)bh_hc4(BH_HC_PART_START, p->id, s->lr.entry, s->lr.stack_top, s->lr.boot_arg);
 
 	if (r) {
 		printf("ultravisor: %s: the monitor did not start it (error %d)\n", p->name, r);
@@ -253,6 +314,16 @@ static void stop(const struct db *db, struct shadow *s, const struct db_part *p)
 	channels_dead(s);
 }
 
+/* Not a linux partition, or one whose device model runs (its ports answer from the first
+ * instruction on). */
+static bool dm_running(const struct db *db, const struct db_part *p)
+{
+	const struct db_part *dm = p->kind == BH_CFG_KIND_LINUX ? devmodel_of(db, p->id) : NULL;
+	const struct shadow *s = dm ? shadow_of(dm->id, false) : NULL;
+
+	return p->kind != BH_CFG_KIND_LINUX || (s && s->running);
+}
+
 /* One partition one step nearer its recorded state. → true if a transaction committed
  * (the database changed: look at everything again). */
 static bool sync_part(struct db *db, const struct db_part *p)
@@ -270,6 +341,8 @@ static bool sync_part(struct db *db, const struct db_part *p)
 	case UV_STATE_CREATED:
 		return !load(db, s, p) && !machine_event(db, p->id, UV_OP_EV_LOADED);
 	case UV_STATE_RUNNING:
+		if (!s->running && !dm_running(db, p))
+			return false; /* a linux partition starts once its device model runs */
 		if (s->running || ((s->loaded || !load(db, s, p)) && !start(s, p)))
 			return false;
 		printf("ultravisor: %s: recorded running, but it cannot run: a crash\n", p->name);
@@ -314,6 +387,23 @@ void machine_sync(struct db *db)
 	}
 }
 
+/* A device model ended: its guest has lost its devices and ends too, as crashed (its
+ * restart rule decides; it starts again once a device model runs). */
+static void guest_lost_devices(struct db *db, uint32_t id)
+{
+	const struct db_part *g = id ? db_part_by_id(&db->st, id) : NULL;
+	struct shadow *s = g ? shadow_of(id, false) : NULL;
+
+	if (!s || !s->running)
+		return;
+	bh_hc1(BH_HC_PART_STOP, id);
+	s->running = false;
+	s->loaded = false;
+	channels_dead(s);
+	printf("ultravisor: %s: its device model ended: ended as crashed\n", g->name);
+	machine_event(db, id, UV_OP_EV_CRASHED);
+}
+
 void machine_ended(struct db *db, const struct bh_uv_event *e)
 {
 	struct shadow *s = shadow_of(e->id, false);
@@ -326,5 +416,7 @@ void machine_ended(struct db *db, const struct bh_uv_event *e)
 	channels_dead(s); /* first: its peers fail over at once, before any line is printed */
 	printf("ultravisor: %s %s (status %d)\n", p->name,
 	       e->how == BH_UV_CRASHED ? "crashed" : "exited", e->status);
+	uint32_t guest = p->kind == BH_CFG_KIND_DEVMODEL ? p->guest : 0;
 	machine_event(db, e->id, e->how == BH_UV_CRASHED ? UV_OP_EV_CRASHED : UV_OP_EV_EXITED);
+	guest_lost_devices(db, guest);
 }

@@ -63,8 +63,9 @@ enum bh_hypercall {
 				  * program into the function's MSI-X table; its interrupts then
 				  * reach vCPU 0 as BH_EVENT_DEVICE */
 	/* a device model (BH_VIEW_DEVMODEL), for its own guest only (include/bulkhead/ioreq.h) */
-	BH_HC_DM_ANSWER     = 22, /* (guest vCPU, value): the IN that vCPU waits on reads value;
-				  * -BH_EINVAL: that vCPU waits on no IN */
+	BH_HC_DM_ANSWER     = 22, /* (guest vCPU, value, seq): the IN that vCPU waits on, request
+				  * seq, reads value; -BH_EINVAL: that vCPU waits on no such IN
+				  * (a request of an earlier run of the guest, say) */
 	BH_HC_DM_IRQ        = 23, /* (guest vCPU, vector, mode BH_DM_IRQ_*): raise (or, EXTINT
 				  * with vector 0, withdraw) an interrupt of the guest */
 	/* every partition */

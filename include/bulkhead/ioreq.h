@@ -11,7 +11,7 @@
  *   OUT port, val  ----->  req {port,size,OUT,vcpu,val}    reads the ring in order,
  *                          prod++; vCPU continues at once  cons++ after each request
  *                          (a posted write)
- *   IN port        ----->  req {port,size,IN,vcpu}         BH_HC_DM_ANSWER(vcpu, value):
+ *   IN port        ----->  req {port,size,IN,vcpu,seq}     BH_HC_DM_ANSWER(vcpu, value, seq):
  *                          prod++; vCPU waits      <-----  RAX's low `size` bytes = value,
  *                                                          the vCPU runs on
  *   BH_EVENT_IOREQ  <----- latched when the ring was empty; the device model drains the ring

@@ -26,6 +26,7 @@
  *                cpus=<list>          the zone's CPUs ("2,3" or "2-3")
  *                max-partitions=<n>   0: no limit
  *                kinds=<k>[,<k>...]   kinds allowed: ultravisor command opspolicy iopart guest
+ *                                     linux devmodel
  *                restart=stop|restart, restart-max=<n>, failover=none|iopart
  *              Keys after "memory" and "cpus" change the zone's policy (shared by every
  *              zone that names it: the answer lists them in `zones`). Refused (-BH_EPERM,

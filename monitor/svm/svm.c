@@ -4,6 +4,7 @@
 #define pr_fmt(fmt) "svm: " fmt
 #include <string.h>
 #include <bulkhead/errno.h>
+#include "../hvm.h"
 #include "../insn.h"
 #include "../log.h"
 #include "../palloc.h"
@@ -196,6 +197,8 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_info *e)
 {
 	struct vmcb *vmcb = v->vendor;
 
+	if (v->part->hvm)
+		hvm_prepare(v);
 	vmcb->save.rax = v->regs.rax;
 	vmcb->save.rsp = v->regs.rsp;
 	__asm__ volatile("clgi; sti" ::: "memory");
