@@ -41,10 +41,13 @@ include lib/newlib.mk lib/rt/rt.mk guest-pv/guest-pv.mk tests/pingpong/pingpong.
 include tests/unit/elf.mk tests/unit/rt.mk tests/unit/db.mk tests/unit/chan.mk
 include tests/unit/console.mk
 include tests/unit/nvme.mk tests/unit/blk.mk
+include tests/unit/linux_boot.mk
+include tests/unit/vlapic.mk
 include ultravisor/ultravisor.mk
 include opspolicy/opspolicy.mk tests/unit/policy.mk
 include command/command.mk tests/unit/cli.mk
 include iopart/iopart.mk
+include guest-linux/guest-linux.mk
 include bench/bench.mk bench/chan.mk
 include tools/bhconfig/bhconfig.mk tests/unit/config.mk tests/fuzz/fuzz.mk
 all: bhconfig config-examples
@@ -70,4 +73,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all deps clean
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -113,6 +113,19 @@ static bool fixed_msr(uint32_t msr, uint64_t *val)
 	return false;
 }
 
+#define EFER_OK   (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | (1ull << 14)) /* + FFXSR */
+#define PAT_TYPES 0xf3u /* memory types 0, 1, 4, 5, 6, 7 (SDM 11.12.2) */
+
+static bool pat_valid(uint64_t val)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned type = (val >> (8 * i)) & 0xff;
+		if (type > 7 || !(PAT_TYPES & 1u << type))
+			return false;
+	}
+	return true;
+}
+
 static uint64_t apic_base(const struct vcpu *v)
 {
 	return APIC_BASE_VALUE | (v->index ? 0 : APIC_BASE_BSP);
@@ -147,8 +160,9 @@ int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	case MSR_APIC_BASE: /* x2APIC stays on: leaving it would need the xAPIC MMIO page */
 		return val == apic_base(v) ? 0 : -1;
 	case MSR_EFER:
+		return val & ~EFER_OK ? -1 : vendor->msr_set(v, msr, val);
 	case MSR_PAT:
-		return vendor->msr_set(v, msr, val);
+		return pat_valid(val) ? vendor->msr_set(v, msr, val) : -1;
 	}
 	return fixed_msr(msr, &ignored) ? 0 : -1;
 }

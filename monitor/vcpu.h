@@ -170,7 +170,7 @@ struct vendor_ops {
 	void (*irq_window)(struct vcpu *v, bool on); /* exit as soon as irq_open() holds */
 	void (*sipi)(struct vcpu *v, uint8_t vector); /* real mode at vector << 12 (SDM 8.4.4) */
 	uint64_t (*msr_get)(struct vcpu *v, uint32_t msr);     /* EFER, PAT */
-	int (*msr_set)(struct vcpu *v, uint32_t msr, uint64_t val); /* 0 or -1 (#GP) */
+	int (*msr_set)(struct vcpu *v, uint32_t msr, uint64_t val); /* checked by hvm-cpu.c */
 	const struct pt_format *npt_format;
 	uint64_t npt_leaf_rw, npt_leaf_ro;      /* leaf bits for RAM, read-write and read-only */
 };

@@ -17,6 +17,8 @@ PACKAGES=(
 	python3 python3-pytest python3-pexpect
 	# partitions (newlib built from source) and the EFI application
 	newlib-source gnu-efi
+	# the Linux partition's kernel and initramfs (tools/linux-fetch.sh)
+	kmod xz-utils file
 )
 
 missing=()

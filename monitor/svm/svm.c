@@ -229,8 +229,6 @@ static void svm_npt_changed(struct vcpu *v)
 /* ---- full-virtualization vCPUs (hvm.c) ---- */
 
 #define RFLAGS_IF (1u << 9)
-#define PAT_TYPES 0xf3u /* valid memory types 0, 1, 4, 5, 6, 7 (SDM 11.12.2) */
-#define EFER_OK   (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | (1ull << 14)) /* + FFXSR */
 
 static bool svm_event_busy(struct vcpu *v)
 {
@@ -307,18 +305,10 @@ static int svm_msr_set(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	struct vmcb_save *s = &((struct vmcb *)v->vendor)->save;
 
-	if (msr == MSR_EFER) {
-		if (val & ~EFER_OK)
-			return -1;
+	if (msr == MSR_EFER)
 		s->efer = val | EFER_SVME; /* SVME must stay set (15.5.1) */
-		return 0;
-	}
-	for (unsigned i = 0; i < 8; i++) {
-		unsigned type = (val >> (8 * i)) & 0xff;
-		if (type > 7 || !(PAT_TYPES & 1u << type))
-			return -1;
-	}
-	s->g_pat = val;
+	else
+		s->g_pat = val;
 	return 0;
 }
 

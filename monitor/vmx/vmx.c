@@ -11,7 +11,9 @@
 #include "../percpu.h"
 #include "../sched.h"
 #include "../x86.h"
+#include "../hvm.h"
 #include "vmx-exit.h"
+#include "vmx-hvm.h"
 
 _Static_assert(offsetof(struct gpr, rax) == 0 && offsetof(struct gpr, r15) == 112 &&
 		       offsetof(struct gpr, rsp) == 120, "struct gpr: the layout vmx-entry.asm uses");
@@ -371,7 +373,8 @@ static int vmx_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_
 	if (!vmclear(vmcs) || !vmptrld(vmcs))
 		r = -BH_EIO;
 	else
-		r = controls_write(v, vapic) | guest_write(entry, stack, cr3) | segments_write();
+		r = controls_write(v, vapic) | guest_write(entry, stack, cr3) | segments_write() |
+		    (v->part->hvm ? vmx_hvm_setup(v) : 0);
 	r = vmclear(vmcs) && !r ? 0 : -BH_EIO;
 	/* Called from an exit handler (the ultravisor starting a partition): its VMCS must be
 	 * current again, for the rest of that exit (RIP advance) and its next entry. */
@@ -413,7 +416,7 @@ static int vmx_reset_here(struct vcpu *v, struct vmx_cpu *c, struct vmx_vcpu *x)
 		return -BH_EIO;
 	c->current = x;
 	r = controls_write(v, x->vapic_pa) | guest_write(x->reset[0], x->reset[1], x->reset[2]) |
-	    segments_write();
+	    segments_write() | (v->part->hvm ? vmx_hvm_setup(v) : 0);
 	x->launched = false;
 	x->armed_until = 0;
 	x->reset_pending = false;
@@ -526,6 +529,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_info *e)
 		vmx_entry_failed(v, e, VMX_FAIL_INVALID);
 		return;
 	}
+	if (v->part->hvm)
+		hvm_prepare(v);
 	if (x->armed_until != v->run_until)
 		preempt_set(v, x);
 	r = world_switch(&v->regs, prep);
@@ -535,6 +540,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_info *e)
 	}
 	v->regs.rsp = vmread(GUEST_RSP);
 	vmx_decode_exit(v, e);
+	if (v->part->hvm)
+		vmx_hvm_exit(v, e);
 }
 
 /* Called on the vCPU's CPU between its exit and its next entry: its VMCS is current. */
@@ -570,6 +577,13 @@ const struct vendor_ops vmx_ops = {
 	.set_rip = vmx_set_rip,
 	.get_cr3 = vmx_get_cr3,
 	.npt_changed = vmx_npt_changed,
+	.irq_open = vmx_irq_open,
+	.event_busy = vmx_event_busy,
+	.inject = vmx_inject,
+	.irq_window = vmx_irq_window,
+	.sipi = vmx_sipi,
+	.msr_get = vmx_msr_get,
+	.msr_set = vmx_msr_set,
 	.npt_format = &pt_format_ept,
 	.npt_leaf_rw = EPT_R | EPT_W | EPT_X | EPT_MT_WB,
 	.npt_leaf_ro = EPT_R | EPT_X | EPT_MT_WB,
