@@ -36,11 +36,11 @@ include monitor/monitor.mk
 include tools/tools.mk
 include tests/tests.mk
 include tests/probes/probes.mk
-include lib/newlib.mk lib/rt/rt.mk guest-pv/guest-pv.mk tests/pingpong/pingpong.mk \
+include lib/newlib.mk lib/rt/rt.mk guest-pv/guest-pv.mk devmodel/devmodel.mk tests/pingpong/pingpong.mk \
 	tests/uvtest/uvtest.mk
 include tests/unit/elf.mk tests/unit/rt.mk tests/unit/db.mk tests/unit/chan.mk
 include tests/unit/console.mk
-include tests/unit/nvme.mk tests/unit/blk.mk
+include tests/unit/nvme.mk tests/unit/blk.mk tests/unit/devmodel.mk
 include tests/unit/linux_boot.mk
 include tests/unit/vlapic.mk
 include ultravisor/ultravisor.mk

@@ -163,7 +163,7 @@ static bool set_kinds(struct change *c, const char *v)
 
 		if (!k)
 			return refuse(c, "unknown kind \"%.*s\" (ultravisor command opspolicy "
-				      "iopart guest)", (int)n, v);
+				      "iopart guest linux devmodel)", (int)n, v);
 		kinds |= 1u << k;
 		v += n;
 		if (!*v++)

@@ -6,10 +6,12 @@
  * zones and policies as booted) and handed to cfg_validate(), lib/config's one validator.
  * So a transaction can never reach a state the config compiler would have refused: a zone
  * over its memory budget, a vCPU outside its zone, a second command partition, a device
- * on a guest, a control channel to a guest, a failover guest left with one I/O partition.
+ * on a guest, a control channel to a guest, a failover guest left with one I/O partition,
+ * a linux partition without its device model.
  *
  * Placement is the allocator's, so the blob carries no phys_base (fixed placement was
- * checked when it was made); everything else is as in the database.
+ * checked when it was made); a channel whose client end a device model holds for its linux
+ * guest names the guest, as the config did; everything else is as in the database.
  *
  * A violation is blamed on the op that last touched the entity it names (a partition,
  * channel, device or zone); the earliest such op is the failing one.
@@ -65,7 +67,8 @@ static uint32_t index_of(const struct emit *m, uint32_t id)
 	return BH_CFG_NONE;
 }
 
-static void emit_partition(struct bh_cfg_partition *e, const struct db_part *p)
+static void emit_partition(const struct emit *m, struct bh_cfg_partition *e,
+			   const struct db_part *p)
 {
 	memcpy(e->name, p->name, sizeof(e->name));
 	e->kind = p->kind;
@@ -78,6 +81,22 @@ static void emit_partition(struct bh_cfg_partition *e, const struct db_part *p)
 	e->restart_max = p->restart_max;
 	memcpy(e->image, p->image, sizeof(e->image));
 	memcpy(e->cmdline, p->cmdline, sizeof(e->cmdline));
+	memcpy(e->initrd, p->initrd, sizeof(e->initrd));
+	/* a device model whose guest is gone names none: the validator refuses that */
+	e->guest = p->kind == BH_CFG_KIND_DEVMODEL ? index_of(m, p->guest) : 0;
+}
+
+/* Blob index of the partition a config names as the client of a channel whose client end is
+ * held by id: a device model holds its linux guest's (db-boot.c), the config names the guest.
+ * A device model whose guest is gone: BH_CFG_NONE, which the validator refuses. */
+static uint32_t config_client(const struct emit *m, uint32_t id)
+{
+	const struct db_state *st = m->t->st;
+
+	for (uint32_t s = 0; id && s < DB_PARTS_MAX; s++)
+		if (st->parts[s].id == id && st->parts[s].kind == BH_CFG_KIND_DEVMODEL)
+			return index_of(m, st->parts[s].guest);
+	return index_of(m, id);
 }
 
 static void emit_channel(const struct emit *m, struct bh_cfg_channel *e, const struct db_chan *c)
@@ -85,7 +104,7 @@ static void emit_channel(const struct emit *m, struct bh_cfg_channel *e, const s
 	memcpy(e->name, c->name, sizeof(e->name));
 	e->type = c->type;
 	e->server = index_of(m, c->server);
-	e->client = index_of(m, c->client);
+	e->client = config_client(m, c->client);
 	e->device = c->device;
 	e->size = c->size;
 }
@@ -109,7 +128,7 @@ static void emit_blob(struct emit *m)
 			m->chan_slot[m->nchans++] = s;
 	p = table(m, BH_CFG_PARTITIONS, m->nparts, sizeof(*p));
 	for (uint32_t i = 0; i < m->nparts; i++)
-		emit_partition(&p[i], &st->parts[m->part_slot[i]]);
+		emit_partition(m, &p[i], &st->parts[m->part_slot[i]]);
 	memcpy(table(m, BH_CFG_POOL, st->pool_count, sizeof(st->pool[0])), st->pool,
 	       st->pool_count * sizeof(st->pool[0]));
 	d = table(m, BH_CFG_DEVICES, st->device_count, sizeof(*d));

@@ -231,7 +231,9 @@ static void view_ram(const struct db_state *st, const struct db_part *p, struct 
 			e++;
 		if (e == end)
 			return; /* cannot happen: RAM is contiguous from 0 */
-		if (g == 0) { /* the info page is read-only (partition.h); extents are >= 2 MiB */
+		if (g == 0 && p->kind != BH_CFG_KIND_LINUX) {
+			/* the info page is read-only (partition.h); extents are >= 2 MiB. A linux
+			 * partition has none: all its RAM is the kernel's (e820). */
 			add_region(v, 0, e->base, BH_INFO_GPA, BH_VIEW_PRIVATE, rwx);
 			add_region(v, BH_INFO_GPA, e->base + BH_INFO_GPA, DB_PAGE, BH_VIEW_PRIVATE,
 				   BH_VIEW_R);

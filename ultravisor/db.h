@@ -63,11 +63,12 @@ struct db_part {
 	uint32_t restarts;      /* every restart */
 	uint32_t auto_restarts; /* by the restart rule, counted against restart_max */
 	uint32_t start_pending; /* restarted: start it once loaded */
-	uint32_t reserved;
+	uint32_t guest;    /* devmodel: id of its linux partition; 0 for every other kind */
 	uint64_t memory;   /* derived: bytes of RAM extents */
 	uint64_t phys_base; /* as created (0: anywhere) */
-	char     image[BH_CFG_IMAGE_LEN];
+	char     image[BH_CFG_IMAGE_LEN];   /* linux: the kernel (an ELF vmlinux) */
 	char     cmdline[BH_CFG_CMDLINE_LEN];
+	char     initrd[BH_CFG_IMAGE_LEN];  /* linux: the initramfs module, or empty */
 };
 
 struct db_chan {

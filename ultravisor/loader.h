@@ -10,7 +10,10 @@
 
 struct load_result {
 	uint64_t entry;     /* the image's entry point */
-	uint64_t stack_top; /* top of vCPU 0's stack: the top of its RAM */
+	uint64_t stack_top; /* top of vCPU 0's stack: the top of its RAM (linux: unused by the
+			     * kernel, which sets its own; the free RAM below the zero page) */
+	uint64_t boot_arg;  /* RSI of vCPU 0 at start: 0 (its vCPU index), or for linux the
+			     * zero page's GPA (LINUX_ZERO_PAGE_GPA, linux-boot.h) */
 };
 
 /* What the info page tells a partition about the other end of view region i (a channel). */
@@ -30,5 +33,26 @@ int load_partition(const struct bh_view *v, const void *image, size_t image_len,
 		   const char *cmdline, const struct load_peer peers[BH_VIEW_REGIONS_MAX],
 		   struct load_result *out,
 		   char *err, size_t errlen);
+
+/* A linux partition (loader-linux.c, layout in linux-boot.h): through the load window into
+ * partition v->partition_id (not running, view v installed): zero its private RAM, load the
+ * ELF vmlinux kernel by p_paddr, write the zero page (e820 map, initramfs, command line),
+ * the command line (the platform's options, then cmdline; tsc_hz from the ultravisor's
+ * info page, 0: unknown), the BIOS data area words, the MP table (one processor per vCPU)
+ * and the initramfs (initrd, initrd_len; NULL, 0: none) at the top of RAM below 2 GiB, and
+ * the start-state page tables. out: the physical entry, and boot_arg = the zero page.
+ * 0, or a negative BH_E* with the reason in err (what does not fit, by how much). */
+int load_linux(const struct bh_view *v, const void *kernel, size_t kernel_len,
+	       const void *initrd, size_t initrd_len, const char *cmdline, uint64_t tsc_hz,
+	       struct load_result *out, char *err, size_t errlen);
+
+/* For both loaders (loader.c): the private RAM of v from GPA 0 up (contiguous PRIVATE
+ * regions, the identity alias excepted); *top = the end of everything v maps but MMIO. */
+uint64_t loader_view_extent(const struct bh_view *v, uint64_t *top);
+
+/* The start-state page tables of partition.h for view v, whose memory ends at top, written
+ * to BH_PT_GPA of partition v->partition_id: 0, or a negative BH_E* with the reason in err
+ * (memory past 4 GiB, or the load window's refusal). */
+int loader_put_tables(const struct bh_view *v, uint64_t top, char *err, size_t errlen);
 
 #endif

@@ -99,6 +99,8 @@ void check_strings(struct cfg_ctx *c)
 			  sizeof(p.image), image_char, "printable ASCII, no spaces");
 		check_str(c, BH_CFG_PARTITIONS, i, "cmdline", (const uint8_t *)p.cmdline,
 			  sizeof(p.cmdline), cmdline_char, "printable ASCII");
+		check_str(c, BH_CFG_PARTITIONS, i, "initrd", (const uint8_t *)p.initrd,
+			  sizeof(p.initrd), image_char, "printable ASCII, no spaces");
 	}
 }
 
@@ -107,7 +109,12 @@ void check_image(struct cfg_ctx *c)
 	struct bh_cfg_partition p;
 
 	for (uint32_t i = 0; cfg_read(c->b, BH_CFG_PARTITIONS, i, &p); i++) {
-		if (!p.image[0] && p.kind != BH_CFG_KIND_ULTRAVISOR)
+		if (p.image[0] || p.kind == BH_CFG_KIND_ULTRAVISOR)
+			continue;
+		if (p.kind == BH_CFG_KIND_LINUX)
+			cfg_err(c, BH_CFG_PARTITIONS, i, "image", "kernel (image) missing; a linux "
+				"partition names its kernel module (an ELF vmlinux)");
+		else
 			cfg_err(c, BH_CFG_PARTITIONS, i, "image", "empty; every partition but the "
 				"ultravisor (embedded in the image) names its image module");
 	}
@@ -198,13 +205,28 @@ static void unused_zero(struct cfg_ctx *c, uint32_t t, uint32_t i, const char *f
 	}
 }
 
+/* Fields of one kind (a devmodel's guest, a linux partition's initrd) are zero on the others;
+ * a partition of unknown kind is check_enums()'s to report. */
+static void kind_fields(struct cfg_ctx *c, uint32_t i, const struct bh_cfg_partition *p)
+{
+	const char *kind = cfg_kind_name(p->kind);
+
+	if (kind && p->kind != BH_CFG_KIND_DEVMODEL && p->guest)
+		cfg_err(c, BH_CFG_PARTITIONS, i, "guest", "%u on a partition of kind %s, must be "
+			"zero; only a devmodel names a guest", p->guest, kind);
+	if (kind && p->kind != BH_CFG_KIND_LINUX && p->initrd[0])
+		cfg_err(c, BH_CFG_PARTITIONS, i, "initrd", "set on a partition of kind %s, must be "
+			"empty; only a linux partition boots an initramfs", kind);
+}
+
 static void reserved_partitions(struct cfg_ctx *c)
 {
 	struct bh_cfg_partition p;
 
 	for (uint32_t i = 0; cfg_read(c->b, BH_CFG_PARTITIONS, i, &p); i++) {
 		must_be_zero(c, BH_CFG_PARTITIONS, i, "flags", p.flags & ~BH_CFG_PART_FLAGS);
-		must_be_zero(c, BH_CFG_PARTITIONS, i, "reserved-0x58", p.reserved_0x58);
+		must_be_zero(c, BH_CFG_PARTITIONS, i, "reserved-0x5c", p.reserved_0x5c);
+		kind_fields(c, i, &p);
 		if (p.vcpus <= BH_CFG_VCPUS_MAX)
 			unused_zero(c, BH_CFG_PARTITIONS, i, "cpus", p.cpus, p.vcpus,
 				    BH_CFG_VCPUS_MAX, 1);

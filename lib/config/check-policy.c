@@ -115,7 +115,9 @@ static uint32_t block_servers(const struct cfg_blob *b, uint32_t i)
 	return n;
 }
 
-/* Failover to the other I/O partition needs a block channel to each of two. */
+/* Failover to the other I/O partition needs a block channel to each of two. Kind guest
+ * only: a linux partition's block channels are served to its device model (virtio-blk),
+ * and this rule does not cover them. */
 void check_policy_failover(struct cfg_ctx *c)
 {
 	struct bh_cfg_partition p;

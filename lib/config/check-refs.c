@@ -6,6 +6,10 @@ static const char *kind_text(uint32_t kind)
 {
 	const char *s = cfg_kind_name(kind);
 
+	if (kind == BH_CFG_KIND_LINUX)
+		return "linux guest";
+	if (kind == BH_CFG_KIND_DEVMODEL)
+		return "device model";
 	return s ? s : "partition of unknown kind";
 }
 
@@ -44,12 +48,17 @@ void check_ref_policy(struct cfg_ctx *c)
 		ref(c, BH_CFG_ZONES, i, "policy", z.policy, BH_CFG_POLICIES, false);
 }
 
-/* Missing channel endpoints are check_channel_endpoints()'s to report. */
+/* Device owners, channel ends and a device model's guest. Missing channel endpoints are
+ * check_channel_endpoints()'s to report; the guest's kind is check_devmodel_guest()'s. */
 void check_ref_partition(struct cfg_ctx *c)
 {
+	struct bh_cfg_partition p;
 	struct bh_cfg_device d;
 	struct bh_cfg_channel ch;
 
+	for (uint32_t i = 0; cfg_read(c->b, BH_CFG_PARTITIONS, i, &p); i++)
+		if (p.kind == BH_CFG_KIND_DEVMODEL)
+			ref(c, BH_CFG_PARTITIONS, i, "guest", p.guest, BH_CFG_PARTITIONS, false);
 	for (uint32_t i = 0; cfg_read(c->b, BH_CFG_DEVICES, i, &d); i++)
 		ref(c, BH_CFG_DEVICES, i, "owner", d.owner, BH_CFG_PARTITIONS, true);
 	for (uint32_t i = 0; cfg_read(c->b, BH_CFG_CHANNELS, i, &ch); i++) {
@@ -154,13 +163,17 @@ void check_channel_endpoints(struct cfg_ctx *c)
 	}
 }
 
-/* Device channels are served by an I/O partition; control channels never reach a guest. */
+/* Device channels are served by an I/O partition; control channels never reach a guest,
+ * paravirtual or linux. A linux server and a device model at either end are check-linux.c's
+ * to report (linux-server, devmodel-channels), not this check's. */
 static void channel_kinds(struct cfg_ctx *c, uint32_t i, const struct bh_cfg_channel *ch)
 {
 	struct bh_cfg_partition s, cl;
 	const char *type = cfg_chan_type_name(ch->type);
-	bool has_s = cfg_read(c->b, BH_CFG_PARTITIONS, ch->server, &s);
-	bool has_c = cfg_read(c->b, BH_CFG_PARTITIONS, ch->client, &cl);
+	bool has_s = cfg_read(c->b, BH_CFG_PARTITIONS, ch->server, &s) &&
+		     s.kind != BH_CFG_KIND_LINUX && s.kind != BH_CFG_KIND_DEVMODEL;
+	bool has_c = cfg_read(c->b, BH_CFG_PARTITIONS, ch->client, &cl) &&
+		     cl.kind != BH_CFG_KIND_DEVMODEL;
 
 	if (!type)
 		return;
@@ -171,9 +184,11 @@ static void channel_kinds(struct cfg_ctx *c, uint32_t i, const struct bh_cfg_cha
 	if (ch->type == BH_CFG_CHAN_CONTROL && has_s && s.kind == BH_CFG_KIND_GUEST)
 		cfg_err(c, BH_CFG_CHANNELS, i, "server", "\"%s\" is a guest; control channels "
 			"join system partitions", cfg_name(c->b, BH_CFG_PARTITIONS, ch->server).s);
-	if (ch->type == BH_CFG_CHAN_CONTROL && has_c && cl.kind == BH_CFG_KIND_GUEST)
-		cfg_err(c, BH_CFG_CHANNELS, i, "client", "\"%s\" is a guest; control channels "
-			"join system partitions", cfg_name(c->b, BH_CFG_PARTITIONS, ch->client).s);
+	if (ch->type == BH_CFG_CHAN_CONTROL && has_c &&
+	    (cl.kind == BH_CFG_KIND_GUEST || cl.kind == BH_CFG_KIND_LINUX))
+		cfg_err(c, BH_CFG_CHANNELS, i, "client", "\"%s\" is a %s; control channels join "
+			"system partitions", cfg_name(c->b, BH_CFG_PARTITIONS, ch->client).s,
+			cl.kind == BH_CFG_KIND_GUEST ? "guest" : "linux guest");
 }
 
 void check_channel_kinds(struct cfg_ctx *c)

@@ -94,6 +94,13 @@ void check_device_twice(struct cfg_ctx *c);
 void check_channel_endpoints(struct cfg_ctx *c);
 void check_channel_kinds(struct cfg_ctx *c);
 void check_channel_device(struct cfg_ctx *c);
+/* check-linux.c */
+void check_devmodel_guest(struct cfg_ctx *c);
+void check_linux_devmodel(struct cfg_ctx *c);
+void check_linux_server(struct cfg_ctx *c);
+void check_linux_console(struct cfg_ctx *c);
+void check_devmodel_channels(struct cfg_ctx *c);
+void check_linux_memory(struct cfg_ctx *c);
 /* check-cpus.c */
 void check_cpu_range(struct cfg_ctx *c);
 void check_cpu_twice(struct cfg_ctx *c);

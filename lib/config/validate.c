@@ -29,6 +29,12 @@ static const struct cfg_check checks[] = {
 	{ "channel-endpoints", check_channel_endpoints },
 	{ "channel-kinds", check_channel_kinds },
 	{ "channel-device", check_channel_device },
+	{ "devmodel-guest", check_devmodel_guest },
+	{ "linux-devmodel", check_linux_devmodel },
+	{ "linux-server", check_linux_server },
+	{ "linux-console", check_linux_console },
+	{ "devmodel-channels", check_devmodel_channels },
+	{ "linux-memory", check_linux_memory },
 	{ "cpu-range", check_cpu_range },
 	{ "cpu-twice", check_cpu_twice },
 	{ "cpu-dedicated", check_cpu_dedicated },
@@ -160,8 +166,13 @@ static const char *name_of(const char *const *names, uint32_t n, uint32_t v)
 
 const char *cfg_kind_name(uint32_t kind)
 {
-	static const char *const names[] = { NULL, "ultravisor", "command", "opspolicy",
-					     "iopart", "guest" };
+	static const char *const names[] = {
+		[BH_CFG_KIND_ULTRAVISOR] = "ultravisor", [BH_CFG_KIND_COMMAND] = "command",
+		[BH_CFG_KIND_OPSPOLICY] = "opspolicy",   [BH_CFG_KIND_IOPART] = "iopart",
+		[BH_CFG_KIND_GUEST] = "guest",           [BH_CFG_KIND_LINUX] = "linux",
+		[BH_CFG_KIND_DEVMODEL] = "devmodel",
+	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == BH_CFG_KIND_NR, "a name per kind");
 	return name_of(names, BH_CFG_KIND_NR, kind);
 }
 

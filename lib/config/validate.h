@@ -53,7 +53,7 @@ int cfg_format_error(char *buf, size_t size, const struct cfg_error *e);
 
 /* Names shared by messages, the source format and dumps. NULL when out of range. */
 const char *cfg_table_name(uint32_t table);     /* "partitions", "memory-pool", ..., "header" */
-const char *cfg_kind_name(uint32_t kind);       /* "ultravisor" ... "guest" */
+const char *cfg_kind_name(uint32_t kind);       /* "ultravisor" ... "guest" ... "devmodel" */
 const char *cfg_restart_name(uint32_t restart); /* "stop", "restart" */
 const char *cfg_class_name(uint32_t cls);       /* "serial", "storage", "network", "other" */
 const char *cfg_chan_type_name(uint32_t type);  /* "console", "block", "net", "control" */

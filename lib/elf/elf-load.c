@@ -65,10 +65,15 @@ static int check_ehdr(const struct elf64_ehdr *eh, uint64_t size, char *err, siz
 	return 0;
 }
 
-/* One PT_LOAD: sizes, file range, load window, VA = PA. */
+/* One PT_LOAD: sizes, file range, load window, VA = PA (or, ELF_LOAD_PADDR, placed by PA). */
 static int check_load(unsigned i, const struct elf64_phdr *ph, uint64_t size,
-		      uint64_t load_min, uint64_t load_max, char *err, size_t errlen)
+		      uint64_t load_min, uint64_t load_max, unsigned flags, char *err,
+		      size_t errlen)
 {
+	bool by_paddr = flags & ELF_LOAD_PADDR;
+	uint64_t dst = by_paddr ? ph->p_paddr : ph->p_vaddr;
+	const char *what = by_paddr ? "paddr" : "vaddr";
+
 	if (ph->p_filesz > ph->p_memsz)
 		return reject(err, errlen, "segment %u: p_filesz %#lx above p_memsz %#lx", i,
 			      ph->p_filesz, ph->p_memsz);
@@ -76,14 +81,14 @@ static int check_load(unsigned i, const struct elf64_phdr *ph, uint64_t size,
 		return reject(err, errlen,
 			      "segment %u: file range [%#lx, +%#lx) outside the image (size %#lx)",
 			      i, ph->p_offset, ph->p_filesz, size);
-	if (ph->p_vaddr < load_min)
-		return reject(err, errlen, "segment %u: vaddr %#lx below load window %#lx", i,
-			      ph->p_vaddr, load_min);
-	if (!range_inside(ph->p_vaddr, ph->p_memsz, load_min, load_max))
+	if (dst < load_min)
+		return reject(err, errlen, "segment %u: %s %#lx below load window %#lx", i, what,
+			      dst, load_min);
+	if (!range_inside(dst, ph->p_memsz, load_min, load_max))
 		return reject(err, errlen,
 			      "segment %u: [%#lx, +%#lx) beyond load window end %#lx", i,
-			      ph->p_vaddr, ph->p_memsz, load_max);
-	if (ph->p_paddr != ph->p_vaddr)
+			      dst, ph->p_memsz, load_max);
+	if (!by_paddr && ph->p_paddr != ph->p_vaddr)
 		return reject(err, errlen, "segment %u: paddr %#lx differs from vaddr %#lx", i,
 			      ph->p_paddr, ph->p_vaddr);
 	return 0;
@@ -91,8 +96,8 @@ static int check_load(unsigned i, const struct elf64_phdr *ph, uint64_t size,
 
 /* Read every program header once; keep the non-empty PT_LOADs in im. */
 static int check_phdrs(const uint8_t *img, uint64_t size, const struct elf64_ehdr *eh,
-		       uint64_t load_min, uint64_t load_max, struct elf_image *im, char *err,
-		       size_t errlen)
+		       uint64_t load_min, uint64_t load_max, unsigned flags, struct elf_image *im,
+		       char *err, size_t errlen)
 {
 	struct elf64_phdr ph;
 	int rc;
@@ -104,7 +109,7 @@ static int check_phdrs(const uint8_t *img, uint64_t size, const struct elf64_ehd
 				      ph.p_type);
 		if (ph.p_type != ELF_PT_LOAD)
 			continue;
-		rc = check_load(i, &ph, size, load_min, load_max, err, errlen);
+		rc = check_load(i, &ph, size, load_min, load_max, flags, err, errlen);
 		if (rc)
 			return rc;
 		if (!ph.p_memsz)
@@ -113,8 +118,9 @@ static int check_phdrs(const uint8_t *img, uint64_t size, const struct elf64_ehd
 			return reject(err, errlen, "segment %u: more than %u PT_LOAD segments", i,
 				      ELF_MAX_LOADS);
 		im->seg[im->nseg++] = (struct elf_seg){
-			.vaddr = ph.p_vaddr, .offset = ph.p_offset, .filesz = ph.p_filesz,
-			.memsz = ph.p_memsz, .flags = ph.p_flags, .phdr = i,
+			.vaddr = flags & ELF_LOAD_PADDR ? ph.p_paddr : ph.p_vaddr,
+			.offset = ph.p_offset, .filesz = ph.p_filesz, .memsz = ph.p_memsz,
+			.flags = ph.p_flags, .phdr = i, .linked = ph.p_vaddr,
 		};
 	}
 	if (!im->nseg)
@@ -139,7 +145,9 @@ static int check_overlap(const struct elf_image *im, char *err, size_t errlen)
 	return 0;
 }
 
-static int check_entry(const struct elf_image *im, char *err, size_t errlen)
+/* e_entry in the file data of an executable segment: at its destination, or (ELF_LOAD_PADDR)
+ * at the address it is linked at, then moved with the segment. */
+static int check_entry(struct elf_image *im, unsigned flags, char *err, size_t errlen)
 {
 	for (uint32_t i = 0; i < im->nseg; i++) {
 		const struct elf_seg *s = &im->seg[i];
@@ -148,18 +156,29 @@ static int check_entry(const struct elf_image *im, char *err, size_t errlen)
 		    im->entry - s->vaddr < s->filesz)
 			return 0;
 	}
+	for (uint32_t i = 0; (flags & ELF_LOAD_PADDR) && i < im->nseg; i++) {
+		const struct elf_seg *s = &im->seg[i];
+
+		if ((s->flags & ELF_PF_X) && im->entry >= s->linked &&
+		    im->entry - s->linked < s->filesz) {
+			im->entry = im->entry - s->linked + s->vaddr;
+			return 0;
+		}
+	}
 	return reject(err, errlen, "e_entry %#lx not inside an executable segment's file data",
 		      im->entry);
 }
 
 static int check_image(const void *img, uint64_t size, uint64_t load_min, uint64_t load_max,
-		       struct elf_image *im, char *err, size_t errlen)
+		       unsigned flags, struct elf_image *im, char *err, size_t errlen)
 {
 	struct elf64_ehdr eh;
 	int rc;
 
 	if (!img)
 		return reject(err, errlen, "no image");
+	if (flags & ~ELF_LOAD_PADDR)
+		return reject(err, errlen, "unknown load flags %#x", flags);
 	if (load_min >= load_max)
 		return reject(err, errlen, "empty load window [%#lx, %#lx)", load_min, load_max);
 	if (size < sizeof(eh))
@@ -169,16 +188,16 @@ static int check_image(const void *img, uint64_t size, uint64_t load_min, uint64
 	rc = check_ehdr(&eh, size, err, errlen);
 	if (rc)
 		return rc;
-	rc = check_phdrs(img, size, &eh, load_min, load_max, im, err, errlen);
+	rc = check_phdrs(img, size, &eh, load_min, load_max, flags, im, err, errlen);
 	if (rc)
 		return rc;
 	im->entry = eh.e_entry;
 	rc = check_overlap(im, err, errlen);
-	return rc ? rc : check_entry(im, err, errlen);
+	return rc ? rc : check_entry(im, flags, err, errlen);
 }
 
-int elf_check(const void *img, uint64_t size, uint64_t load_min, uint64_t load_max,
-	      struct elf_image *out, char *err, size_t errlen)
+int elf_check_flags(const void *img, uint64_t size, uint64_t load_min, uint64_t load_max,
+		    unsigned flags, struct elf_image *out, char *err, size_t errlen)
 {
 	struct elf_image local;
 	struct elf_image *im = out ? out : &local;
@@ -187,14 +206,21 @@ int elf_check(const void *img, uint64_t size, uint64_t load_min, uint64_t load_m
 	if (err && errlen)
 		err[0] = '\0';
 	memset(im, 0, sizeof(*im));
-	rc = check_image(img, size, load_min, load_max, im, err, errlen);
+	rc = check_image(img, size, load_min, load_max, flags, im, err, errlen);
 	if (rc)
 		memset(im, 0, sizeof(*im));
 	return rc;
 }
 
-int elf_load(const void *img, uint64_t size, uint64_t load_min, uint64_t load_max,
-	     const struct elf_sink *sink, uint64_t *entry, char *err, size_t errlen)
+int elf_check(const void *img, uint64_t size, uint64_t load_min, uint64_t load_max,
+	      struct elf_image *out, char *err, size_t errlen)
+{
+	return elf_check_flags(img, size, load_min, load_max, 0, out, err, errlen);
+}
+
+int elf_load_flags(const void *img, uint64_t size, uint64_t load_min, uint64_t load_max,
+		   unsigned flags, const struct elf_sink *sink, uint64_t *entry, char *err,
+		   size_t errlen)
 {
 	struct elf_image im;
 	int rc;
@@ -205,7 +231,7 @@ int elf_load(const void *img, uint64_t size, uint64_t load_min, uint64_t load_ma
 	if (err && errlen)
 		err[0] = '\0';
 	memset(&im, 0, sizeof(im));
-	rc = check_image(img, size, load_min, load_max, &im, err, errlen);
+	rc = check_image(img, size, load_min, load_max, flags, &im, err, errlen);
 	if (rc)
 		return rc;
 	for (uint32_t i = 0; i < im.nseg; i++) {
@@ -225,4 +251,10 @@ int elf_load(const void *img, uint64_t size, uint64_t load_min, uint64_t load_ma
 	if (entry)
 		*entry = im.entry;
 	return 0;
+}
+
+int elf_load(const void *img, uint64_t size, uint64_t load_min, uint64_t load_max,
+	     const struct elf_sink *sink, uint64_t *entry, char *err, size_t errlen)
+{
+	return elf_load_flags(img, size, load_min, load_max, 0, sink, entry, err, errlen);
 }

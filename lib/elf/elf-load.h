@@ -14,6 +14,11 @@
  *     [p_vaddr, p_vaddr + p_memsz) inside [load_min, load_max), no arithmetic overflow;
  *   - PT_LOAD segments do not overlap each other;
  *   - e_entry lies in the file-backed part of an executable (PF_X) PT_LOAD segment.
+ * With ELF_LOAD_PADDR (elf_*_flags()), segments are placed by p_paddr instead: p_vaddr may
+ * be anything, and p_paddr is what must lie in the window and not overlap; e_entry may be
+ * a physical address as above or a virtual one inside an executable segment's file data,
+ * which is moved with that segment (entry - p_vaddr + p_paddr). A Linux vmlinux needs it:
+ * linked at 0xffffffff81000000, loaded at physical 0x1000000, its per-CPU segment at 0.
  * PT_LOAD segments with p_memsz 0 are checked and then ignored. Other segment types
  * (PT_NOTE, PT_GNU_STACK, PT_TLS, ...) are ignored. Gaps between segments are not written:
  * the caller zeroes the window first if it must not leak old contents.
@@ -79,14 +84,18 @@ BH_OFFSET(elf64_phdr, p_vaddr, 0x10);
 BH_OFFSET(elf64_phdr, p_align, 0x30);
 BH_SIZE(elf64_phdr, 0x38);
 
+/* elf_check_flags() / elf_load_flags() flags */
+#define ELF_LOAD_PADDR 1u /* place segments by p_paddr (see above) */
+
 /* One checked, non-empty PT_LOAD segment. */
 struct elf_seg {
-	uint64_t vaddr;   /* = guest-physical destination */
+	uint64_t vaddr;   /* = guest-physical destination (p_vaddr, or p_paddr: ELF_LOAD_PADDR) */
 	uint64_t offset;  /* in the image */
 	uint64_t filesz;  /* bytes copied from the image */
 	uint64_t memsz;   /* filesz..memsz is zeroed */
 	uint32_t flags;   /* ELF_PF_* */
 	uint32_t phdr;    /* index in the program header table, for messages */
+	uint64_t linked;  /* p_vaddr: where it runs once the image has its own page tables */
 };
 
 /* What elf_check() found: a snapshot the loader uses instead of re-reading the image. */
@@ -110,11 +119,18 @@ struct elf_sink {
  * and values in err (NUL-terminated when errlen > 0; err may be NULL). */
 int elf_check(const void *img, uint64_t size, uint64_t load_min, uint64_t load_max,
 	      struct elf_image *out, char *err, size_t errlen);
+/* elf_check() with flags (ELF_LOAD_PADDR or 0; any other bit is refused). */
+int elf_check_flags(const void *img, uint64_t size, uint64_t load_min, uint64_t load_max,
+		    unsigned flags, struct elf_image *out, char *err, size_t errlen);
 
 /* elf_check(), then for each segment copy p_filesz bytes and zero the rest up to p_memsz.
  * Returns 0 and the entry point in *entry (may be NULL), or a negative BH_E* code: nothing
  * is written when the check fails; a failing sink leaves earlier segments written. */
 int elf_load(const void *img, uint64_t size, uint64_t load_min, uint64_t load_max,
 	     const struct elf_sink *sink, uint64_t *entry, char *err, size_t errlen);
+/* elf_load() with flags (ELF_LOAD_PADDR or 0); *entry is then the physical entry point. */
+int elf_load_flags(const void *img, uint64_t size, uint64_t load_min, uint64_t load_max,
+		   unsigned flags, const struct elf_sink *sink, uint64_t *entry, char *err,
+		   size_t errlen);
 
 #endif

@@ -119,9 +119,108 @@ def test_every_check_has_a_bad_source():
               "zone-cpus-disjoint", "zone-cpu-budget", "zone-memory-budget", "pool-overlap",
               "fixed-in-pool", "fixed-overlap", "pool-capacity", "mmio-overlap",
               "ports-overlap", "irq-shared", "policy-kinds", "policy-max-partitions",
-              "policy-restart", "policy-failover"]
+              "policy-restart", "policy-failover", "devmodel-guest", "linux-devmodel",
+              "linux-server", "linux-console", "devmodel-channels", "linux-memory"]
     missing = [c for c in checks if c not in names]
     assert not missing and "limits-vcpus" in names and "limits-table-count" in names, missing
+
+
+# A linux partition and its device model (docs/config.md, "Full virtualization"), beside
+# the system partitions and a paravirtual guest; the same as tests/unit/config_build.h's
+# good_linux() and the base of tests/config-bad/{linux,devmodel}-*.yaml.
+LINUX_SOURCE = """\
+version: 1
+cpus: 6
+memory-pool:
+  - {base: 0x4000000, size: 704M}
+policies:
+  - {name: system, kinds: [ultravisor, command, opspolicy, iopart], restart: restart, restart-max: 3}
+  - {name: guests, kinds: [guest], max-partitions: 2, restart: restart, restart-max: 5, failover: iopart}
+  - {name: vms, kinds: [linux, devmodel], restart: restart, restart-max: 5, failover: iopart}
+zones:
+  - {name: system, cpus: [0, 1], memory: 256M, policy: system}
+  - {name: guests, cpus: [2, 3], memory: 128M, policy: guests}
+  - {name: vms, cpus: [4, 5], memory: 320M, policy: vms}
+partitions:
+  - {name: ultravisor, kind: ultravisor, zone: system, cpus: [0], memory: 32M}
+  - {name: command, kind: command, zone: system, cpus: [0], memory: 16M, image: command}
+  - {name: opspolicy, kind: opspolicy, zone: system, cpus: [0], memory: 16M, image: opspolicy}
+  - {name: iopart-a, kind: iopart, zone: system, cpus: [1], memory: 64M, image: iopart}
+  - {name: iopart-b, kind: iopart, zone: system, cpus: [1], memory: 64M, image: iopart}
+  - {name: guest-1, kind: guest, zone: guests, cpus: [2, 3], memory: 64M, restart: restart, restart-max: 3, image: guest-pv}
+  - {name: linux, kind: linux, zone: vms, cpus: [4, 5], memory: 256M, image: vmlinux, initrd: initramfs, cmdline: "console=ttyS0"}
+  - {name: linux-dm, guest: linux, kind: devmodel, zone: vms, cpus: [5], memory: 16M, image: devmodel}
+devices:
+  - {name: com1, class: serial, owner: iopart-a, ports: [0x3f8-0x3ff], irqs: [4]}
+  - {name: nvme-a, class: storage, owner: iopart-a, pci: "00:04.0"}
+  - {name: nvme-b, class: storage, owner: iopart-b, pci: "00:05.0"}
+channels:
+  - {name: console-guest-1, type: console, server: iopart-a, client: guest-1, device: com1, size: 64K}
+  - {name: block-a, type: block, server: iopart-a, client: guest-1, device: nvme-a, size: 1M}
+  - {name: block-b, type: block, server: iopart-b, client: guest-1, device: nvme-b, size: 1M}
+  - {name: console-linux, type: console, server: iopart-a, client: linux, device: com1, size: 64K}
+  - {name: block-linux, type: block, server: iopart-a, client: linux, device: nvme-a, size: 1M}
+"""
+P_KIND, P_GUEST, P_INITRD = 0x20, 0x58, 0x1a0  # bh_cfg_partition offsets
+
+
+@pytest.fixture
+def linux_blob(bhconfig, tmp_path):
+    (tmp_path / "linux.yaml").write_text(LINUX_SOURCE)
+    return compile_(bhconfig, tmp_path / "linux.yaml", tmp_path / "linux.bin")
+
+
+def test_linux_round_trip(bhconfig, tmp_path, linux_blob):
+    """Both kinds compile, check, dump with their own keys only, and come back identical."""
+    assert run(bhconfig, "check", tmp_path / "linux.yaml").returncode == 0
+    assert run(bhconfig, "check", tmp_path / "linux.bin").returncode == 0
+    dump = run(bhconfig, "dump", tmp_path / "linux.bin")
+    assert dump.returncode == 0, dump.stderr
+    entries = [e + "\n" for e in dump.stdout.split("\n- ")]
+    linux = next(e for e in entries if e.startswith("name: linux\n"))
+    dm = next(e for e in entries if e.startswith("name: linux-dm\n"))
+    assert "  kind: linux\n" in linux and "  image: vmlinux\n" in linux
+    assert "  initrd: initramfs\n" in linux and "  cmdline: console=ttyS0\n" in linux
+    assert "guest:" not in linux
+    assert "  kind: devmodel\n  guest: linux\n" in dm and "initrd" not in dm
+    assert dump.stdout.count("guest: ") == 1 and dump.stdout.count("initrd: ") == 1
+    (tmp_path / "dump.yaml").write_text(dump.stdout)
+    again = compile_(bhconfig, tmp_path / "dump.yaml", tmp_path / "again.bin")
+    assert again == linux_blob, "compile(dump(blob)) differs from blob"
+    assert run(bhconfig, "dump", tmp_path / "again.bin").stdout == dump.stdout
+
+
+def test_linux_blob_fields(linux_blob):
+    """guest is the linux partition's index, zero elsewhere; initrd only on linux."""
+    off, count, size, _ = table(linux_blob, PARTITIONS)
+    assert (count, size) == (8, 0x1e0)
+    kinds = [struct.unpack_from("<I", linux_blob, off + i * size + P_KIND)[0] for i in range(8)]
+    guests = [struct.unpack_from("<I", linux_blob, off + i * size + P_GUEST)[0] for i in range(8)]
+    assert kinds[6:] == [6, 7] and guests == [0] * 7 + [6]
+    initrd = linux_blob[off + 6 * size + P_INITRD:off + 6 * size + P_INITRD + 64]
+    assert initrd == b"initramfs".ljust(64, b"\0")
+
+
+def patched(blob, index, field, data):
+    blob = bytearray(blob)
+    off, _, size, _ = table(blob, PARTITIONS)
+    blob[off + index * size + field:off + index * size + field + len(data)] = data
+    return fix_checksum(blob)
+
+
+@pytest.mark.parametrize("index,field,data,message", [
+    (5, P_GUEST, struct.pack("<I", 6), "partitions[5].guest: 6 on a partition of kind guest, "
+     "must be zero; only a devmodel names a guest"),
+    (7, P_INITRD, b"initramfs", "partitions[7].initrd: set on a partition of kind devmodel, "
+     "must be empty; only a linux partition boots an initramfs"),
+    (7, P_GUEST, struct.pack("<I", 5), "partitions[7].guest: \"guest-1\" is a partition of kind "
+     "guest; a device model serves a linux partition"),
+    (7, P_GUEST, struct.pack("<I", 8), "partitions[7].guest: index 8 but there are 8 partitions"),
+], ids=["guest-on-guest", "initrd-on-devmodel", "devmodel-of-guest", "devmodel-out-of-range"])
+def test_linux_blob_refused(bhconfig, tmp_path, linux_blob, index, field, data, message):
+    """What a source cannot say, a blob can: the validator refuses it by table and field."""
+    path, err = check_blob(bhconfig, tmp_path, patched(linux_blob, index, field, data))
+    assert f"{path}: {message}\n" in err
 
 
 @pytest.fixture

@@ -116,6 +116,34 @@ static inline void good(void)
 	chan(2, "block-b", BH_CFG_CHAN_BLOCK, 4, 5, 2, MIB);
 }
 
+/* good() plus full virtualization on two more CPUs (4-5, zone vms, policy vms: linux and
+ * devmodel, failover iopart, which binds kind guest only): partitions 6 linux (2 vCPUs,
+ * 256 MiB, vmlinux + initramfs), 7 linux-dm (its device model, 16 MiB); channels
+ * 3 console-linux (its ttyS0) and 4 block-linux, both served by iopart-a. Pool 64-768 MiB. */
+static inline void good_linux(void)
+{
+	good();
+	T.hdr.cpu_count = 6;
+	T.n[BH_CFG_POLICIES] = 3;
+	T.pol[2] = (struct bh_cfg_policy){ "vms",
+					   (1u << BH_CFG_KIND_LINUX) | (1u << BH_CFG_KIND_DEVMODEL),
+					   0, BH_CFG_RESTART, 5, BH_CFG_FAILOVER_IOPART, 0, 0 };
+	T.n[BH_CFG_ZONES] = 3;
+	T.zone[2] = (struct bh_cfg_zone){ "vms", 0x30, 320 * MIB, 2, 0, 0 };
+	T.pool[0].size = 704 * MIB;
+	T.n[BH_CFG_PARTITIONS] = 8;
+	part(6, "linux", BH_CFG_KIND_LINUX, 2, 4, 256, "vmlinux");
+	T.part[6].vcpus = 2;
+	T.part[6].cpus[1] = 5;
+	strcpy(T.part[6].initrd, "initramfs");
+	strcpy(T.part[6].cmdline, "console=ttyS0 root=/dev/vda");
+	part(7, "linux-dm", BH_CFG_KIND_DEVMODEL, 2, 5, 16, "devmodel");
+	T.part[7].guest = 6;
+	T.n[BH_CFG_CHANNELS] = 5;
+	chan(3, "console-linux", BH_CFG_CHAN_CONSOLE, 3, 6, 0, 0x10000);
+	chan(4, "block-linux", BH_CFG_CHAN_BLOCK, 3, 6, 1, MIB);
+}
+
 static inline void *table_data(uint32_t t)
 {
 	void *const data[BH_CFG_TABLES] = { T.part, T.pool, T.dev, T.chan, T.zone, T.pol };

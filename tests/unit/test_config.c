@@ -72,8 +72,8 @@ static void test_enums(void **state)
 	T.pol[1].kinds = 0;
 	expect_has("enums", "policies[1].kinds: empty; allow at least one kind");
 	good();
-	T.pol[1].kinds |= 0x41;
-	expect_one("enums", "policies[1].kinds: unknown kind bits 0x41");
+	T.pol[1].kinds |= 0x101;
+	expect_one("enums", "policies[1].kinds: unknown kind bits 0x101");
 	good();
 	T.pol[0].failover = 3;
 	expect_one("enums", "policies[0].failover: unknown value 3");
@@ -87,8 +87,8 @@ static void test_enum_kind(void **state)
 
 static void test_reserved(void **state)
 {
-	T.part[1].reserved_0x58 = 5;
-	expect_one("reserved", "partitions[1].reserved-0x58: 0x5, must be zero");
+	T.part[1].reserved_0x5c = 5;
+	expect_one("reserved", "partitions[1].reserved-0x5c: 0x5, must be zero");
 	good();
 	T.part[1].cpus[2] = 1;
 	expect_one("reserved", "partitions[1].cpus[2]: set in an unused slot (1 in use), must be "

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* test_elf.c - ELF loader: valid images, every rejection, sink contract, mutation fuzzing. */
+/* test_elf.c - ELF loader: valid images, every rejection, sink contract, placement by p_paddr,
+ * mutation fuzzing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -432,6 +433,74 @@ static void test_linked_fixture(void **state)
 	free(img);
 }
 
+/* ELF_LOAD_PADDR, as for a Linux vmlinux: linked high, placed by p_paddr, e_entry either. */
+#define LINKED 0xffffffff80000000ull
+
+static int load_paddr(const uint8_t *img, struct mem *m, uint64_t *entry, char *err,
+		      size_t errlen)
+{
+	struct elf_sink sink = { .ctx = m, .copy = sink_copy, .zero = sink_zero };
+
+	m->img = img;
+	m->img_size = IMG_SIZE;
+	return elf_load_flags(img, IMG_SIZE, WIN_MIN, WIN_MAX, ELF_LOAD_PADDR, &sink, entry, err,
+			      errlen);
+}
+
+static void test_paddr(void **state)
+{
+	uint8_t *img = image_new();
+	struct mem *m = mem_new();
+	struct elf_image im;
+	uint64_t entry = 0;
+	char err[128];
+
+	patch(img, PH(0, p_vaddr), 8, LINKED + WIN_MIN);
+	patch(img, PH(1, p_vaddr), 8, 0); /* like the per-CPU segment */
+	assert_int_equal(elf_check(img, IMG_SIZE, WIN_MIN, WIN_MAX, NULL, err, sizeof(err)), -BH_EINVAL);
+	assert_string_equal(err, "segment 0: [0xffffffff80200000, +0x100) beyond load window end 0x210000");
+	assert_int_equal(load_paddr(img, m, &entry, err, sizeof(err)), 0);
+	assert_int_equal(entry, ENTRY); /* physical e_entry as it is */
+	assert_memory_equal(m->buf, img + TEXT_OFF, 0x100);
+	assert_memory_equal(m->buf + 0x1000, img + DATA_OFF, 0x80);
+	assert_int_equal(elf_check_flags(img, IMG_SIZE, WIN_MIN, WIN_MAX, ELF_LOAD_PADDR, &im, NULL, 0), 0);
+	assert_int_equal(im.seg[0].vaddr, WIN_MIN);
+	assert_int_equal(im.seg[0].linked, LINKED + WIN_MIN);
+	assert_int_equal(im.seg[1].vaddr, WIN_MIN + 0x1000);
+	assert_int_equal(im.seg[1].linked, 0);
+	free(m);
+
+	m = mem_new(); /* a virtual e_entry moves with its segment */
+	patch(img, EH(e_entry), 8, LINKED + WIN_MIN + 0x20);
+	assert_int_equal(load_paddr(img, m, &entry, err, sizeof(err)), 0);
+	assert_int_equal(entry, WIN_MIN + 0x20);
+	free(m);
+
+	m = mem_new(); /* ... but only into an executable segment's file data */
+	patch(img, EH(e_entry), 8, 0x10);
+	assert_int_equal(load_paddr(img, m, &entry, err, sizeof(err)), -BH_EINVAL);
+	assert_string_equal(err, "e_entry 0x10 not inside an executable segment's file data");
+	patch(img, EH(e_entry), 8, LINKED + WIN_MIN + 0x100);
+	assert_int_equal(load_paddr(img, m, &entry, err, sizeof(err)), -BH_EINVAL);
+	assert_int_equal(m->calls, 0);
+
+	patch(img, EH(e_entry), 8, ENTRY); /* the window and overlaps apply to p_paddr */
+	patch(img, PH(1, p_paddr), 8, 0x1000);
+	assert_int_equal(load_paddr(img, m, &entry, err, sizeof(err)), -BH_EINVAL);
+	assert_string_equal(err, "segment 1: paddr 0x1000 below load window 0x200000");
+	patch(img, PH(1, p_paddr), 8, WIN_MAX - 0x800);
+	assert_int_equal(load_paddr(img, m, &entry, err, sizeof(err)), -BH_EINVAL);
+	assert_string_equal(err, "segment 1: [0x20f800, +0x1000) beyond load window end 0x210000");
+	patch(img, PH(1, p_paddr), 8, WIN_MIN + 0x80);
+	assert_int_equal(load_paddr(img, m, &entry, err, sizeof(err)), -BH_EINVAL);
+	assert_non_null(strstr(err, "segments 0 and 1 overlap"));
+	assert_int_equal(m->calls, 0);
+	assert_int_equal(elf_check_flags(img, IMG_SIZE, WIN_MIN, WIN_MAX, 2, NULL, err, sizeof(err)), -BH_EINVAL);
+	assert_string_equal(err, "unknown load flags 0x2");
+	free(m);
+	free(img);
+}
+
 /* Whatever the bytes, elf_load() returns without reading outside the image (ASan) and the
  * sink only sees writes inside the window that never overlap (sink_range). */
 static int accepted; /* how many mutated images loaded: the fuzzing reaches the loader */
@@ -523,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_segment_limit),
 		cmocka_unit_test(test_unaligned),
 		cmocka_unit_test(test_linked_fixture),
+		cmocka_unit_test(test_paddr),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_byte_flips),
 		cmocka_unit_test(test_random_fields),

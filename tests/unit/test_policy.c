@@ -270,7 +270,7 @@ static void test_malformed_parts(void **state)
 	subject("guest-3", 0, "guests", 2, 0x4);
 	unchanged(-BH_EINVAL, "subject.kind 0 unknown");
 	rq.subject.kind = BH_CFG_KIND_NR;
-	unchanged(-BH_EINVAL, "subject.kind 6 unknown");
+	unchanged(-BH_EINVAL, "subject.kind 8 unknown");
 	rq.subject.kind = 40; /* never a shift past 31 */
 	unchanged(-BH_EINVAL, "subject.kind 40 unknown");
 	subject("guest-3", BH_CFG_KIND_GUEST, "guests", 2, 0x4);

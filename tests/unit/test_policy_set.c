@@ -186,21 +186,24 @@ static void test_set_kinds(void **state)
 	applied("guests", NULL);
 	assert_int_equal(rs.zones[0].kinds, (1u << BH_CFG_KIND_GUEST) | (1u << BH_CFG_KIND_IOPART));
 	assert_string_equal(value("guests", "kinds"), "iopart,guest");
+	kv("guests", "kinds", "devmodel,guest,linux");
+	applied("guests", NULL);
+	assert_string_equal(value("guests", "kinds"), "guest,linux,devmodel");
 	kv("system", "kinds", "ultravisor,command,opspolicy,iopart,guest,guest");
 	applied("system", NULL);
 	assert_int_equal(policy_of("system")->kinds, 0x3e);
 	kv("guests", "kinds", "vm");
 	unchanged(-BH_EINVAL, "zone guests: kinds=vm: unknown kind \"vm\" (ultravisor command "
-		"opspolicy iopart guest)");
+		"opspolicy iopart guest linux devmodel)");
 	kv("guests", "kinds", "guest,");
 	unchanged(-BH_EINVAL, "zone guests: kinds=guest,: unknown kind \"\" (ultravisor command "
-		"opspolicy iopart guest)");
+		"opspolicy iopart guest linux devmodel)");
 	kv("guests", "kinds", "");
 	unchanged(-BH_EINVAL, "zone guests: kinds=: unknown kind \"\" (ultravisor command "
-		"opspolicy iopart guest)");
+		"opspolicy iopart guest linux devmodel)");
 	kv("guests", "kinds", "guests");
 	unchanged(-BH_EINVAL, "zone guests: kinds=guests: unknown kind \"guests\" (ultravisor "
-		"command opspolicy iopart guest)");
+		"command opspolicy iopart guest linux devmodel)");
 }
 
 static void test_set_restart(void **state)

@@ -42,6 +42,8 @@ struct field {
 	uint8_t type;  /* enum ftype */
 	uint8_t width; /* F_NUM, F_ENUM: bytes */
 	uint8_t style; /* F_NUM: enum fstyle */
+	uint8_t kind;  /* partitions: 0, a key of every kind; else the only kind that has it
+			* (required: by that kind), refused on others and never dumped for them */
 	bool required;
 	uint16_t off;
 	uint16_t aux;
@@ -57,6 +59,8 @@ struct schema {
 /* schema.c: index BH_CFG_* tables, CFG_HEADER for the top-level scalar keys. */
 const struct schema *schema_of(uint32_t table);
 const char *enum_name(uint32_t etype, uint32_t v);
+/* The partition kind of an entry of table (0 for other tables, or while it is unparsed). */
+uint32_t entry_kind(uint32_t table, const uint8_t *entry);
 /* Tables in source and dump order. */
 extern const uint32_t table_order[BH_CFG_TABLES];
 

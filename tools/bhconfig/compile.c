@@ -79,17 +79,33 @@ static void parse_pair(struct src *s, const yaml_node_t *map, const yaml_node_pa
 	}
 }
 
+/* Required keys are there; a key of one partition kind is on that kind only (no error of
+ * either sort for an entry whose kind did not parse: that error is reported already). */
+static void check_keys(struct src *s, const yaml_node_t *map, uint32_t table, int32_t index,
+		       const uint8_t *entry)
+{
+	const struct schema *sc = schema_of(table);
+	uint32_t kind = entry_kind(table, entry);
+
+	for (size_t i = 0; i < sc->nfields; i++) {
+		const struct field *f = &sc->fields[i];
+		yaml_node_t *v = src_map_get(s, map, f->key);
+
+		if (v && f->kind && kind && kind != f->kind)
+			src_error(s, v, table, index, f->key, "only %s partitions have this key; this "
+				  "one is of kind %s", cfg_kind_name(f->kind), cfg_kind_name(kind));
+		else if (!v && f->required && (!f->kind || kind == f->kind))
+			src_error(s, map, table, index, "", "missing key \"%s\"", f->key);
+	}
+}
+
 static void parse_mapping(struct src *s, const yaml_node_t *map, uint32_t table, int32_t index,
 			  uint8_t *entry)
 {
-	const struct schema *sc = schema_of(table);
-
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++)
 		parse_pair(s, map, p, table, index, entry);
-	for (size_t i = 0; i < sc->nfields; i++)
-		if (sc->fields[i].required && !src_map_get(s, map, sc->fields[i].key))
-			src_error(s, map, table, index, "", "missing key \"%s\"", sc->fields[i].key);
+	check_keys(s, map, table, index, entry);
 }
 
 static void parse_table(struct src *s, uint32_t t, yaml_node_t *key, yaml_node_t *v)

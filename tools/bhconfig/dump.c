@@ -177,7 +177,8 @@ static void value(struct out *o, const struct field *f, const uint8_t *e)
 	}
 }
 
-/* Optional keys left at their default are left out; compiling fills the same default. */
+/* Optional keys left at their default are left out, and so are keys of another partition
+ * kind: compiling fills the same default, so the blob comes back byte for byte. */
 static bool is_default(const struct field *f, const uint8_t *e, const uint8_t *def)
 {
 	switch (f->type) {
@@ -202,13 +203,14 @@ static void entry(struct out *o, uint32_t t, const uint8_t *e)
 {
 	const struct schema *sc = schema_of(t);
 	uint8_t def[sizeof(struct bh_cfg_header) + sizeof(struct bh_cfg_partition)] = { 0 };
+	uint32_t kind = entry_kind(t, e);
 
 	sc->defaults(def);
 	map(o, true);
 	for (size_t i = 0; i < sc->nfields; i++) {
 		const struct field *f = &sc->fields[i];
 
-		if (!f->required && is_default(f, e, def))
+		if ((f->kind && f->kind != kind) || (!f->required && is_default(f, e, def)))
 			continue;
 		text(o, f->key);
 		value(o, f, e);

@@ -4,13 +4,20 @@
 #include <string.h>
 #include "bhconfig.h"
 
-#define FLD(k, t, w, st, req, o, a, l) \
-	{ .key = k, .type = t, .width = w, .style = st, .required = req, .off = o, .aux = a, .len = l }
+#define FLDK(k, t, w, st, req, o, a, l, kd) \
+	{ .key = k, .type = t, .width = w, .style = st, .kind = kd, .required = req, .off = o, \
+	  .aux = a, .len = l }
+#define FLD(k, t, w, st, req, o, a, l) FLDK(k, t, w, st, req, o, a, l, 0)
 #define OFF(s, f) offsetof(struct s, f)
 #define NUM(k, s, f, st, req) FLD(k, F_NUM, sizeof(((struct s *)0)->f), st, req, OFF(s, f), 0, 0)
 #define NAME(s, f, req)       FLD(#f, F_NAME, 0, 0, req, OFF(s, f), 0, sizeof(((struct s *)0)->f))
 #define ENUM(k, s, f, e, req) FLD(k, F_ENUM, sizeof(((struct s *)0)->f), 0, req, OFF(s, f), e, 0)
 #define REF(k, s, f, t)       FLD(k, F_REF, 4, 0, false, OFF(s, f), t, 0)
+/* Keys of one partition kind. */
+#define NAME_OF(kd, f) \
+	FLDK(#f, F_NAME, 0, 0, false, OFF(bh_cfg_partition, f), 0, \
+	     sizeof(((struct bh_cfg_partition *)0)->f), kd)
+#define REF_OF(kd, k, f, t) FLDK(k, F_REF, 4, 0, true, OFF(bh_cfg_partition, f), t, 0, kd)
 #define LIST(k, ty, s, f, n, req) \
 	FLD(k, ty, 0, 0, req, OFF(s, f), OFF(s, n), sizeof(((struct s *)0)->f) / sizeof(((struct s *)0)->f[0]))
 
@@ -23,6 +30,7 @@ static const struct field header_fields[] = {
 static const struct field partition_fields[] = {
 	NAME(bh_cfg_partition, name, true),
 	ENUM("kind", bh_cfg_partition, kind, E_KIND, true),
+	REF_OF(BH_CFG_KIND_DEVMODEL, "guest", guest, BH_CFG_PARTITIONS), /* its linux partition */
 	REF("zone", bh_cfg_partition, zone, BH_CFG_ZONES),
 	LIST("cpus", F_CPUS, bh_cfg_partition, cpus, vcpus, true),
 	FLD("dedicated", F_BOOL, 4, 0, false, OFF(bh_cfg_partition, flags), 0, 0),
@@ -30,7 +38,8 @@ static const struct field partition_fields[] = {
 	NUM("phys-base", bh_cfg_partition, phys_base, S_HEX, false),
 	ENUM("restart", bh_cfg_partition, restart, E_RESTART, false),
 	NUM("restart-max", bh_cfg_partition, restart_max, S_DEC, false),
-	NAME(bh_cfg_partition, image, false),
+	NAME(bh_cfg_partition, image, false), /* linux: the kernel */
+	NAME_OF(BH_CFG_KIND_LINUX, initrd),
 	NAME(bh_cfg_partition, cmdline, false),
 };
 
@@ -134,6 +143,15 @@ const uint32_t table_order[BH_CFG_TABLES] = {
 const struct schema *schema_of(uint32_t table)
 {
 	return table <= CFG_HEADER ? &schemas[table] : NULL;
+}
+
+uint32_t entry_kind(uint32_t table, const uint8_t *entry)
+{
+	uint32_t kind = 0;
+
+	if (table == BH_CFG_PARTITIONS)
+		memcpy(&kind, entry + offsetof(struct bh_cfg_partition, kind), sizeof(kind));
+	return kind;
 }
 
 const char *enum_name(uint32_t etype, uint32_t v)

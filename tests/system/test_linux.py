@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: MIT
+"""The stock Debian kernel in a partition (issue 14): tests/system/configs/linux.yaml under
+QEMU -cpu max -smp 4 (SVM). The kernel (build/linux/vmlinux, from Debian's package) boots
+with its device model (devmodel/) beside PV partitions; its ttyS0 is the device model's
+16550, whose bytes reach COM1 through the I/O partition as "[linux] ..." lines, and the
+operator reaches the shell with `console linux`. One boot is shared by the tests that read
+it; the ones that end the partition run last, in file order."""
+import datetime
+import re
+import subprocess
+import time
+
+import pytest
+
+import bhrun
+import opconsole
+
+CONFIG = bhrun.ROOT / "tests" / "system" / "configs" / "linux.yaml"
+PARTS = bhrun.BUILD / "partitions"
+LINUX = bhrun.BUILD / "linux"
+BHCONFIG = bhrun.BUILD / "tools" / "bhconfig"
+PROMPT = "linux# "
+ESCAPE = "\x1d"  # Ctrl-]: back to the CLI
+BOOT_TIMEOUT = 300
+
+
+def modules(tmp, config=CONFIG, extra=()):
+    blob = tmp / "linux.bin"
+    subprocess.run([BHCONFIG, "compile", config, "-o", blob], check=True)
+    return [(blob, "linux.bin config")] + [
+        (PARTS / f"{p}.elf", f"{p}.elf {p}") for p in ("command", "opspolicy", "iopart",
+                                                       "devmodel", "uvtest")] + [
+        (LINUX / "vmlinux", "vmlinux vmlinux"),
+        (LINUX / "initramfs.cpio.gz", "initramfs initramfs"),
+        (bhrun.BUILD / "probes" / "hostile.elf", "hostile.elf hostile")] + list(extra)
+
+
+class Shell:
+    """The Linux shell behind `console linux` on COM1 (the operator console)."""
+
+    def __init__(self, cli):
+        self.cli, self.n = cli, 0
+
+    def attach(self):
+        self.cli.child.sendline("console linux")
+        self.cli.wait_re(r"console: attached to linux", timeout=30, new_only=True)
+        self.cli.child.send("\r")
+        self.cli.wait_re(re.escape(PROMPT), timeout=60, new_only=True)
+
+    def detach(self):
+        self.cli.child.send(ESCAPE)
+        self.cli.wait_re(r"console: detached from linux", timeout=30, new_only=True)
+
+    def run(self, command, timeout=60):
+        """command's output lines, between two markers only this call prints."""
+        self.n += 1
+        begin, end = f"<<{self.n}", f">>{self.n}"
+        self.cli.child.send(f"echo '{begin[:2]}''{begin[2:]}'; {command}; "
+                            f"echo '{end[:2]}''{end[2:]}'\r")
+        m = self.cli.wait_re(re.escape(begin) + r"\r?\n(.*?)" + re.escape(end), timeout=timeout,
+                             new_only=True)
+        return [l for l in m.group(1).replace("\r", "").split("\n") if l]
+
+
+@pytest.fixture(scope="module")
+def linux(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("linux")
+    iso = bhrun.iso_for("", modules=modules(tmp))
+    cli = opconsole.spawn("linux-svm", iso, mem_mib=1024)
+    try:
+        cli.wait_for("[command] ready", timeout=120)
+        cli.wait_for("[linux] bulkhead-linux: init", timeout=BOOT_TIMEOUT)
+        shell = Shell(cli)
+        shell.attach()
+        yield shell
+    finally:
+        opconsole.close(cli)
+
+
+def test_kernel_boots_to_the_shell(linux):
+    """The banner of the package's kernel came through the console channel, and the
+    shell computes."""
+    assert re.search(r"\[linux\] .*Linux version 6\.1\.", linux.cli.seen), linux.cli.log
+    assert linux.run("echo $((6*7))") == ["42"]
+    release = (LINUX / "release").read_text().strip()
+    assert linux.run("uname -r") == [release]
+
+
+def test_two_vcpus_both_ticking(linux):
+    """nproc is 2, and the local APIC timer interrupts of both CPUs grow."""
+    assert linux.run("nproc") == ["2"]
+
+    def loc():
+        row = [l for l in linux.run("grep LOC: /proc/interrupts") if "LOC:" in l]
+        return [int(x) for x in row[0].split()[1:3]]
+    first = loc()
+    time.sleep(2)
+    second = loc()
+    assert all(b > a for a, b in zip(first, second)), (first, second)
+
+
+def test_sleep_takes_its_time(linux):
+    """sleep 2 lasts 2 s ± 10 % of real time (the monitor's clock is the TSC), net of the
+    console round trip measured the same way."""
+    def timed(command):
+        t0 = time.monotonic()
+        linux.run(command)
+        return time.monotonic() - t0
+    base = min(timed("true") for _ in range(3))
+    took = timed("sleep 2") - base
+    assert 1.8 <= took <= 2.2, (took, base)
+
+
+def test_date_is_the_hosts(linux):
+    """The device model's RTC carries the machine's date (read by the monitor at boot)."""
+    today = datetime.datetime.now(datetime.timezone.utc)
+    got = linux.run("date -u +%Y-%m-%d")[0]
+    assert got in {(today + datetime.timedelta(days=d)).strftime("%Y-%m-%d") for d in (-1, 0)}
+
+
+def test_beside_pv_partitions(linux):
+    """The PV partition and the hostile probes sharing its CPUs: the probes are contained
+    or exit, the PV partition beats on, a probe spinning with interrupts off takes nothing
+    from it, and the shell still answers."""
+    log = linux.cli.com2.read_text(errors="replace")
+    for name, what in (("hostile-t", "triple fault"), ("hostile-w", "nested page fault"),
+                       ("hostile-d", "debug register")):
+        assert re.search(rf"partition {name}: vcpu 0: .*{what}", log), (name, what)
+    assert "partition hostile-h: exited, status 42" in log
+    linux.detach()
+    beats = re.findall(r"\[beat\] uvtest: beat beat (\d+)", linux.cli.seen)
+    linux.attach()
+    assert linux.run("echo still here") == ["still here"]
+    time.sleep(3)
+    linux.detach()
+    later = re.findall(r"\[beat\] uvtest: beat beat (\d+)", linux.cli.seen)
+    linux.attach()
+    assert beats and later and int(later[-1]) > int(beats[-1]), (beats[-3:], later[-3:])
+
+
+def test_reboot_is_a_crash_and_a_restart(linux):
+    """reboot -f (a triple fault with reboot=t) ends the partition as crashed; the restart
+    rule boots it again to the shell."""
+    linux.cli.child.send("reboot -f\r")
+    linux.cli.wait_re(r"ultravisor: linux crashed", timeout=60, new_only=True)
+    linux.cli.wait_re(r"console: detached from linux", timeout=30)
+    linux.cli.wait_re(r"\[linux\] bulkhead-linux: init", timeout=BOOT_TIMEOUT, new_only=True)
+    linux.attach()
+    assert linux.run("echo $((6*7))") == ["42"]
