@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* cli-act.c - the verbs that change something, each asking the operations partition first
  * where docs/cli.md says so, then sending one transaction: start stop restart destroy,
- * create, assign release, policy set; and the boot intent. */
+ * create, assign release, policy set; console (which changes where the keyboard goes);
+ * and the boot intent. */
 #include <string.h>
 #include "cli-int.h"
 #include "fmt.h"
@@ -448,6 +449,47 @@ int cli_cmd_policy_set(struct cli *c, int argc, char **argv, bool json)
 					"%s=%s", uv_why, zone_keys[i], old);
 	}
 	return cli_fail(c, "%s", uv_why);
+}
+
+/* ---- console <p> ---- */
+
+/* The partition must be known and running here; whether it has a console channel is the
+ * console server's to say (its channel list, docs/console.md). Once attached, this answer
+ * ("ok") waits in our console channel with the rest of our output until the operator
+ * detaches. */
+int cli_cmd_console(struct cli *c, int argc, char **argv, bool json)
+{
+	const struct uv_part_rec *p;
+	int r;
+
+	if (argc != 2)
+		return cli_usage(c, "console");
+	if (cli_read_parts(c))
+		return -1;
+	if (!(p = cli_find(c, argv[1])))
+		return cli_fail(c, "console: no partition named %s", argv[1]);
+	if (p->state != UV_STATE_RUNNING)
+		return cli_fail(c, "console: %s is %s, not running", p->name,
+				cli_state_name(p->state));
+	r = c->io.console_attach ? c->io.console_attach(c->io.ctx, p->name) : -BH_ENOTSUP;
+	switch (r) {
+	case 0:
+		return 0;
+	case -BH_ENOENT:
+		return cli_fail(c, "console: %s has no console channel", p->name);
+	case -BH_EPERM:
+		return cli_fail(c, "console: %s is this CLI's own console", p->name);
+	case -BH_EIO:
+		return cli_fail(c, "console: %s's console channel is not up, or no console server "
+				"serves ours", p->name);
+	case -BH_ETIMEDOUT:
+		return cli_fail(c, "console: the console server did not answer in %u ms",
+				CLI_ANSWER_MS);
+	case -BH_ENOTSUP:
+		return cli_fail(c, "console: no console server to attach through");
+	default:
+		return cli_fail(c, "console: the console server refused (error %d)", r);
+	}
 }
 
 /* ---- the boot intent ---- */

@@ -58,5 +58,6 @@ int cli_cmd_lifecycle(struct cli *c, int argc, char **argv, bool json);
 int cli_cmd_create(struct cli *c, int argc, char **argv, bool json);
 int cli_cmd_assign(struct cli *c, int argc, char **argv, bool json);
 int cli_cmd_policy_set(struct cli *c, int argc, char **argv, bool json);
+int cli_cmd_console(struct cli *c, int argc, char **argv, bool json);
 
 #endif

@@ -76,6 +76,7 @@ static const struct verb verbs[] = {
 	{ "policy", cmd_policy, true,
 	  "policy show [zone] [--json] | policy set <zone> <key>=<value>" },
 	{ "journal", cli_cmd_journal, true, "journal [n] [--json]" },
+	{ "console", cli_cmd_console, false, "console <p>" },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -100,6 +101,7 @@ static const char *const help_lines[] = {
 	"policy set <zone> <key>=<value>  keys: memory cpus max-partitions kinds restart "
 	"restart-max failover",
 	"journal [n] [--json]             the last n (default 10) committed transactions",
+	"console <p>                      the keyboard to p's console; Ctrl-] returns here",
 };
 
 static const struct verb *find_verb(const char *name)

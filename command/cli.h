@@ -48,6 +48,12 @@ struct cli_io {
 	 * channel)? The boot intent waits for it, at most CLI_CONSOLE_WAIT_MS, before it starts
 	 * the guests, so that their first lines have a reader. NULL: nothing to wait for. */
 	bool (*console_up)(void *ctx);
+	/* Optional: "console <name>": asks the operator console's server to attach the
+	 * operator's keyboard to partition name (docs/console.md, attached mode) and waits (at
+	 * most CLI_ANSWER_MS) for its answer. → 0 attached; -BH_ENOENT no console channel of
+	 * that name, -BH_EPERM our own, -BH_EIO its channel not up or no server serving ours,
+	 * -BH_ETIMEDOUT no answer, other -BH_E* refused. NULL: no console server to ask. */
+	int (*console_attach)(void *ctx, const char *name);
 	void *ctx;
 };
 

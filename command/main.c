@@ -17,6 +17,10 @@
  * go through the CLI's byte-by-byte line assembly again). The CLI's output is the same
  * either way, its "> line" record of the command included. Without a console channel,
  * bytes from BH_HC_CONSOLE_READ as before.
+ *
+ * "console <name>" asks the I/O partition to attach the operator's keyboard to another
+ * partition (bh_console_ask_attach) and waits for its answer, which comes on ring 0 behind
+ * any line typed meanwhile: those lines are kept (AHEAD_MAX) and run after the command.
  */
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +37,7 @@
 #define ATTACH_TRIES  500  /* every 10 ms: 5 s */
 #define BUSY_POLL_MS  2    /* while the operator's bytes are coming */
 #define BUSY_FOR_MS   200
+#define AHEAD_MAX     4    /* lines typed while "console" waits for its answer */
 
 struct endpoint {
 	const uint8_t *type;
@@ -50,6 +55,11 @@ static struct endpoint pol = { .type = (const uint8_t *)POL_CHAN_TYPE,
 				.peer_kind = BH_CFG_KIND_OPSPOLICY };
 static struct cli cli;
 static uint8_t scratch[0x10000]; /* one received message, whatever its size */
+static struct {
+	char line[AHEAD_MAX][CLI_LINE_MAX + 1];
+	size_t len[AHEAD_MAX];
+	unsigned n;
+} ahead;
 
 static uint64_t now_ns(void)
 {
@@ -252,11 +262,57 @@ static void out(void *ctx, const char *line)
 	fflush(stdout);
 }
 
+/* Lines typed while "console" waits for the server's answer: kept for later, in order. */
+static void keep_typed(void)
+{
+	static char buf[CLI_LINE_MAX + 1];
+	long n;
+
+	while ((n = bh_console_read_line(buf, sizeof(buf))) > 0) {
+		if (ahead.n == AHEAD_MAX) {
+			out(NULL, "console: a line typed meanwhile was dropped");
+			continue;
+		}
+		memcpy(ahead.line[ahead.n], buf, (size_t)n);
+		ahead.len[ahead.n++] = (size_t)n;
+	}
+}
+
+/* struct cli_io.console_attach. */
+static int console_attach(void *ctx, const char *name)
+{
+	uint64_t deadline = now_ns() + CLI_ANSWER_MS * MS;
+	int status, r = bh_console_ask_attach(name);
+
+	if (r)
+		return r == -BH_EINVAL ? -BH_ENOENT : r == -BH_ENOENT ? -BH_ENOTSUP : -BH_EIO;
+	for (;;) {
+		keep_typed();
+		if (bh_console_answer(&status))
+			return status;
+		if (now_ns() >= deadline)
+			return -BH_ETIMEDOUT;
+		sleep_ms(NULL, BUSY_POLL_MS);
+	}
+}
+
 /* Typed input: a whole line from the console channel, else bytes from the hypercall.
  * → > 0 something was taken, 0 nothing, < 0 no way to read. */
 static long typed(char *buf, size_t len)
 {
-	long n = bh_console_read_line(buf, len);
+	long n;
+
+	if (ahead.n) {
+		static char line[CLI_LINE_MAX + 1];
+		size_t k = ahead.len[0];
+
+		memcpy(line, ahead.line[0], k);
+		memmove(&ahead.line[0], &ahead.line[1], --ahead.n * sizeof(ahead.line[0]));
+		memmove(&ahead.len[0], &ahead.len[1], ahead.n * sizeof(ahead.len[0]));
+		cli_line_n(&cli, line, k);
+		return (long)k;
+	}
+	n = bh_console_read_line(buf, len);
 
 	if (n > 0)
 		cli_line_n(&cli, buf, (size_t)n);
@@ -295,7 +351,7 @@ int main(void)
 {
 	static const struct cli_io io = {
 		.uv = uv_call, .pol = pol_call, .out = out, .sleep_ms = sleep_ms,
-		.console_up = console_up,
+		.console_up = console_up, .console_attach = console_attach,
 	};
 
 	cli_init(&cli, &io);

@@ -112,12 +112,20 @@ static void port61_out(struct board *b, unsigned off, unsigned size, uint32_t va
 
 #define QUIET(first, count) { first, count, W12, quiet_in, quiet_out }
 
+/* PIT counters: no PIT. They read 0, never the 0xff a counter reloaded with 0xffff starts
+ * at, so Linux's quick PIT calibration (which waits for the MSB to leave 0xff, up to 50000
+ * reads) gives up at its first read instead of after 100000 exits. */
+static uint32_t pit_in(struct board *b, unsigned off, unsigned size)
+{
+	return 0;
+}
+
 /* Sorted by port. */
 static const struct io_range ranges[] = {
 	QUIET(0x0000, 0x20),                        /* DMA controller 1 */
 	{ 0x0020, 2, W1, pic_master_in, pic_master_out },
 	QUIET(0x002e, 2),                           /* Super I/O index/data (Fintek probe) */
-	QUIET(0x0040, 4),                           /* PIT 8254 */
+	{ 0x0040, 4, W12, pit_in, quiet_out },      /* PIT 8254: absent */
 	QUIET(0x004e, 2),                           /* Super I/O, second address */
 	QUIET(0x0060, 1),                           /* i8042 data */
 	{ 0x0061, 1, W1, port61_in, port61_out },

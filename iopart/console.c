@@ -8,53 +8,22 @@
  * the protocol (a message longer than BH_CONSOLE_MSG_MAX, a corrupt channel: we close our
  * end, which the client sees and answers with a fresh layout). Our own endpoint's status is
  * read only as that hint. Prefixes come from the info page, never from the channel.
+ * Attached mode (the UART given to one partition) is console-attach.c's; here it only
+ * decides which channels are read and where their bytes go.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <bulkhead/config.h>
-#include <bulkhead/console.h>
 #include <bulkhead/errno.h>
-#include "chan/chan.h"
-#include "console-line.h"
-#include "console.h"
+#include "console-int.h"
 
-enum cc_state {
-	CC_WAIT = 0, /* not attached: the client has not laid it out (again) yet */
-	CC_UP,       /* attached */
-};
-
-struct cchan {
-	uint8_t *mem;
-	size_t size;
-	uint32_t id;
-	uint8_t kind;            /* peer_kind: who the client is */
-	char name[BH_NAME_MAX];  /* peer_name, printable */
-	enum cc_state st;
-	unsigned notes;          /* notes shown about it, at most CONSOLE_NOTES_MAX */
-	unsigned fails;          /* attach failures in a row */
-	bool fresh;              /* not attached since console_init(): see cc_attach() */
-	struct chan ch;
-	struct cline line;
-};
-
-static struct console {
-	struct uart *u;
-	char name[BH_NAME_MAX];  /* our own prefix */
-	struct cchan c[BH_INFO_MEM_MAX];
-	unsigned n;
-	unsigned next;           /* the channel served first in the next round */
-	struct cline own;
-	bool own_fresh;          /* own output came since the last round */
-	struct ldisc in;
-	uint8_t msg[BH_CONSOLE_MSG_MAX];
-} con;
+struct console con;
 
 static const uint8_t con_type[16] = BH_CONSOLE_TYPE;
 
 /* ---- UART output ---- */
 
-static void put(const void *s, size_t n)
+void con_put(const void *s, size_t n)
 {
 	if (con.u)
 		uart_write(con.u, s, n);
@@ -67,18 +36,20 @@ static bool typing(void)
 }
 
 /* One line: "[prefix] text\r\n". A line the operator is typing stays on its own line
- * above and is shown again below. */
+ * above and is shown again below. In attached mode, kept for its end. */
 static void show(const char *prefix, const char *text, size_t len)
 {
+	if (attach_hold(prefix, text, len))
+		return;
 	if (typing())
-		put("\r\n", 2);
-	put("[", 1);
-	put(prefix, strlen(prefix));
-	put("] ", 2);
-	put(text, len);
-	put("\r\n", 2);
+		con_put("\r\n", 2);
+	con_put("[", 1);
+	con_put(prefix, strlen(prefix));
+	con_put("] ", 2);
+	con_put(text, len);
+	con_put("\r\n", 2);
 	if (typing())
-		put(con.in.buf, con.in.len);
+		con_put(con.in.buf, con.in.len);
 }
 
 static void emit_chan(void *ctx, const char *text, size_t len)
@@ -91,8 +62,7 @@ static void emit_own(void *ctx, const char *text, size_t len)
 	show(con.name, text, len);
 }
 
-static void own_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void own_line(const char *fmt, ...)
+void con_line(const char *fmt, ...)
 {
 	char line[CLINE_MAX + 1];
 	va_list ap;
@@ -107,15 +77,15 @@ static void own_line(const char *fmt, ...)
 
 /* A note about one channel, at most CONSOLE_NOTES_MAX of them (a hostile client could
  * otherwise fill the console with our notes about it). */
-static void note(struct cchan *cc, const char *what, int err)
+void con_note(struct cchan *cc, const char *what, int err)
 {
 	if (cc->notes >= CONSOLE_NOTES_MAX)
 		return;
 	if (++cc->notes == CONSOLE_NOTES_MAX)
-		own_line("console: %s: %s (error %d); further notes about it suppressed", cc->name,
+		con_line("console: %s: %s (error %d); further notes about it suppressed", cc->name,
 			 what, err);
 	else
-		own_line("console: %s: %s (error %d)", cc->name, what, err);
+		con_line("console: %s: %s (error %d)", cc->name, what, err);
 }
 
 long console_own(const void *text, size_t n)
@@ -206,7 +176,7 @@ static void cc_attach(struct cchan *cc)
 	err = chan_attach_late(&cc->ch, cc->mem, cc->size, CHAN_SERVER, con_type);
 	if (err) {
 		if (++cc->fails == 2)
-			note(cc, "console channel refused", err);
+			con_note(cc, "console channel refused", err);
 		return;
 	}
 	cc->fails = 0;
@@ -215,36 +185,51 @@ static void cc_attach(struct cchan *cc)
 	cline_reset(&cc->line);
 }
 
-/* The channel as we knew it is over: what was held is shown, our end closed (unless the
- * client laid it out again: then our endpoint is NONE and stays so for cc_attach). */
-static void cc_down(struct cchan *cc, bool close)
+void cc_flush(struct cchan *cc)
 {
 	cline_flush(&cc->line, emit_chan, cc);
+}
+
+/* The channel as we knew it is over: attached mode on it ends (saying why), what was held
+ * is shown, our end closed (unless the client laid it out again: then our endpoint is NONE
+ * and stays so for cc_attach). */
+static void cc_down(struct cchan *cc, bool close, const char *why)
+{
+	if (cc == con.a.att)
+		attach_end(why);
+	cc_flush(cc);
 	if (close)
 		chan_close(&cc->ch);
 	cc->st = CC_WAIT;
 }
 
+#define CC_WHY_RELAID "it laid its console channel out again (restarted)"
+#define CC_WHY_DEAD   "it is down (its console channel is dead)"
+
 /* chan_recv() failed with err. */
 static void cc_failed(struct cchan *cc, long err)
 {
 	if (own_status(cc) != BH_CHAN_EP_ALIVE) {
-		cc_down(cc, false); /* laid out again under us */
+		cc_down(cc, false, CC_WHY_RELAID); /* laid out again under us */
 	} else if (err == -BH_EIO && !chan_error(&cc->ch)) {
-		cc_down(cc, true); /* the client died; what it sent is shown */
+		cc_down(cc, true, CC_WHY_DEAD); /* the client died; what it sent is shown */
 	} else {
-		note(cc, err == -BH_E2BIG ? "message too long, channel dropped" :
-					    "channel corrupt, dropped", (int)err);
-		cc_down(cc, true);
+		if (cc == con.a.att) /* first, so that the note is not held */
+			attach_end("its console channel broke the protocol and was dropped");
+		con_note(cc, err == -BH_E2BIG ? "message too long, channel dropped" :
+						"channel corrupt, dropped", (int)err);
+		cc_down(cc, true, NULL);
 	}
 }
 
-/* At most about CONSOLE_DRAIN_BYTES into lines. → bytes taken (+ 1 per message). */
+/* At most about CONSOLE_DRAIN_BYTES into lines (the attached channel's: to the UART as
+ * they are). A control message is acted on; once it attached the UART elsewhere, this
+ * channel is held from the next message on. → bytes taken (+ 1 per message). */
 static size_t cc_drain(struct cchan *cc)
 {
 	size_t got = 0;
 
-	while (cc->st == CC_UP && got < CONSOLE_DRAIN_BYTES) {
+	while (cc->st == CC_UP && got < CONSOLE_DRAIN_BYTES && !attach_holds(cc)) {
 		long n = chan_recv(&cc->ch, con.msg, sizeof(con.msg));
 
 		if (n == -BH_ENOENT)
@@ -253,19 +238,26 @@ static size_t cc_drain(struct cchan *cc)
 			cc_failed(cc, n);
 			break;
 		}
-		cline_feed(&cc->line, con.msg, (size_t)n, emit_chan, cc);
 		got += (size_t)n + 1;
+		if (attach_ctl(cc, con.msg, (size_t)n))
+			continue;
+		if (cc == con.a.att)
+			attach_out(con.msg, (size_t)n);
+		else
+			cline_feed(&cc->line, con.msg, (size_t)n, emit_chan, cc);
 	}
 	return got;
 }
 
+/* A held channel (attached mode, another partition's) is attached and re-attached, never
+ * read: what its client writes waits in its ring. */
 static void cc_serve(struct cchan *cc)
 {
 	if (cc->st == CC_UP && own_status(cc) != BH_CHAN_EP_ALIVE)
-		cc_down(cc, false); /* the client laid it out again */
+		cc_down(cc, false, CC_WHY_RELAID); /* the client laid it out again */
 	if (cc->st != CC_UP)
 		cc_attach(cc);
-	if (cc->st != CC_UP)
+	if (cc->st != CC_UP || attach_holds(cc))
 		return;
 	if (!cc_drain(cc))
 		cline_flush(&cc->line, emit_chan, cc); /* nothing more came for a held line */
@@ -277,7 +269,7 @@ static void cc_serve(struct cchan *cc)
 
 static void echo(void *ctx, const char *bytes, size_t len)
 {
-	put(bytes, len);
+	con_put(bytes, len);
 }
 
 static struct cchan *command_chan(void)
@@ -295,16 +287,16 @@ static void route(const char *line, size_t len)
 	int r;
 
 	if (!cc) {
-		own_line("console: no command partition here: typed line dropped");
+		con_line("console: no command partition here: typed line dropped");
 		return;
 	}
 	if (cc->st != CC_UP) {
-		own_line("console: %s is not attached: typed line dropped", cc->name);
+		con_line("console: %s is not attached: typed line dropped", cc->name);
 		return;
 	}
 	r = chan_send(&cc->ch, line, len);
 	if (r)
-		own_line("console: %s %s: typed line dropped (error %d)", cc->name,
+		con_line("console: %s %s: typed line dropped (error %d)", cc->name,
 			 r == -BH_ENOSPC ? "is not reading" : "cannot take it", r);
 	if (chan_need_notify(&cc->ch))
 		console_signal(cc->id);
@@ -318,10 +310,15 @@ static void input(void)
 
 		if (b < 0)
 			break;
+		if (con.a.att) {
+			attach_key((uint8_t)b);
+			continue;
+		}
 		len = ldisc_byte(&con.in, (uint8_t)b, echo, NULL);
 		if (len)
 			route(con.in.buf, len);
 	}
+	attach_keys_send();
 }
 
 /* ---- The round ---- */
@@ -338,10 +335,16 @@ void console_poll(void)
 	con.own_fresh = false;
 }
 
+/* Channels we read: a held one would wake us for nothing it may show. */
+static bool cc_read(const struct cchan *cc)
+{
+	return cc->st == CC_UP && !attach_holds(cc);
+}
+
 int console_prepare_wait(void)
 {
 	for (unsigned i = 0; i < con.n; i++) {
-		if (con.c[i].st == CC_UP && chan_prepare_wait(&con.c[i].ch) != 0) {
+		if (cc_read(&con.c[i]) && chan_prepare_wait(&con.c[i].ch) != 0) {
 			console_cancel_wait();
 			return 1;
 		}
@@ -352,6 +355,6 @@ int console_prepare_wait(void)
 void console_cancel_wait(void)
 {
 	for (unsigned i = 0; i < con.n; i++)
-		if (con.c[i].st == CC_UP)
+		if (cc_read(&con.c[i]))
 			chan_cancel_wait(&con.c[i].ch);
 }

@@ -8,6 +8,10 @@
  *   UART --> ldisc (echo to the UART) --line--> ring 0 of the channel whose peer is the
  *                                               command partition
  *
+ * Attached mode (console-attach.c, the CLI's "console <name>"): asked for by a control
+ * message from the command partition's channel; the UART's bytes go raw to the named
+ * partition's ring 0, its ring 1 raw to the UART, everything else waits; Ctrl-] ends it.
+ *
  * The main loop of the I/O partition (iopart/main.c) drives it:
  *
  *   console_init(info, &uart);                 once, the UART already initialized
@@ -35,6 +39,7 @@
 #define CONSOLE_DRAIN_BYTES 512  /* bytes taken from one channel per poll, about */
 #define CONSOLE_INPUT_BYTES 64   /* typed bytes taken from the UART per poll */
 #define CONSOLE_NOTES_MAX   4    /* notes about one channel, then silence */
+#define CONSOLE_HOLD_BYTES  2048 /* attached mode: our own lines kept for its end */
 
 /* Finds every console channel of info (kind BH_MEM_KIND_CHANNEL, chan_type
  * BH_CFG_CHAN_CONSOLE) and serves them all; own prefix info->name. Attaches to none yet
@@ -46,15 +51,18 @@ int console_init(const struct bh_partition_info *info, struct uart *u);
  * again, drain at most about CONSOLE_DRAIN_BYTES into lines, show a held partial line when
  * this round brought nothing more for it, drop (with a note) a channel that breaks the
  * protocol; after a client's death what it sent is shown and its channel waits for the
- * next layout. Bounded: no client can keep it longer than its share. */
+ * next layout. Bounded: no client can keep it longer than its share. In attached mode
+ * only the attached channel is drained (raw); the others are attached and re-attached but
+ * not read. */
 void console_poll(void);
 
 /* This partition's own output, lines prefixed with its own name; any chunking, like a
  * client's. → n. Fits bh_console_redirect(). */
 long console_own(const void *text, size_t n);
 
-/* Before sleeping: announce the wait on every attached channel. → 0: sleep (a client's
- * signal wakes us), 1: do not sleep, a channel already has something. */
+/* Before sleeping: announce the wait on every attached channel that is read (in attached
+ * mode, the attached one only). → 0: sleep (a client's signal wakes us), 1: do not sleep,
+ * a channel already has something. */
 int console_prepare_wait(void);
 void console_cancel_wait(void);
 

@@ -93,3 +93,29 @@ bool bh_console_served(void)
 {
 	return con.mem && chan_peer_alive(&con.ch);
 }
+
+int bh_console_ask_attach(const char *name)
+{
+	return con.ops ? bh_con_ask_attach(&con, name) : -BH_ENOENT;
+}
+
+int bh_console_answer(int *status)
+{
+	return con.ops ? bh_con_answer(&con, status) : 0;
+}
+
+long bh_console_read(void *buf, size_t len)
+{
+	return con.ops ? bh_con_read(&con, buf, len) : -BH_ENOENT;
+}
+
+int bh_console_prepare_read_wait(void)
+{
+	return con.ops ? bh_con_prepare_read_wait(&con) : -BH_ENOENT;
+}
+
+void bh_console_cancel_read_wait(void)
+{
+	if (con.ops)
+		bh_con_cancel_read_wait(&con);
+}

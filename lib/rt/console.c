@@ -169,6 +169,19 @@ long bh_con_write(struct bh_con *k, const void *buf, size_t len)
 	return r < 0 && !done ? r : (long)len;
 }
 
+/* A control message on ring 0: the answer to our last ask, if it names what we asked. */
+static void con_take_answer(struct bh_con *k)
+{
+	struct bh_console_ctl a;
+
+	memcpy(&a, k->line, sizeof(a));
+	if (a.op == BH_CONSOLE_CTL_ANSWER && k->asked[0] &&
+	    !strncmp(a.name, k->asked, sizeof(a.name))) {
+		k->answered = true;
+		k->answer = a.status;
+	}
+}
+
 long bh_con_read_line(struct bh_con *k, char *buf, size_t len)
 {
 	if (!k->mem)
@@ -188,6 +201,10 @@ long bh_con_read_line(struct bh_con *k, char *buf, size_t len)
 			return 0;
 		}
 		con_notify(k);
+		if (bh_console_is_ctl(k->line, (uint64_t)n)) { /* never a typed line */
+			con_take_answer(k);
+			continue;
+		}
 		m = (size_t)n < len ? (size_t)n : len;
 		memcpy(buf, k->line, m);
 		if (m < len)
@@ -195,4 +212,102 @@ long bh_con_read_line(struct bh_con *k, char *buf, size_t len)
 		return (long)m;
 	}
 	return 0;
+}
+
+int bh_con_ask_attach(struct bh_con *k, const char *name)
+{
+	struct bh_console_ctl rq = { .lead = BH_CONSOLE_CTL_LEAD, .op = BH_CONSOLE_CTL_ATTACH };
+	size_t n = strlen(name);
+	uint64_t deadline = 0;
+	int r;
+
+	if (!k->mem)
+		return -BH_ENOENT;
+	if (!n || n >= sizeof(rq.name))
+		return -BH_EINVAL;
+	if (!con_healthy(k) && (r = con_layout(k)))
+		return r;
+	if (!chan_peer_alive(&k->ch))
+		return -BH_EIO;
+	memcpy(rq.magic, BH_CONSOLE_CTL_MAGIC, sizeof(rq.magic));
+	memcpy(rq.name, name, n);
+	memcpy(k->asked, rq.name, sizeof(k->asked));
+	k->answered = false;
+	while ((r = chan_send(&k->ch, &rq, sizeof(rq))) == -BH_ENOSPC &&
+	       con_wait_room(k, &deadline))
+		;
+	con_notify(k);
+	return r;
+}
+
+int bh_con_answer(struct bh_con *k, int *status)
+{
+	if (!k->answered)
+		return 0;
+	*status = k->answer;
+	k->answered = false;
+	k->asked[0] = 0;
+	return 1;
+}
+
+/* The next ring 0 message into k->line for bh_con_read(). → its length (> 0), or 0: none
+ * (empty messages skipped, a few per call; a broken channel is laid out afresh). */
+static long con_recv_bytes(struct bh_con *k)
+{
+	if (!con_healthy(k) && con_layout(k))
+		return 0;
+	for (int skip = 0; skip < 16; skip++) {
+		long n = chan_recv(&k->ch, k->line, sizeof(k->line));
+
+		if (n == 0)
+			continue;
+		if (n == -BH_ENOENT)
+			return 0;
+		if (n < 0) { /* longer than any message, corrupt, or the server died */
+			con_layout(k);
+			return 0;
+		}
+		con_notify(k);
+		return n;
+	}
+	return 0;
+}
+
+long bh_con_read(struct bh_con *k, void *buf, size_t len)
+{
+	size_t m;
+
+	if (!k->mem)
+		return -BH_ENOENT;
+	if (!len)
+		return 0;
+	if (k->in_off >= k->in_len) {
+		long n = con_recv_bytes(k);
+
+		if (n <= 0)
+			return 0;
+		k->in_off = 0;
+		k->in_len = (uint32_t)n;
+	}
+	m = k->in_len - k->in_off < len ? k->in_len - k->in_off : len;
+	memcpy(buf, k->line + k->in_off, m);
+	k->in_off += (uint32_t)m;
+	return (long)m;
+}
+
+int bh_con_prepare_read_wait(struct bh_con *k)
+{
+	if (!k->mem)
+		return -BH_ENOENT;
+	if (k->in_off < k->in_len)
+		return 1;
+	if (!con_healthy(k))
+		return -BH_EIO;
+	return chan_prepare_wait(&k->ch);
+}
+
+void bh_con_cancel_read_wait(struct bh_con *k)
+{
+	if (k->mem)
+		chan_cancel_wait(&k->ch);
 }

@@ -20,6 +20,10 @@
  *     through the fallback while what is in the ring stays there for the server;
  *  5. the server is signalled when chan_need_notify() says it sleeps for it.
  * Bytes that took the fallback reach the operator before the ones still in the ring.
+ *
+ * The command partition also asks the server to attach the operator's UART to another
+ * partition (bh_con_ask_attach, the CLI's "console <name>"); the server's answer comes on
+ * ring 0 among the typed lines, and bh_con_read_line() sets it aside (bh_con_answer).
  */
 #ifndef BH_RT_CONSOLE_H
 #define BH_RT_CONSOLE_H
@@ -59,6 +63,10 @@ struct bh_con {
 	const struct bh_con_ops *ops;
 	char line[BH_CONSOLE_MSG_MAX]; /* bh_con_read_line's landing buffer */
 	struct bh_con_stats stats;
+	uint32_t in_off, in_len; /* bh_con_read: line[in_off, in_len) not taken yet */
+	char asked[BH_NAME_MAX]; /* bh_con_ask_attach's name, "" if none */
+	bool answered;           /* the server's answer to it came ... */
+	int32_t answer;          /* ... with this status */
 };
 
 /* The index i of mem[] that is this partition's console channel as a client: the first
@@ -80,6 +88,30 @@ long bh_con_write(struct bh_con *k, const void *buf, size_t len);
  * than len. Never waits. → its length (> 0), 0 when none is there, -BH_ENOENT when there is
  * no channel. */
 long bh_con_read_line(struct bh_con *k, char *buf, size_t len);
+
+/* Command partition: asks the server to attach the operator's UART to partition name
+ * (include/bulkhead/console.h, "Attached mode"): one control message into ring 1 after the
+ * output already there, waiting for room as a write does; an earlier answer is forgotten.
+ * → 0 asked, -BH_ENOENT no channel, -BH_EINVAL name empty or too long, -BH_EIO no server
+ * attached (nobody would answer), or the channel's error. */
+int bh_con_ask_attach(struct bh_con *k, const char *name);
+
+/* The server's answer to the last bh_con_ask_attach(), if bh_con_read_line() has met it
+ * on ring 0 (it takes answers off on its way to typed lines: call it to receive).
+ * → 1 with *status (0: attached; -BH_E* why not), 0 none yet. */
+int bh_con_answer(struct bh_con *k, int *status);
+
+/* Typed bytes as they come (ring 0 messages of any length: the raw bytes of a partition the
+ * operator is attached to), at most len of them; what does not fit stays for the next call.
+ * Never waits. → bytes (> 0), 0 when none is there, -BH_ENOENT when there is no channel.
+ * A partition reads its input either this way or by lines, not both. */
+long bh_con_read(struct bh_con *k, void *buf, size_t len);
+
+/* Before sleeping for typed input: tells the server to signal when some comes. → 0: sleep,
+ * 1: do not (input is there), < 0: no usable channel (no signal will come). Call
+ * bh_con_cancel_read_wait() after waking, whatever this returned. */
+int bh_con_prepare_read_wait(struct bh_con *k);
+void bh_con_cancel_read_wait(struct bh_con *k);
 
 /* ---- The partition's console (console-hc.c) ---------------------------------------- */
 
@@ -103,5 +135,15 @@ bool bh_console_served(void);
 
 /* The command partition's typed lines: as bh_con_read_line(). */
 long bh_console_read_line(char *buf, size_t len);
+
+/* The partition's typed bytes (a device model: its UART's receiver): as bh_con_read(),
+ * bh_con_prepare_read_wait() and bh_con_cancel_read_wait(). */
+long bh_console_read(void *buf, size_t len);
+int bh_console_prepare_read_wait(void);
+void bh_console_cancel_read_wait(void);
+
+/* The command partition's "console <name>": as bh_con_ask_attach(), bh_con_answer(). */
+int bh_console_ask_attach(const char *name);
+int bh_console_answer(int *status);
 
 #endif

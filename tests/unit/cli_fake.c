@@ -5,6 +5,7 @@
 
 struct fake_uv uv;
 struct fake_pol pol;
+struct fake_console fcon;
 uint64_t now_ms;
 
 /* ---- output, checked line by line ---- */
@@ -56,6 +57,27 @@ uint64_t console_up_at = 0; /* the fake console's server attaches at this now_ms
 static bool console_up(void *ctx)
 {
 	return now_ms >= console_up_at;
+}
+
+/* ---- the fake console server's answers ---- */
+
+static int console_attach(void *ctx, const char *name)
+{
+	static const char *const served[] = { "ultravisor", "command", "opspolicy", "iopart-b",
+					      "guest-1", "guest-2" };
+	bool known = false;
+
+	fcon.asks++;
+	snprintf(fcon.asked, sizeof(fcon.asked), "%s", name);
+	for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++)
+		known |= !strcmp(served[i], name);
+	if (!known)
+		return -BH_ENOENT;
+	if (!strcmp(name, "command"))
+		return -BH_EPERM;
+	if (fcon.status == -BH_ETIMEDOUT)
+		now_ms += CLI_ANSWER_MS;
+	return fcon.status;
 }
 
 /* ---- the fake ultravisor's answers ---- */
@@ -398,10 +420,12 @@ static void zone(const char *name, const char *policy, uint64_t cpus, uint64_t m
 
 int setup(void **state)
 {
-	static const struct cli_io io = { fake_uv, fake_pol, on_out, sleep_ms, console_up, NULL };
+	static const struct cli_io io = { .uv = fake_uv, .pol = fake_pol, .out = on_out,
+		.sleep_ms = sleep_ms, .console_up = console_up, .console_attach = console_attach };
 
 	memset(&uv, 0, sizeof(uv));
 	memset(&pol, 0, sizeof(pol));
+	memset(&fcon, 0, sizeof(fcon));
 	now_ms = 0;
 	console_up_at = 0;
 	nout = 0;

@@ -65,8 +65,18 @@ struct fake_pol {
 	struct pol_request req[24];
 };
 
+/* The operator console's server, as "console <p>" sees it: it serves the console channels
+ * of examples/default.yaml (every partition but iopart-a, which is the server) and answers
+ * as the real one would (-BH_ENOENT for other names, -BH_EPERM for the CLI's own). */
+struct fake_console {
+	int status;              /* the answer for a name it serves (0: attached) */
+	uint32_t asks;           /* recorded */
+	char asked[UV_NAME_LEN];
+};
+
 extern struct fake_uv uv;
 extern struct fake_pol pol;
+extern struct fake_console fcon;
 extern uint64_t now_ms;                        /* the fakes' clock: sleep_ms moves it */
 extern uint64_t console_up_at;                 /* when the console's server attaches */
 extern struct cli cli;
@@ -103,5 +113,7 @@ void test_policy_set_rolled_back(void **state);
 void test_boot(void **state);
 void test_boot_waits_for_the_console(void **state);
 void test_boot_denied(void **state);
+void test_console(void **state);
+void test_console_refused(void **state);
 
 #endif

@@ -62,4 +62,15 @@ void client_open(struct machine *m, unsigned i);
 void cwrite(struct machine *m, unsigned i, const char *s);
 struct bh_chan_hdr *chdr(struct machine *m, unsigned i);
 
+/* ---- attached mode (test_console_attach.c) ---- */
+void test_attach_detach(void **state);
+void test_attach_escape_mid_round(void **state);
+void test_attach_output(void **state);
+void test_attach_hold_overflow(void **state);
+void test_attach_ring0_full(void **state);
+void test_attach_auto_detach(void **state);
+void test_attach_refused_from_guest(void **state);
+void test_attach_refused_names(void **state);
+void test_attach_answer_behind_a_line(void **state);
+
 #endif

@@ -424,6 +424,8 @@ int main(void)
 		cmocka_unit_test_setup(test_boot, setup),
 		cmocka_unit_test_setup(test_boot_waits_for_the_console, setup),
 		cmocka_unit_test_setup(test_boot_denied, setup),
+		cmocka_unit_test_setup(test_console, setup),
+		cmocka_unit_test_setup(test_console_refused, setup),
 		cmocka_unit_test_setup(test_random_garbage, setup),
 	};
 

@@ -499,3 +499,52 @@ void test_boot_denied(void **state)
 	assert_string_equal(output(), "boot: the ultravisor did not answer\nready");
 }
 
+
+/* ---- console <p> ---- */
+
+void test_console(void **state)
+{
+	assert_string_equal(run("console guest-1"), "> console guest-1\nok");
+	assert_int_equal(fcon.asks, 1);
+	assert_string_equal(fcon.asked, "guest-1");
+	assert_int_equal(uv.ntxn + pol.nreq, 0); /* a read, nothing changed, nothing checked */
+	assert_string_equal(answer("console"), "error: usage: console <p>");
+	assert_string_equal(answer("console guest-1 guest-2"), "error: usage: console <p>");
+	assert_string_equal(answer("console guest-1 --json"), "error: usage: console <p>");
+	assert_string_equal(answer("console \"guest-1\""), "ok");
+	assert_int_equal(fcon.asks, 2);
+}
+
+void test_console_refused(void **state)
+{
+	struct cli_io io = cli.io;
+
+	assert_string_equal(answer("console nosuch"), "error: console: no partition named nosuch");
+	assert_string_equal(answer("console guest-2"),
+			    "error: console: guest-2 is stopped, not running");
+	assert_int_equal(fcon.asks, 0); /* the CLI's own checks come first */
+	assert_string_equal(answer("console iopart-a"),
+			    "error: console: iopart-a has no console channel");
+	assert_string_equal(answer("console command"),
+			    "error: console: command is this CLI's own console");
+	fcon.status = -BH_EIO;
+	assert_string_equal(answer("console guest-1"),
+			    "error: console: guest-1's console channel is not up, or no console "
+			    "server serves ours");
+	fcon.status = -BH_ETIMEDOUT;
+	assert_string_equal(answer("console guest-1"),
+			    "error: console: the console server did not answer in 2000 ms");
+	fcon.status = -BH_EBUSY;
+	assert_string_equal(answer("console guest-1"),
+			    "error: console: the console server refused (error -16)");
+	assert_int_equal(fcon.asks, 5);
+	uv.silent = true;
+	assert_string_equal(answer("console guest-1"), "error: the ultravisor did not answer");
+	uv.silent = false;
+	assert_int_equal(fcon.asks, 5);
+
+	io.console_attach = NULL; /* no console server at all */
+	cli_init(&cli, &io);
+	assert_string_equal(answer("console guest-1"),
+			    "error: console: no console server to attach through");
+}

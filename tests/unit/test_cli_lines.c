@@ -11,7 +11,7 @@ void test_help(void **state)
 	/* one line per command form, each beginning with its verb */
 	static const char *const verbs[] = { "help", "list", "list", "list", "list", "show",
 		"start", "stop", "restart", "destroy", "create", "assign", "release", "policy",
-		"policy", "journal" };
+		"policy", "journal", "console" };
 	const char *a;
 
 	nout = 0;
