@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
 # tools/: boot media, and the run and test entry points.
 #   make iso    $(BUILD)/bulkhead.iso (BIOS+UEFI) and $(BUILD)/bulkhead-bios.iso (for Bochs)
-#   make run    boot the default scenario in QEMU: COM1 here, COM2 in $(BUILD)/monitor.log.
-#               examples/default.yaml as the config blob, the command, operations and I/O
-#               partitions (iopart-a serves COM1: the CLI answers on this terminal), guest-pv
-#               as the guests' image; one disk ($(BUILD)/run-disk.img, 64 MiB) behind two
-#               NVMe controllers of one subsystem, like a dual-ported disk
+#   make run    boot the default scenario in QEMU (1 GiB): COM1 here, COM2 in
+#               $(BUILD)/monitor.log. examples/default.yaml as the config blob, the command,
+#               operations and I/O partitions (iopart-a serves COM1: the CLI answers on this
+#               terminal), guest-pv as the guests' image, the device model and the Debian
+#               kernel and initramfs of `make linux` (downloaded the first time) for linux
+#               (`console linux` at the CLI); one disk ($(BUILD)/run-disk.img, 64 MiB) behind
+#               two NVMe controllers of one subsystem, like a dual-ported disk
 #   make test   install missing packages, build everything, run unit and system tests
 # run and test build through a second make so that missing packages (nasm, grub, ...)
 # are installed before anything is built, also under make -j.
@@ -19,7 +21,7 @@ QEMU_DISK = -drive file=$(1),if=none,id=disk0,format=raw \
 	-device nvme,serial=bulkhead0,subsys=subsys0,addr=4 \
 	-device nvme,serial=bulkhead0,subsys=subsys0,addr=5 \
 	-device nvme-ns,drive=disk0,nsid=1,shared=on
-QEMU_RUN := qemu-system-x86_64 -cpu max -smp 4 -m 512 -cdrom $(BUILD)/run.iso \
+QEMU_RUN := qemu-system-x86_64 -cpu max -smp 4 -m 1024 -cdrom $(BUILD)/run.iso \
 	-serial mon:stdio -serial file:$(BUILD)/monitor.log -display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 $(call QEMU_DISK,$(BUILD)/run-disk.img)
 
@@ -31,14 +33,21 @@ $(BUILD)/bulkhead.iso: $(BUILD)/bulkhead.elf $(MKISO)
 $(BUILD)/bulkhead-bios.iso: $(BUILD)/bulkhead.elf $(MKISO)
 	$(MKISO) $@ $< --bios-only
 
+# GRUB loads the modules low in RAM, under the pool of default.yaml (from 128 MiB): the
+# 66 MB vmlinux among them.
 $(BUILD)/run.iso: $(BUILD)/bulkhead.elf $(BUILD)/examples/default.bin \
 		$(BUILD)/partitions/guest-pv.elf $(BUILD)/partitions/command.elf \
-		$(BUILD)/partitions/opspolicy.elf $(BUILD)/partitions/iopart.elf $(MKISO)
+		$(BUILD)/partitions/opspolicy.elf $(BUILD)/partitions/iopart.elf \
+		$(BUILD)/partitions/devmodel.elf $(BUILD)/linux/vmlinux \
+		$(BUILD)/linux/initramfs.cpio.gz $(MKISO)
 	$(MKISO) $@ $< --module $(BUILD)/examples/default.bin "default.bin config" \
 		--module $(BUILD)/partitions/command.elf "command.elf command" \
 		--module $(BUILD)/partitions/opspolicy.elf "opspolicy.elf opspolicy" \
 		--module $(BUILD)/partitions/iopart.elf "iopart.elf iopart" \
-		--module $(BUILD)/partitions/guest-pv.elf "guest-pv.elf guest-pv"
+		--module $(BUILD)/partitions/guest-pv.elf "guest-pv.elf guest-pv" \
+		--module $(BUILD)/partitions/devmodel.elf "devmodel.elf devmodel" \
+		--module $(BUILD)/linux/vmlinux "vmlinux vmlinux" \
+		--module $(BUILD)/linux/initramfs.cpio.gz "initramfs initramfs"
 
 deps-check:
 	@tools/install-deps.sh

@@ -15,6 +15,7 @@ import bhrun
 GUEST_PV = bhrun.BUILD / "partitions" / "guest-pv.elf"
 IOPART = bhrun.BUILD / "partitions" / "iopart.elf"
 DEFAULT_BLOB = bhrun.BUILD / "examples" / "default.bin"
+MEM_MIB = 1024  # default.yaml's pool: 128 MiB .. 896 MiB
 PARTITION_TABLE, CHECKSUM_START = 0, 0x10
 
 
@@ -34,7 +35,7 @@ def boot(name, blob_path, limit=""):
     mods = [(blob_path, f"{blob_path.name} config"), (GUEST_PV, f"{GUEST_PV.name} guest-pv"),
             (IOPART, f"{IOPART.name} iopart")]
     iso = bhrun.iso_for("test=run" + limit, modules=mods)
-    return bhrun.Qemu(iso=iso, timeout=90).run(f"bootcfg-{name}")
+    return bhrun.Qemu(iso=iso, mem_mib=MEM_MIB, timeout=90).run(f"bootcfg-{name}")
 
 
 def started(r):
@@ -51,9 +52,12 @@ def refused(r, errors):
 
 def test_valid_blob_is_accepted():
     r = boot("valid", DEFAULT_BLOB, " limit=12000")
-    assert re.search(r"^\[ultravisor\] ultravisor: database generation 1, pool 384 MiB, \d+ "
+    assert re.search(r"^\[ultravisor\] ultravisor: database generation 1, pool 768 MiB, \d+ "
                      r"MiB free$", r.com1, re.M), r.describe()
-    assert len(started(r)) == 6  # every partition but the ultravisor
+    assert len(started(r)) == 8  # every partition but the ultravisor, loaded or not
+    for part, image in (("linux-dm", "devmodel"), ("linux", "vmlinux")):  # no such modules
+        assert f'[ultravisor] ultravisor: {part}: image "{image}" is not among the boot ' \
+            "modules: not loaded" in r.lines(), r.describe()
     # iopart-a owns COM1 from then on: the partitions' console channels come out there, the
     # lines they write through the monitor's hypercall (GUEST_DONE) on COM2
     for guest in ("guest-1", "guest-2"):  # the two whose image is a module

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""I/O partitions (issue 9): examples/default.yaml under QEMU -cpu max -smp 4 (SVM), one
+"""I/O partitions (issue 9): examples/default.yaml under QEMU -cpu max -smp 4 -m 1024 (SVM),
+without its Linux (linux and linux-dm stay created: their images are no boot modules), one
 disk image behind two NVMe controllers of one subsystem (a dual-ported disk), iopart-a on
 00:04.0 and COM1, iopart-b on 00:05.0. What the partitions did is read from COM1 (every
 partition's console, multiplexed by iopart-a), from COM2 (the monitor's log) and from the
@@ -17,6 +18,7 @@ EXAMPLE = bhrun.ROOT / "examples" / "default.yaml"
 PARTS = bhrun.BUILD / "partitions"
 BHCONFIG = bhrun.BUILD / "tools" / "bhconfig"
 DISK_MIB = 64
+MEM_MIB = 1024  # the pool of default.yaml ends at 896 MiB (it starts above the boot modules)
 SECTOR = 512
 MASK = (1 << 64) - 1
 
@@ -57,7 +59,8 @@ def boot(tmp, name, edits=(), qemu=(), pattern=None):
             seed, sectors = pattern
             f.write(b"".join(struct.pack("<64Q", *(word(seed, s, k) for k in range(64)))
                              for s in range(sectors)))
-    return opconsole.spawn(name, iso, extra=disk_args(image) + list(qemu)), image
+    cli = opconsole.spawn(name, iso, extra=disk_args(image) + list(qemu), mem_mib=MEM_MIB)
+    return cli, image
 
 
 def word(seed, lba, k):
@@ -90,9 +93,15 @@ def com2(name):
     return (bhrun.LOGS / f"{name}-com2.log").read_text(errors="replace")
 
 
+# guest-1 of the shared boot waits this long before a short disk workload (its lines come
+# while the operator is attached to it), then stays running (disk-linger)
+GUEST1_DELAY_MS = 30000
+
+
 @pytest.fixture(scope="module")
 def console(tmp_path_factory):
-    cli, _ = boot(tmp_path_factory.mktemp("io"), "iopart-console")
+    cli, _ = boot(tmp_path_factory.mktemp("io"), "iopart-console", edits=[
+        ("guest-1", f"disk-test=pattern disk-mib=1 disk-delay-ms={GUEST1_DELAY_MS} disk-linger=1")])
     try:
         cli.wait_for("[command] ready", timeout=180)
         yield cli
@@ -118,6 +127,38 @@ def test_typed_lines_reach_the_cli(console):
     p = console.parts()
     for name in ("ultravisor", "command", "opspolicy", "iopart-a", "iopart-b"):
         assert p[name]["STATE"] == "running", p
+    for name in ("linux-dm", "linux"):  # no devmodel, vmlinux or initramfs module: not loaded
+        assert p[name]["STATE"] == "created", p
+
+
+def test_console_attaches_to_a_guest(console):
+    """`console guest-1` gives the keyboard to guest-1 (docs/console.md, attached mode): its
+    output shows without prefix, nothing else shows, typed bytes are not echoed by the
+    server; Ctrl-] detaches, the held answer and lines follow, and the CLI answers again.
+    `console nosuch` is refused by the CLI, `console iopart-a` by the console server (it
+    serves no console channel of that name)."""
+    body, end = console.run("console nosuch")
+    assert end == "error: console: no partition named nosuch", (body, end)
+    body, end = console.run("console iopart-a")  # running; iopart-a's answer: no such channel
+    assert end == "error: console: iopart-a has no console channel", (body, end)
+    console.wait_for("[guest-1] guest-pv: 1 secondary vCPUs checked in", timeout=120)
+    console.child.sendline("console guest-1")
+    console.wait_for("[iopart-a] console: attached to guest-1; Ctrl-] returns to the CLI\r",
+                     timeout=30)  # lines end "\r\n" on COM1; the pty makes that "\r\r\n"
+    start = len(console.seen)
+    console.child.send("hello\r")  # to guest-1's ring 0, raw; guest-pv never reads it
+    # the disk workload after guest-1's delay: whole lines, no prefix
+    console.wait_re(r"\nguest-pv: disk: [^\r\n]+\r", timeout=GUEST1_DELAY_MS // 1000 + 60,
+                    new_only=True)
+    console.child.send("\x1d")
+    detached = "[iopart-a] console: detached from guest-1\r"  # no typed bytes dropped
+    console.wait_for(detached, timeout=30)
+    during = console.seen[start:console.seen.index(detached, start)]
+    assert re.search(r"(^|\n)guest-pv: disk: ", during), during
+    assert "[" not in during and "hello" not in during, during  # held back; no echo
+    console.wait_re(r"\[command\] ok\r", timeout=30, new_only=True)  # held till now
+    p = console.parts()
+    assert p["guest-1"]["STATE"] == "running", p
 
 
 def test_failover_loses_no_write(tmp_path):

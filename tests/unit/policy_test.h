@@ -33,7 +33,8 @@ static inline void boot_blob(void)
 }
 
 /* examples/default.yaml: zones system (CPUs 0-1, 192 MiB, policy system) and guests (CPUs
- * 2-3, 160 MiB, policy guests: kind guest, 8 partitions, restart-max 5, failover iopart). */
+ * 2-3, 448 MiB, policy guests: kinds guest, linux, devmodel, 8 partitions, restart-max 5,
+ * failover iopart). */
 static inline void boot_default(void)
 {
 	load_example("default");
@@ -91,8 +92,9 @@ static inline struct pol_part *named(const char *name)
 	return NULL;
 }
 
-/* The default example as the command partition would see it with everything running:
- * system holds 192 of 192 MiB, guests 128 of 160 MiB. */
+/* The default example's system partitions and PV guests as the command partition would see
+ * them running: system holds 192 of 192 MiB, guests 128 of 448 MiB. linux and linux-dm are
+ * linux_parts(), added only where a test wants the zone as full as the example makes it. */
 static inline void default_parts(void)
 {
 	add("ultravisor", BH_CFG_KIND_ULTRAVISOR, "system", 32, 0x1);
@@ -102,6 +104,14 @@ static inline void default_parts(void)
 	restarts(add("iopart-b", BH_CFG_KIND_IOPART, "system", 64, 0x2), 3);
 	restarts(add("guest-1", BH_CFG_KIND_GUEST, "guests", 64, 0xc), 5);
 	restarts(add("guest-2", BH_CFG_KIND_GUEST, "guests", 64, 0xc), 5);
+}
+
+/* The default example's linux (256 MiB, CPUs 2-3) and its device model linux-dm (16 MiB,
+ * CPU 2): after default_parts() the guests zone holds 400 of its 448 MiB. */
+static inline void linux_parts(void)
+{
+	restarts(add("linux-dm", BH_CFG_KIND_DEVMODEL, "guests", 16, 0x4), 5);
+	restarts(add("linux", BH_CFG_KIND_LINUX, "guests", 256, 0xc), 5);
 }
 
 static inline struct pol_part *subject(const char *name, uint32_t kind, const char *zone,

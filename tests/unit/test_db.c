@@ -141,6 +141,11 @@ static void test_reject_wrong_state(void **state)
 	assert_invariants(&db);
 }
 
+/* examples/default.yaml's pool: 768 MiB, of which partitions hold 592 (192 in zone system,
+ * 400 in zone guests) and channels 4672 KiB from the top (two controls and seven consoles of
+ * 64 KiB, four blocks of 1 MiB): 175552 KiB free in one extent, 170 MiB of it in whole 2 MiB
+ * blocks (the channels, "extra" below too, are inside the top three). The pool is counted
+ * before the zone budget, so guest-1 asks for more than the pool has. */
 static void test_reject_out_of_memory(void **state)
 {
 	struct uv_request rq;
@@ -148,9 +153,9 @@ static void test_reject_out_of_memory(void **state)
 	boot(&db, "default");
 	rq_begin(&rq, 1);
 	rq_channel(&rq, "extra", BH_CFG_CHAN_CONSOLE, "iopart-a", "guest-1", "com1", 64 * KIB);
-	rq_memory(&rq, UV_OP_ASSIGN_MEMORY, "iopart-b", 64 * MIB);
+	rq_memory(&rq, UV_OP_ASSIGN_MEMORY, "guest-1", 176 * MIB);
 	must_reject(&db, &rq, UV_ORIGIN_CLIENT, -BH_ENOMEM, 1, "op 1 (assign memory to "
-		    "iopart-b): needs 64 MiB, 58 MiB free in the pool");
+		    "guest-1): needs 176 MiB, 170 MiB free in the pool");
 	rq_begin(&rq, 1);
 	rq_memory(&rq, UV_OP_RELEASE_MEMORY, "guest-1", 128 * MIB);
 	must_reject(&db, &rq, UV_ORIGIN_CLIENT, -BH_ERANGE, 0, "op 0 (release memory from "
@@ -159,10 +164,10 @@ static void test_reject_out_of_memory(void **state)
 	must_reject(&db, &rq, UV_ORIGIN_CLIENT, -BH_ERANGE, 0, "op 0 (release memory from "
 		    "guest-1): releasing all 64 MiB of guest-1 would leave it none");
 	rq_begin(&rq, 1);
-	rq_channel(&rq, "huge", BH_CFG_CHAN_NET, "iopart-a", "guest-1", "", 64 * MIB);
+	rq_channel(&rq, "huge", BH_CFG_CHAN_NET, "iopart-a", "guest-1", "", 176 * MIB);
 	must_reject(&db, &rq, UV_ORIGIN_CLIENT, -BH_ENOMEM, 0, "op 0 (assign channel huge): "
-		    "needs 64 MiB in one piece; the largest free extent holds 60928 KiB (60928 KiB "
-		    "free in the pool)");
+		    "needs 176 MiB in one piece; the largest free extent holds 175552 KiB (175552 "
+		    "KiB free in the pool)");
 }
 
 /* Zones and policies change only as recorded: a raised budget lets the assignment through,
@@ -172,24 +177,25 @@ static void test_set_zone_and_policy(void **state)
 	struct uv_request rq;
 	struct uv_op *op;
 
+	/* zone guests holds 400 of its 448 MiB: guest-1, guest-2, linux-dm and linux */
 	boot(&db, "default");
 	rq_begin(&rq, 1);
 	op = rq_op(&rq, UV_OP_SET_ZONE, "guests");
-	op->args.zone = (struct uv_zone_set){ .cpus = 0xc, .memory = 256 * MIB };
-	rq_memory(&rq, UV_OP_ASSIGN_MEMORY, "guest-1", 40 * MIB);
+	op->args.zone = (struct uv_zone_set){ .cpus = 0xc, .memory = 512 * MIB };
+	rq_memory(&rq, UV_OP_ASSIGN_MEMORY, "guest-1", 80 * MIB);
 	must_commit(&db, &rq, UV_ORIGIN_CLIENT);
-	assert_int_equal(db.st.zones[1].memory, 256 * MIB);
+	assert_int_equal(db.st.zones[1].memory, 512 * MIB);
 	rq_begin(&rq, 2);
 	op = rq_op(&rq, UV_OP_SET_ZONE, "guests");
-	op->args.zone = (struct uv_zone_set){ .cpus = 0xc, .memory = 64 * MIB };
+	op->args.zone = (struct uv_zone_set){ .cpus = 0xc, .memory = 256 * MIB };
 	must_reject(&db, &rq, UV_ORIGIN_CLIENT, -BH_ENOMEM, 0, "op 0 (set zone guests): zone "
-		    "guests memory: partitions in zone \"guests\" need 168 MiB, over its 64 MiB "
+		    "guests memory: partitions in zone \"guests\" need 480 MiB, over its 256 MiB "
 		    "budget");
 	rq_begin(&rq, 3);
 	op = rq_op(&rq, UV_OP_SET_POLICY, "guests");
-	op->args.policy = (struct uv_policy_set){ .kinds = 1u << BH_CFG_KIND_GUEST,
-		.max_partitions = 1, .restart = BH_CFG_RESTART, .restart_max = 5,
-		.failover = BH_CFG_FAILOVER_IOPART };
+	op->args.policy = (struct uv_policy_set){ .kinds = (1u << BH_CFG_KIND_GUEST) |
+		(1u << BH_CFG_KIND_LINUX) | (1u << BH_CFG_KIND_DEVMODEL), .max_partitions = 1,
+		.restart = BH_CFG_RESTART, .restart_max = 5, .failover = BH_CFG_FAILOVER_IOPART };
 	must_reject(&db, &rq, UV_ORIGIN_CLIENT, -BH_ENOSPC, 0, "~op 0 (set policy guests): ");
 	op->args.policy.max_partitions = 8;
 	must_commit(&db, &rq, UV_ORIGIN_CLIENT);
@@ -210,11 +216,11 @@ static void test_reject_budgets(void **state)
 {
 	struct uv_request rq;
 
-	boot(&db, "default");
+	boot(&db, "default"); /* zone guests holds 400 of 448 MiB; the pool has 170 MiB free */
 	rq_begin(&rq, 1);
-	rq_memory(&rq, UV_OP_ASSIGN_MEMORY, "guest-1", 40 * MIB);
+	rq_memory(&rq, UV_OP_ASSIGN_MEMORY, "guest-1", 64 * MIB);
 	must_reject(&db, &rq, UV_ORIGIN_CLIENT, -BH_ENOMEM, 0, "op 0 (assign memory to guest-1): "
-		    "zone guests memory: partitions in zone \"guests\" need 168 MiB, over its 160 "
+		    "zone guests memory: partitions in zone \"guests\" need 464 MiB, over its 448 "
 		    "MiB budget");
 	boot(&db, "minimal");
 	rq_begin(&rq, 1);

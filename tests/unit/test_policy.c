@@ -19,9 +19,10 @@ static void test_init_examples(void **state)
 	assert_int_equal(db.rule_count, 2);
 	assert_int_equal(db.cpu_count, 4);
 	assert_int_equal(zone_named("guests")->cpus, 0xc);
-	assert_int_equal(zone_named("guests")->memory, 160 * MIB);
+	assert_int_equal(zone_named("guests")->memory, 448 * MIB);
 	assert_string_equal(policy_of("guests")->name, "guests");
-	assert_int_equal(policy_of("guests")->kinds, 1u << BH_CFG_KIND_GUEST);
+	assert_int_equal(policy_of("guests")->kinds, (1u << BH_CFG_KIND_GUEST) |
+			 (1u << BH_CFG_KIND_LINUX) | (1u << BH_CFG_KIND_DEVMODEL));
 	assert_int_equal(policy_of("guests")->max_partitions, 8);
 	assert_int_equal(policy_of("guests")->restart, BH_CFG_RESTART);
 	assert_int_equal(policy_of("guests")->restart_max, 5);
@@ -48,10 +49,10 @@ static void test_value_text(void **state)
 	char buf[8];
 
 	boot_default();
-	assert_string_equal(value("guests", "memory"), "160 MiB");
+	assert_string_equal(value("guests", "memory"), "448 MiB");
 	assert_string_equal(value("guests", "cpus"), "2-3");
 	assert_string_equal(value("guests", "max-partitions"), "8");
-	assert_string_equal(value("guests", "kinds"), "guest");
+	assert_string_equal(value("guests", "kinds"), "guest,linux,devmodel");
 	assert_string_equal(value("system", "kinds"), "ultravisor,command,opspolicy,iopart");
 	assert_string_equal(value("guests", "restart"), "restart");
 	assert_string_equal(value("guests", "restart-max"), "5");
@@ -72,6 +73,7 @@ static void test_check_allowed(void **state)
 		begin(POL_CHECK);
 		rq.action = action;
 		default_parts();
+		linux_parts();
 		restarts(subject("guest-3", BH_CFG_KIND_GUEST, "guests", 32, 0x4), 5);
 		unchanged(0, "");
 		assert_int_equal(rs.zone_count, 0);
@@ -167,16 +169,17 @@ static void test_check_memory(void **state)
 	boot_default();
 	begin(POL_CHECK);
 	default_parts();
+	linux_parts(); /* guests: 400 of 448 MiB */
 	subject("guest-3", BH_CFG_KIND_GUEST, "guests", 64, 0x4);
-	unchanged(-BH_EPERM, "zone guests: memory budget 160 MiB, 192 MiB needed (policy guests)");
-	subject("guest-3", BH_CFG_KIND_GUEST, "guests", 32, 0x4);
+	unchanged(-BH_EPERM, "zone guests: memory budget 448 MiB, 464 MiB needed (policy guests)");
+	subject("guest-3", BH_CFG_KIND_GUEST, "guests", 48, 0x4);
 	unchanged(0, "");
 	rq.action = POL_ACT_ASSIGN; /* guest-1 as it would be: it replaces itself */
-	subject("guest-1", BH_CFG_KIND_GUEST, "guests", 96, 0xc);
+	subject("guest-1", BH_CFG_KIND_GUEST, "guests", 112, 0xc);
 	unchanged(0, "");
 	subject("guest-1", BH_CFG_KIND_GUEST, "guests", 128, 0xc);
-	named("guest-2")->state = UV_STATE_CRASHED; /* every state counts */
-	unchanged(-BH_EPERM, "zone guests: memory budget 160 MiB, 192 MiB needed (policy guests)");
+	named("linux")->state = UV_STATE_CRASHED; /* every state counts */
+	unchanged(-BH_EPERM, "zone guests: memory budget 448 MiB, 464 MiB needed (policy guests)");
 	subject("ultravisor", BH_CFG_KIND_ULTRAVISOR, "system", 34, 0x1);
 	unchanged(-BH_EPERM, "zone system: memory budget 192 MiB, 194 MiB needed (policy system)");
 }
@@ -202,7 +205,7 @@ static void test_check_order(void **state)
 	rq.subject.restart_max = 4;
 	unchanged(-BH_EPERM, "zone guests: policy guests allows at most 8 partitions, 9 needed");
 	rq.part_count--;
-	unchanged(-BH_EPERM, "zone guests: memory budget 160 MiB, 1162 MiB needed (policy guests)");
+	unchanged(-BH_EPERM, "zone guests: memory budget 448 MiB, 1162 MiB needed (policy guests)");
 	rq.subject.memory = 20 * MIB;
 	unchanged(0, "");
 }
@@ -314,7 +317,7 @@ static void test_show(void **state)
 	assert_int_equal(rs.zones[0].failover, BH_CFG_FAILOVER_NONE);
 	assert_string_equal(rs.zones[1].name, "guests");
 	assert_int_equal(rs.zones[1].cpus, 0xc);
-	assert_int_equal(rs.zones[1].memory, 160 * MIB);
+	assert_int_equal(rs.zones[1].memory, 448 * MIB);
 	assert_int_equal(rs.zones[1].failover, BH_CFG_FAILOVER_IOPART);
 	kv("guests", "", "");
 	unchanged(0, "");
