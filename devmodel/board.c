@@ -120,6 +120,25 @@ static uint32_t pit_in(struct board *b, unsigned off, unsigned size)
 	return 0;
 }
 
+/* The FADT's PM1a event and control blocks (ultravisor/acpi-tables.h): no event is ever
+ * pending (status 0-1 reads 0), the enable register (2-3) keeps what the guest writes, and
+ * SCI_EN reads set: the platform is in ACPI mode from the start, there is no SMI command
+ * port to switch it (ACPI 6.4, 4.8.3 "PM1 Event Grouping" and "PM1 Control Grouping"). */
+static uint32_t pm1_in(struct board *b, unsigned off, unsigned size)
+{
+	uint32_t regs = (uint32_t)b->pm1_en << 16; /* status 0, enable at offset 2 */
+
+	if (off >= 4)
+		return off == 4 ? 1 : 0;          /* PM1a_CNT.SCI_EN */
+	return (regs >> (8 * off)) & (size >= 4 ? ~0u : (1u << (8 * size)) - 1);
+}
+
+static void pm1_out(struct board *b, unsigned off, unsigned size, uint32_t val)
+{
+	if (off == 2 || (off == 0 && size == 4))
+		b->pm1_en = (uint16_t)(off == 2 ? val : val >> 16);
+}
+
 /* Sorted by port. */
 static const struct io_range ranges[] = {
 	QUIET(0x0000, 0x20),                        /* DMA controller 1 */
@@ -143,6 +162,7 @@ static const struct io_range ranges[] = {
 	QUIET(0x03e8, 8),                           /* COM3: absent */
 	{ UART_COM1_BASE, 8, W1, uart_in, uart_out },
 	{ PIC_ELCR, 2, W1, elcr_in, elcr_out },
+	{ 0x0600, 6, W12, pm1_in, pm1_out },        /* ACPI PM1a event and control */
 	{ PCI_CONFIG_ADDRESS, 8, W12, pci_in, pci_out },
 };
 

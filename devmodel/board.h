@@ -79,6 +79,7 @@ struct board {
 	struct pci_bus pci;
 	uint8_t port61;
 	bool refresh;            /* port 0x61 bit 4 */
+	uint16_t pm1_en;         /* ACPI PM1a enable register, as the guest wrote it */
 	uint8_t pic_reset;       /* bit n: chip n got an ICW1 since the last board_end() */
 	int held;                /* the IRQ whose vector was raised and is still in service, or -1 */
 	uint8_t held_vector;

@@ -101,6 +101,7 @@ static const struct { uint32_t msr; uint64_t value; } fixed_msrs[] = {
 	{ MSR_PATCH_LEVEL, 0 },
 	{ MSR_FEATURE_CTL, 1 },         /* locked, VMX off */
 	{ MSR_MISC_ENABLE, 1 },         /* fast strings */
+	{ 0xc0010055, 0 },              /* AMD family 0Fh interrupt pending message: none */
 };
 
 static bool fixed_msr(uint32_t msr, uint64_t *val)

@@ -186,9 +186,9 @@ int part_start(struct partition *p, uint64_t entry, uint64_t stack_top, uint64_t
 
 	if (p->state == PART_RUNNING)
 		return -BH_EBUSY;
-	if (!n || n > MAX_VCPUS || stack_top < n * BH_STACK_SIZE)
+	p->hvm = p->view.flags & BH_VIEW_HVM; /* its kernel sets up its own stacks */
+	if (!n || n > MAX_VCPUS || (!p->hvm && stack_top < n * BH_STACK_SIZE))
 		return -BH_EINVAL;
-	p->hvm = p->view.flags & BH_VIEW_HVM;
 	if (p->view.flags & BH_VIEW_DEVMODEL)
 		hvm_devmodel_starts(p);
 	vcpus_retire(p, n);

@@ -9,7 +9,7 @@
 #include <bulkhead/view.h>
 #include "fmt.h"
 #include "linux-boot.h"
-#include "mptable.h"
+#include "acpi-tables.h"
 
 #define KiB  0x400ull
 #define MiB  0x100000ull
@@ -17,8 +17,9 @@
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((a) - 1))
 
 /* The platform's options, before the user's (docs/linux.md, "The command line"). */
-#define CMDLINE_HEAD "console=ttyS0 acpi=off noapic x2apic_phys"
-#define CMDLINE_TAIL "tsc=reliable reboot=t panic=-1 io_delay=none pci=conf1"
+#define CMDLINE_HEAD "console=ttyS0 noapic x2apic_phys"
+#define CMDLINE_TAIL "tsc=reliable reboot=t panic=-1 io_delay=none pci=conf1,noacpi,noearly,lastbus=0"
+#define KERNEL_HZ    250 /* CONFIG_HZ of Debian's kernel: lpj = TSC ticks per jiffy */
 
 __attribute__((format(printf, 4, 5)))
 static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
@@ -110,7 +111,7 @@ int linux_plan(const struct linux_boot *b, struct linux_plan *p, char *err, size
 
 	memset(p, 0, sizeof(*p));
 	if (!b->vcpus || b->vcpus > BH_VIEW_VCPUS_MAX)
-		return fail(err, errlen, -BH_EINVAL, "%u vCPUs: the MP table lists 1 to %u",
+		return fail(err, errlen, -BH_EINVAL, "%u vCPUs: the ACPI MADT lists 1 to %u",
 			    b->vcpus, BH_VIEW_VCPUS_MAX);
 	if (b->initrd_len && !b->initrd)
 		return fail(err, errlen, -BH_EINVAL, "an initramfs of %zu bytes without its data",
@@ -164,12 +165,13 @@ void linux_zero_page(struct linux_boot_params *zp, const struct linux_plan *p, u
 int linux_cmdline(char out[LINUX_CMDLINE_MAX + 1], const char *user, uint64_t tsc_hz,
 		  char *err, size_t errlen)
 {
-	char tsc[40] = "";
+	char tsc[64] = "";
 	int n;
 
 	if (tsc_hz / 1000)
-		bh_snprintf(tsc, sizeof(tsc), " tsc_early_khz=%llu",
-			    (unsigned long long)(tsc_hz / 1000));
+		bh_snprintf(tsc, sizeof(tsc), " tsc_early_khz=%llu lpj=%llu",
+			    (unsigned long long)(tsc_hz / 1000),
+			    (unsigned long long)(tsc_hz / KERNEL_HZ));
 	user = user ? user : "";
 	n = bh_snprintf(out, LINUX_CMDLINE_MAX + 1, CMDLINE_HEAD "%s " CMDLINE_TAIL "%s%s", tsc,
 			*user ? " " : "", user);
@@ -208,9 +210,9 @@ static int put_boot_data(const struct elf_sink *mem, const struct linux_boot *b,
 			 size_t errlen)
 {
 	static struct linux_boot_params zp;
-	static uint8_t mp[MPTABLE_MAX];
+	static uint8_t acpi[ACPI_TABLES_MAX];
 	static uint8_t bda[LINUX_BDA_BASE_KIB + 2 - LINUX_BDA_EBDA_SEG];
-	size_t mplen = mptable_build(mp, (uint32_t)LINUX_EBDA_GPA, b->vcpus);
+	size_t acpi_len = acpi_tables_build(acpi, LINUX_EBDA_GPA, b->vcpus);
 	int r;
 
 	linux_zero_page(&zp, p, b->ram);
@@ -219,7 +221,7 @@ static int put_boot_data(const struct elf_sink *mem, const struct linux_boot *b,
 	    (r = put(mem, LINUX_CMDLINE_GPA, cmdline, strlen(cmdline) + 1, "command line", err,
 		     errlen)) ||
 	    (r = put(mem, LINUX_BDA_EBDA_SEG, bda, sizeof(bda), "BIOS data area", err, errlen)) ||
-	    (r = put(mem, LINUX_EBDA_GPA, mp, mplen, "MP table", err, errlen)))
+	    (r = put(mem, LINUX_EBDA_GPA, acpi, acpi_len, "ACPI tables", err, errlen)))
 		return r;
 	return p->initrd_len ? put(mem, p->initrd_gpa, b->initrd, p->initrd_len, "initramfs",
 				   err, errlen) : 0;
