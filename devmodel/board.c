@@ -139,6 +139,12 @@ static void pm1_out(struct board *b, unsigned off, unsigned size, uint32_t val)
 		b->pm1_en = (uint16_t)(off == 2 ? val : val >> 16);
 }
 
+static void test_out(struct board *b, unsigned off, unsigned size, uint32_t val)
+{
+	if (b->test_crash && (val & 0xff) == BOARD_TEST_CRASH)
+		__builtin_trap(); /* the monitor contains it; its guest ends with it */
+}
+
 /* Sorted by port. */
 static const struct io_range ranges[] = {
 	QUIET(0x0000, 0x20),                        /* DMA controller 1 */
@@ -162,6 +168,7 @@ static const struct io_range ranges[] = {
 	QUIET(0x03e8, 8),                           /* COM3: absent */
 	{ UART_COM1_BASE, 8, W1, uart_in, uart_out },
 	{ PIC_ELCR, 2, W1, elcr_in, elcr_out },
+	{ BOARD_TEST_PORT, 1, W1, quiet_in, test_out }, /* the tests' crash hook */
 	{ 0x0600, 6, W12, pm1_in, pm1_out },        /* ACPI PM1a event and control */
 	{ PCI_CONFIG_ADDRESS, 8, W12, pci_in, pci_out },
 };

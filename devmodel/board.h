@@ -80,6 +80,7 @@ struct board {
 	uint8_t port61;
 	bool refresh;            /* port 0x61 bit 4 */
 	uint16_t pm1_en;         /* ACPI PM1a enable register, as the guest wrote it */
+	bool test_crash;         /* "test-crash" on the command line: BOARD_TEST_PORT kills it */
 	uint8_t pic_reset;       /* bit n: chip n got an ICW1 since the last board_end() */
 	int held;                /* the IRQ whose vector was raised and is still in service, or -1 */
 	uint8_t held_vector;
@@ -94,6 +95,12 @@ struct board {
 };
 
 /* Power-on: the RTC at wall_ns (ns since 1970 UTC) at the caller's clock `now`. */
+/* Tests only (devmodel command line "test-crash"): the guest writing BOARD_TEST_CRASH to
+ * this port makes the device model fault (ud2), as a device-model bug would; without the
+ * option the port is as quiet as any other. */
+#define BOARD_TEST_PORT  0x5e0
+#define BOARD_TEST_CRASH 0xde
+
 void board_init(struct board *b, const struct dm_ops *ops, int64_t wall_ns, uint64_t now);
 
 /* A guest access: port, size 1, 2 or 4 (checked by the caller), value in the low bytes. */

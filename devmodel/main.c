@@ -98,6 +98,8 @@ static void start(const struct bh_partition_info *info, struct bh_ioreq_ring *r)
 
 	board_init(&board, &hc_ops, wall >= 0 ? wall : FALLBACK_WALL * NS_PER_SEC, (uint64_t)now);
 	dm_ring_init(&ring, r);
+	char flag[4];
+	board.test_crash = bh_arg("test-crash", flag, sizeof(flag)) != -BH_ENOENT;
 	rtc_date_of((wall >= 0 ? wall / NS_PER_SEC : FALLBACK_WALL), &t);
 	board_log(&board, "%.*s: COM1 16550A (IRQ 4), 8259A pair, RTC %04lld-%02u-%02u "
 		  "%02u:%02u:%02u UTC%s, PCI 00:00.0 i440FX; requests at %#llx", BH_NAME_MAX,

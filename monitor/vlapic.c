@@ -9,6 +9,7 @@
 #define ICR_ASSERT     (1ull << 14)
 #define ICR_LEVEL      (1ull << 15)
 #define LVT_TIMER_RSVD (3u << 17)
+#define LVT_READ_ONLY  ((1u << 12) | (1u << 14)) /* delivery status, remote IRR */
 #define REG_LVT0       0x32u /* register number (MSR - 0x800) of the LVT timer */
 
 /* One x2APIC register (10.12.1.2, Table 10-6). A read comes from rd() or, when rd is NULL
@@ -191,6 +192,7 @@ static int wr_lvt(WR_ARGS)
 {
 	unsigned i = n - REG_LVT0;
 
+	val &= ~(uint64_t)LVT_READ_ONLY;
 	if (i == LVT_TIMER && (val & LVT_TIMER_MODE_MASK) == LVT_TIMER_RSVD)
 		return -1;
 	if (i == LVT_TIMER && ((val ^ l->lvt[i]) & LVT_TIMER_MODE_MASK)) {
@@ -244,11 +246,12 @@ static const struct reg regs[VLAPIC_MSR_END - VLAPIC_MSR_BASE] = {
 	[0x28] = { FIELD(esr, 0x28), .wr = wr_esr },
 	[0x30] = { .rd = rd_icr, .wr = wr_icr, .wmask = 0xffffffff000ccfffull },
 	/* LVT writable bits, Figure 10-8: vector, delivery mode, polarity, trigger, mask,
-	 * timer mode; delivery status and remote IRR read 0 and may not be written. */
-	[0x32] = { FIELD(lvt, REG_LVT0), .wr = wr_lvt, .wmask = 0x700ff },
-	[0x33 ... 0x34] = { FIELD(lvt, REG_LVT0), .wr = wr_lvt, .wmask = 0x107ff },
-	[0x35 ... 0x36] = { FIELD(lvt, REG_LVT0), .wr = wr_lvt, .wmask = 0x1a7ff },
-	[0x37] = { FIELD(lvt, REG_LVT0), .wr = wr_lvt, .wmask = 0x100ff },
+	 * timer mode; delivery status (12) and remote IRR (14) are read-only, read 0, and a
+	 * write of them is ignored (Linux's disconnect_bsp_APIC sets both in LINT0). */
+	[0x32] = { FIELD(lvt, REG_LVT0), .wr = wr_lvt, .wmask = 0x710ff },
+	[0x33 ... 0x34] = { FIELD(lvt, REG_LVT0), .wr = wr_lvt, .wmask = 0x117ff },
+	[0x35 ... 0x36] = { FIELD(lvt, REG_LVT0), .wr = wr_lvt, .wmask = 0x1f7ff },
+	[0x37] = { FIELD(lvt, REG_LVT0), .wr = wr_lvt, .wmask = 0x110ff },
 	[0x38] = { FIELD(timer_initial, 0x38), .wr = wr_initial, .wmask = 0xffffffff },
 	[0x39] = { .rd = rd_count },
 	[0x3e] = { FIELD(timer_divide, 0x3e), .wr = wr_divide, .wmask = 0xb },

@@ -12,7 +12,8 @@
  *               once it has its own (startup_64 builds them before it looks at e820)
  *   0x00010000  zero page, struct linux_boot_params (LINUX_ZERO_PAGE_GPA): RSI at entry
  *   0x00011000  command line, NUL-terminated, at most 2047 bytes (LINUX_CMDLINE_GPA)
- *   0x0009fc00  MP floating pointer, then the MP configuration table (mptable.h)
+ *   0x0009fc00  the ACPI tables, RSDP first (acpi-tables.h): in the EBDA's first KiB, where
+ *               Linux looks for the RSDP (the EBDA segment from BDA word 0x40e)
  *   0x0009fc00 .. 0x00100000  reserved in e820: EBDA, VGA and BIOS area. The partition has
  *               RAM there, but Linux must not use it (nor does it scan it for anything else)
  *   0x01000000  the kernel's PT_LOAD segments, placed by p_paddr; it needs RAM up to
@@ -35,7 +36,7 @@
 #define LINUX_ZERO_PAGE_GPA 0x10000ull
 #define LINUX_CMDLINE_GPA   0x11000ull
 #define LINUX_CMDLINE_MAX   2047u           /* bytes before the NUL: cmdline_size 0x7ff */
-#define LINUX_EBDA_GPA      0x9fc00ull      /* 639 KiB: the MP table; reserved up to 1 MiB */
+#define LINUX_EBDA_GPA      0x9fc00ull      /* 639 KiB: ACPI tables; reserved up to 1 MiB */
 #define LINUX_HIGH_GPA      0x100000ull     /* 1 MiB: RAM again; the kernel lies above */
 #define LINUX_INITRD_END    0x80000000ull   /* initrd_addr_max 0x7fffffff is its last byte */
 #define LINUX_BDA_EBDA_SEG  0x40eull        /* BDA word: EBDA segment (LINUX_EBDA_GPA >> 4) */
@@ -147,7 +148,7 @@ BH_SIZE(linux_boot_params, 0x1000);
 /* What linux_load() is given. */
 struct linux_boot {
 	uint64_t ram;            /* the partition's private RAM: [0, ram) */
-	unsigned vcpus;          /* 1..BH_VIEW_VCPUS_MAX: one MP processor entry each */
+	unsigned vcpus;          /* 1..BH_VIEW_VCPUS_MAX: one MADT local APIC entry each */
 	const void *kernel;      /* the ELF vmlinux */
 	size_t kernel_len;
 	const void *initrd;      /* the initramfs, or NULL */
@@ -184,7 +185,7 @@ int linux_cmdline(char out[LINUX_CMDLINE_MAX + 1], const char *user, uint64_t ts
 		  char *err, size_t errlen);
 
 /* Plan, then through mem (dst always inside [0, b->ram)): zero the RAM, load the kernel,
- * write the zero page, command line, BIOS data area words, MP table and initramfs. The
+ * write the zero page, command line, BIOS data area words, ACPI tables and initramfs. The
  * start-state page tables are the caller's (loader.c). Refusals write nothing. 0, or a
  * negative BH_E* with the reason in err; out (may be NULL) gets the plan. */
 int linux_load(const struct linux_boot *b, const struct elf_sink *mem, struct linux_plan *out,

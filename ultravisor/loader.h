@@ -38,10 +38,10 @@ int load_partition(const struct bh_view *v, const void *image, size_t image_len,
  * partition v->partition_id (not running, view v installed): zero its private RAM, load the
  * ELF vmlinux kernel by p_paddr, write the zero page (e820 map, initramfs, command line),
  * the command line (the platform's options, then cmdline; tsc_hz from the ultravisor's
- * info page, 0: unknown), the BIOS data area words, the MP table (one processor per vCPU)
- * and the initramfs (initrd, initrd_len; NULL, 0: none) at the top of RAM below 2 GiB, and
- * the start-state page tables. out: the physical entry, and boot_arg = the zero page.
- * 0, or a negative BH_E* with the reason in err (what does not fit, by how much). */
+ * info page, 0: unknown), the BIOS data area words, the ACPI tables (a MADT local APIC per
+ * vCPU) and the initramfs (initrd, initrd_len; NULL, 0: none) at the top of RAM below
+ * 2 GiB, and the start-state page tables. out: the physical entry, and boot_arg = the zero
+ * page. 0, or a negative BH_E* with the reason in err (what does not fit, by how much). */
 int load_linux(const struct bh_view *v, const void *kernel, size_t kernel_len,
 	       const void *initrd, size_t initrd_len, const char *cmdline, uint64_t tsc_hz,
 	       struct load_result *out, char *err, size_t errlen);

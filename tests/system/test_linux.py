@@ -57,7 +57,7 @@ class Shell:
         begin, end = f"<<{self.n}", f">>{self.n}"
         self.cli.child.send(f"echo '{begin[:2]}''{begin[2:]}'; {command}; "
                             f"echo '{end[:2]}''{end[2:]}'\r")
-        m = self.cli.wait_re(re.escape(begin) + r"\r?\n(.*?)" + re.escape(end), timeout=timeout,
+        m = self.cli.wait_re(re.escape(begin) + r"\r*\n(.*?)" + re.escape(end), timeout=timeout,
                              new_only=True)
         return [l for l in m.group(1).replace("\r", "").split("\n") if l]
 
@@ -138,12 +138,41 @@ def test_beside_pv_partitions(linux):
     assert beats and later and int(later[-1]) > int(beats[-1]), (beats[-3:], later[-3:])
 
 
+def com2_has(cli, text, timeout=120):
+    """text in the monitor's log (COM2), within timeout seconds."""
+    end = time.monotonic() + timeout
+    while text not in cli.com2.read_text(errors="replace"):
+        assert time.monotonic() < end, text
+        time.sleep(0.5)
+
+
 def test_reboot_is_a_crash_and_a_restart(linux):
     """reboot -f (a triple fault with reboot=t) ends the partition as crashed; the restart
-    rule boots it again to the shell."""
+    rule boots it again to the shell. The console stays attached: its device model, the
+    channel's end, runs on."""
     linux.cli.child.send("reboot -f\r")
-    linux.cli.wait_re(r"ultravisor: linux crashed", timeout=60, new_only=True)
-    linux.cli.wait_re(r"console: detached from linux", timeout=30)
+    com2_has(linux.cli, "partition linux: vcpu 0: triple fault")
+    com2_has(linux.cli, "partition linux: crashed, status -1")
+    linux.cli.wait_re(r"bulkhead-linux: init", timeout=BOOT_TIMEOUT, new_only=True)
+    linux.cli.child.send("\r")
+    linux.cli.wait_re(re.escape(PROMPT), timeout=60, new_only=True)
+    assert linux.run("echo $((6*7))") == ["42"]
+    log = linux.cli.com2.read_text(errors="replace")
+    assert "partition linux-dm: crashed" not in log and "partition beat: crashed" not in log
+
+
+def test_devmodel_crash_ends_the_pair_only(linux):
+    """The device model faulting (its test hook: the guest writes 0xde to port 0x5e0) is
+    contained; its guest ends with it as crashed, both start again (the guest once its
+    device model runs) and the shell answers; the PV partition beside them never stops."""
+    beats = len(re.findall(r"uvtest: beat beat", linux.cli.seen))
+    linux.cli.child.send("printf '\\336' | dd of=/dev/port bs=1 seek=$((0x5e0)) count=1\r")
+    com2_has(linux.cli, "partition linux-dm: vcpu 0: unhandled exception")
+    linux.cli.wait_re(r"console: detached from linux", timeout=60, new_only=True)
+    linux.cli.wait_re(r"ultravisor: linux: its device model ended: ended as crashed", timeout=60)
     linux.cli.wait_re(r"\[linux\] bulkhead-linux: init", timeout=BOOT_TIMEOUT, new_only=True)
     linux.attach()
     assert linux.run("echo $((6*7))") == ["42"]
+    linux.detach()
+    assert len(re.findall(r"uvtest: beat beat", linux.cli.seen)) > beats
+    assert "partition beat: crashed" not in linux.cli.com2.read_text(errors="replace")

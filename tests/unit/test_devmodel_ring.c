@@ -10,6 +10,7 @@
 #include <bulkhead/errno.h>
 #include "devmodel/board.h"
 #include "devmodel/ring.h"
+#include "ultravisor/acpi-tables.h"
 #include "rt/console.h"
 
 #define T0   5000000000ull
@@ -196,6 +197,32 @@ void test_ring_budget_resync(void **state)
 	assert_int_equal(F.ans_seq[0], BH_IOREQ_SLOTS);
 }
 
+/* The FADT's PM1a blocks where the FADT puts them (ultravisor/acpi-tables.h; ACPI 6.4,
+ * 4.8.4.1 "PM1 Event Grouping", 4.8.4.2 "PM1 Control Grouping", bits in Tables 4.11-4.13):
+ * status reads 0 (nothing pending, writes of 1 to clear change nothing), enable keeps what
+ * the guest writes, the control register reads SCI_EN and nothing else. */
+static void board_pm1(void)
+{
+	const uint16_t evt = ACPI_PM1A_EVT_PORT, cnt = ACPI_PM1A_CNT_PORT;
+
+	assert_int_equal(board_in(&B, evt, 2), 0);
+	assert_int_equal(board_in(&B, evt + 2, 2), 0);
+	board_out(&B, evt + 2, 2, 0x0121); /* PWRBTN_EN, GBL_EN, TMR_EN */
+	board_out(&B, evt, 2, 0xffff);     /* write 1 to clear: no event to clear */
+	assert_int_equal(board_in(&B, evt, 2), 0);
+	assert_int_equal(board_in(&B, evt + 2, 2), 0x0121);
+	assert_int_equal(board_in(&B, evt + 2, 1), 0x21);
+	assert_int_equal(board_in(&B, evt + 3, 1), 0x01);
+	assert_int_equal(board_in(&B, evt, 4), 0x01210000u); /* status low, enable high */
+	board_out(&B, evt, 4, 0x0020ffffu); /* both at once: the enable half sticks */
+	assert_int_equal(board_in(&B, evt + 2, 2), 0x0020);
+	assert_int_equal(board_in(&B, cnt, 2), 1); /* SCI_EN: in ACPI mode from the start */
+	board_out(&B, cnt, 2, 0x2001 | 5 << 10);     /* SLP_EN with a sleep type: ignored */
+	assert_int_equal(board_in(&B, cnt, 2), 1);
+	assert_int_equal(board_in(&B, cnt, 1), 1);
+	assert_int_equal(board_in(&B, cnt + 1, 1), 0);
+}
+
 void test_board_ports(void **state)
 {
 	uint32_t a, b;
@@ -215,7 +242,10 @@ void test_board_ports(void **state)
 	board_out(&B, 0xf4, 1, 0x01); /* QEMU's debug exit: nothing happens */
 	board_out(&B, 0x80, 1, 0x12);
 	board_out(&B, 0x43, 1, 0x30);
-	assert_int_equal(board_in(&B, 0x40, 1), 0xff);
+	for (uint16_t p = 0x40; p <= 0x42; p++) /* no PIT: its counters read 0, not 0xff */
+		assert_int_equal(board_in(&B, p, 1), 0);
+	assert_int_equal(board_in(&B, 0x40, 2), 0);
+	board_pm1();
 	assert_int_equal(board_in(&B, 0x64, 1), 0xff); /* i8042: no controller */
 	assert_int_equal(board_in(&B, 0x3c0, 2), 0xffff);
 	assert_int_equal(board_in(&B, 0x2fd, 1), 0xff); /* COM2 absent */

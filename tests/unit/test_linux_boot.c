@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_linux_boot.c - a linux partition's boot structures (ultravisor/linux-boot.c,
- * mptable.c): the zero page at its offsets, e820 maps, MP tables, the command line, the
- * placement of kernel and initramfs with every refusal, and a whole load into fake RAM. */
+ * acpi-tables.c): the zero page at its offsets, e820 maps, the ACPI tables, the command line,
+ * the placement of kernel and initramfs with every refusal, and a whole load into fake RAM. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,7 +16,8 @@
 #include <cmocka.h>
 #include <bulkhead/errno.h>
 #include "ultravisor/linux-boot.h"
-#include "ultravisor/mptable.h"
+#include <bulkhead/view.h>
+#include "ultravisor/acpi-tables.h"
 
 #define MiB      0x100000ull
 #define GiB      0x40000000ull
@@ -222,68 +223,155 @@ static void test_e820(void **state)
 	}
 }
 
-/* ---- the MP table ---------------------------------------------------------------- */
+/* ---- the ACPI tables (ACPI 6.4, chapter 5.2) ------------------------------------- */
 
-/* What Linux's smp_scan_config() and smp_check_mpc() accept, then every entry. */
-static void check_mptable(const uint8_t *buf, size_t len, uint32_t gpa, unsigned vcpus)
+#define TABLES_GPA 0x9fc00ull /* LINUX_EBDA_GPA: the first KiB of the EBDA, where Linux looks */
+
+struct span {
+	uint64_t gpa, len;
+};
+
+/* A table with the Table 5.4 "DESCRIPTION_HEADER Fields" at guest-physical gpa of the run
+ * buf[0, len) built for base: inside the run, its signature, its whole length summing to 0. */
+static const uint8_t *table_at(const uint8_t *buf, size_t len, uint64_t base, uint64_t gpa,
+			       const char *sig, struct span *sp)
 {
-	const uint8_t *t = buf + 16;
-	size_t tlen;
+	const uint8_t *t;
 
-	assert_int_equal(len, 16 + 44 + 20 * vcpus + 8 + 16);
-	assert_true(len <= MPTABLE_MAX);
-	assert_memory_equal(buf, "_MP_", 4);
-	assert_int_equal(get32(buf + 4), gpa + 16);
-	assert_int_equal(buf[8], 1);                /* 16 bytes */
-	assert_int_equal(buf[9], 4);                /* MP 1.4 */
-	assert_int_equal(sum(buf, 16), 0);
-	assert_int_equal(buf[11], 0);               /* a configuration table is present */
-	assert_int_equal(buf[12] & 0x80, 0);        /* virtual-wire mode */
-	assert_memory_equal(t, "PCMP", 4);
-	tlen = get16(t + 4);
-	assert_int_equal(tlen, len - 16);
-	assert_int_equal(t[6], 4);
-	assert_int_equal(sum(t, tlen), 0);
-	assert_memory_equal(t + 8, "BULKHEAD", 8);
-	assert_memory_equal(t + 16, "PARTITION   ", 12);
-	assert_int_equal(get16(t + 34), vcpus + 3);
-	assert_int_equal(get32(t + 36), 0xfee00000);
-	assert_int_equal(get16(t + 40), 0);         /* no extended table */
-	for (unsigned i = 0; i < vcpus; i++) {
-		const uint8_t *e = t + 44 + 20 * i;
-
-		assert_int_equal(e[0], 0);          /* processor */
-		assert_int_equal(e[1], i);          /* APIC id = vCPU index */
-		assert_int_equal(e[2], 0x14);
-		assert_int_equal(e[3], i ? 0x01 : 0x03); /* EN, and BP for vCPU 0 */
-	}
-	t += 44 + 20 * vcpus;
-	assert_memory_equal(t, "\x01\x00ISA   ", 8);
-	assert_memory_equal(t + 8, "\x04\x03\x00\x00\x00\x00\xff\x00", 8);  /* ExtINT -> LINT0 */
-	assert_memory_equal(t + 16, "\x04\x01\x00\x00\x00\x00\xff\x01", 8); /* NMI -> LINT1 */
+	assert_true(gpa >= base && gpa - base + 36 <= len);
+	t = buf + (gpa - base);
+	assert_memory_equal(t, sig, 4);
+	assert_true(get32(t + 4) >= 36 && gpa - base + get32(t + 4) <= len);
+	assert_int_equal(sum(t, get32(t + 4)), 0);
+	*sp = (struct span){ gpa, get32(t + 4) };
+	return t;
 }
 
-static void test_mptable(void **state)
+/* Table 5.3 "RSDP Structure", ACPI 2.0 and later: a 20-byte checksum for ACPI 1.0 readers,
+ * an extended one over all 36 bytes, no RSDT, the XSDT's address. */
+static uint64_t check_rsdp(const uint8_t *r)
+{
+	assert_memory_equal(r, "RSD PTR ", 8);
+	assert_int_equal(sum(r, 20), 0);
+	assert_int_equal(r[15], 2);         /* revision: XSDT */
+	assert_int_equal(get32(r + 16), 0); /* RsdtAddress */
+	assert_int_equal(get32(r + 20), 36);
+	assert_int_equal(sum(r, 36), 0);
+	return get64(r + 24);
+}
+
+/* Table 5.9 "FADT Format", revision 4: a full (not hardware-reduced) FADT whose PM1a blocks
+ * are the device model's (devmodel/board.c), no SMI command port (already in ACPI mode), no
+ * PM timer, no GPE blocks. Returns the FACS and DSDT addresses through f_facs, f_dsdt. */
+static void check_fadt(const uint8_t *f, uint64_t *f_facs, uint64_t *f_dsdt)
+{
+	assert_int_equal(get32(f + 4), 244);
+	assert_int_equal(f[8], 4);
+	*f_facs = get64(f + 132);               /* X_FIRMWARE_CTRL */
+	*f_dsdt = get64(f + 140);               /* X_DSDT */
+	assert_int_equal(get32(f + 36), *f_facs); /* FIRMWARE_CTRL: the same, below 4 GiB */
+	assert_int_equal(get32(f + 40), *f_dsdt); /* DSDT */
+	assert_int_equal(get16(f + 46), 9);     /* SCI_INT */
+	assert_int_equal(get32(f + 48), 0);     /* SMI_CMD */
+	assert_int_equal(get32(f + 56), 0x600); /* PM1a_EVT_BLK */
+	assert_int_equal(get32(f + 60), 0);     /* PM1b_EVT_BLK */
+	assert_int_equal(get32(f + 64), 0x604); /* PM1a_CNT_BLK */
+	assert_int_equal(get32(f + 68), 0);     /* PM1b_CNT_BLK */
+	assert_int_equal(get32(f + 76), 0);     /* PM_TMR_BLK */
+	assert_int_equal(get32(f + 80), 0);     /* GPE0_BLK */
+	assert_int_equal(get32(f + 84), 0);     /* GPE1_BLK */
+	assert_int_equal(f[88], 4);             /* PM1_EVT_LEN: status and enable, 2 each */
+	assert_int_equal(f[89], 2);             /* PM1_CNT_LEN */
+	assert_int_equal(f[91], 0);             /* PM_TMR_LEN */
+	assert_int_equal(f[108], 0x32);         /* CENTURY: the RTC's CMOS index */
+	/* Table 5.11 IA-PC boot architecture: LEGACY_DEVICES, no 8042, VGA not present */
+	assert_int_equal(get16(f + 109), 0x0005);
+	/* Table 5.10 flags: WBINVD, no fixed power or sleep button; HW_REDUCED_ACPI clear */
+	assert_int_equal(get32(f + 112), 0x31);
+	assert_int_equal(ACPI_PM1A_EVT_PORT, 0x600); /* what the device model is told */
+	assert_int_equal(ACPI_PM1A_CNT_PORT, 0x604);
+	assert_int_equal(ACPI_SCI_IRQ, 9);
+}
+
+/* Table 5.19 "MADT Format": a Processor Local APIC (Table 5.22) per vCPU with UID = APIC ID =
+ * its index, enabled (Table 5.23), the boot vCPU first (5.2.12.1), then one Local APIC NMI
+ * (Table 5.28) for every processor (UID 0xff) on LINT1, flags 0: as the bus conforms. */
+static void check_madt(const uint8_t *t, unsigned vcpus)
+{
+	const uint8_t *e = t + 44;
+
+	assert_int_equal(get32(t + 4), 44 + 8 * vcpus + 6);
+	assert_int_equal(get32(t + 36), 0xfee00000);
+	assert_int_equal(get32(t + 40), 1); /* Table 5.20: PCAT_COMPAT, the 8259s are there */
+	for (unsigned i = 0; i < vcpus; i++, e += 8) {
+		assert_int_equal(e[0], 0);
+		assert_int_equal(e[1], 8);
+		assert_int_equal(e[2], i);
+		assert_int_equal(e[3], i);
+		assert_int_equal(get32(e + 4), 1);
+	}
+	assert_memory_equal(e, "\x04\x06\xff\x00\x00\x01", 6);
+}
+
+/* Everything Linux's acpi_find_root_pointer() and table parsers would check, from the RSDP
+ * at buf[0] (guest-physical gpa) down; the tables inside the run and apart. */
+static void check_acpi(const uint8_t *buf, size_t len, uint64_t gpa, unsigned vcpus)
+{
+	struct span s[6] = { { gpa, 36 } };
+	const uint8_t *x, *facs;
+	uint64_t f_facs, f_dsdt;
+
+	assert_true(len > 36 && len <= ACPI_TABLES_MAX);
+	x = table_at(buf, len, gpa, check_rsdp(buf), "XSDT", &s[1]);
+	assert_int_equal(get32(x + 4), 36 + 2 * 8); /* Table 5.8: the FADT and the MADT */
+	check_fadt(table_at(buf, len, gpa, get64(x + 36), "FACP", &s[2]), &f_facs, &f_dsdt);
+	check_madt(table_at(buf, len, gpa, get64(x + 44), "APIC", &s[3]), vcpus);
+	table_at(buf, len, gpa, f_dsdt, "DSDT", &s[4]);
+	assert_int_equal(s[4].len, 36); /* Table 5.17: a header, no AML */
+	assert_int_equal(buf[f_dsdt - gpa + 8], 2);
+	/* Table 5.13 "FACS": 64-byte aligned, no checksum, version 2, the global lock free */
+	assert_int_equal(f_facs % 64, 0);
+	assert_true(f_facs >= gpa && f_facs - gpa + 64 <= len);
+	facs = buf + (f_facs - gpa);
+	assert_memory_equal(facs, "FACS", 4);
+	assert_int_equal(get32(facs + 4), 64);
+	assert_int_equal(get32(facs + 16), 0);
+	assert_int_equal(facs[32], 2);
+	s[5] = (struct span){ f_facs, 64 };
+	for (int i = 0; i < 6; i++)
+		for (int j = i + 1; j < 6; j++)
+			if (s[i].gpa < s[j].gpa + s[j].len && s[j].gpa < s[i].gpa + s[i].len)
+				fail_msg("ACPI structures %d and %d overlap", i, j);
+}
+
+static void test_acpi_tables(void **state)
 {
 	static const unsigned counts[] = { 1, 2, 16 };
-	uint8_t buf[MPTABLE_MAX];
+	uint8_t buf[ACPI_TABLES_MAX], ref[ACPI_TABLES_MAX];
 
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
 		memset(buf, 0xee, sizeof(buf));
-		check_mptable(buf, mptable_build(buf, 0x9fc00, counts[i]), 0x9fc00, counts[i]);
+		check_acpi(buf, acpi_tables_build(buf, TABLES_GPA, counts[i]), TABLES_GPA,
+			   counts[i]);
 	}
+	check_acpi(buf, acpi_tables_build(buf, 0xe0000, 3), 0xe0000, 3); /* the BIOS area */
+	/* the last place under 4 GiB they may go, and one step past it */
+	check_acpi(buf, acpi_tables_build(buf, (1ull << 32) - ACPI_TABLES_MAX, 16),
+		   (1ull << 32) - ACPI_TABLES_MAX, 16);
 	memset(buf, 0xee, sizeof(buf));
-	assert_int_equal(mptable_build(buf, 0x9fc00, 0), 0);
-	assert_int_equal(mptable_build(buf, 0x9fc00, 17), 0);
-	assert_int_equal(mptable_build(buf, 0x9fc08, 1), 0);
-	assert_int_equal(buf[0], 0xee); /* nothing written */
-	check_mptable(buf, mptable_build(buf, 0xf0000, 3), 0xf0000, 3);
+	memcpy(ref, buf, sizeof(buf));
+	assert_int_equal(acpi_tables_build(buf, (1ull << 32) - ACPI_TABLES_MAX + 16, 1), 0);
+	assert_int_equal(acpi_tables_build(buf, TABLES_GPA, 0), 0);
+	assert_int_equal(acpi_tables_build(buf, TABLES_GPA, BH_VIEW_VCPUS_MAX + 1), 0);
+	assert_int_equal(acpi_tables_build(buf, TABLES_GPA + 8, 1), 0); /* not 16-aligned */
+	assert_memory_equal(buf, ref, sizeof(buf)); /* refusals write nothing */
 }
 
 /* ---- the command line ------------------------------------------------------------- */
 
-#define HEAD "console=ttyS0 acpi=off noapic x2apic_phys"
-#define TAIL "tsc=reliable reboot=t panic=-1 io_delay=none pci=conf1"
+#define HEAD "console=ttyS0 noapic x2apic_phys"
+#define TAIL "tsc=reliable reboot=t panic=-1 io_delay=none pci=conf1,noacpi,noearly,lastbus=0"
+#define TSC  " tsc_early_khz=2095000 lpj=8380000 " /* 2.095 GHz; TSC ticks per 4 ms jiffy */
 
 static void test_cmdline(void **state)
 {
@@ -291,16 +379,16 @@ static void test_cmdline(void **state)
 	size_t base;
 
 	assert_int_equal(linux_cmdline(out, "root=/dev/vda quiet", 2095000000, err, sizeof(err)), 0);
-	assert_string_equal(out, HEAD " tsc_early_khz=2095000 " TAIL " root=/dev/vda quiet");
+	assert_string_equal(out, HEAD TSC TAIL " root=/dev/vda quiet");
 	assert_int_equal(linux_cmdline(out, "", 0, err, sizeof(err)), 0);
 	assert_string_equal(out, HEAD " " TAIL);
 	assert_int_equal(linux_cmdline(out, NULL, 999, err, sizeof(err)), 0); /* < 1 kHz */
 	assert_string_equal(out, HEAD " " TAIL);
 	assert_int_equal(linux_cmdline(out, "x", 1000, err, sizeof(err)), 0);
-	assert_string_equal(out, HEAD " tsc_early_khz=1 " TAIL " x");
+	assert_string_equal(out, HEAD " tsc_early_khz=1 lpj=4 " TAIL " x");
 
 	/* 2047 bytes in all fit; 2048 do not */
-	base = strlen(HEAD " tsc_early_khz=2095000 " TAIL " ");
+	base = strlen(HEAD TSC TAIL " ");
 	memset(user, 'a', sizeof(user));
 	user[LINUX_CMDLINE_MAX - base] = '\0';
 	assert_int_equal(linux_cmdline(out, user, 2095000000, err, sizeof(err)), 0);
@@ -392,8 +480,8 @@ static const struct refusal refusals[] = {
 	{ "initrd > RAM", 256 * MiB, 300 * MiB, 0, 1, -BH_ENOMEM,
 	  "256 MiB of RAM cannot hold the kernel (ends at 19 MiB), its init_size (12 MiB) and "
 	  "the initramfs (300 MiB): 72 MiB short" },
-	{ "no vCPU", 64 * MiB, 0, 0, 0, -BH_EINVAL, "0 vCPUs: the MP table lists 1 to 16" },
-	{ "17 vCPUs", 64 * MiB, 0, 0, 17, -BH_EINVAL, "17 vCPUs: the MP table lists 1 to 16" },
+	{ "no vCPU", 64 * MiB, 0, 0, 0, -BH_EINVAL, "0 vCPUs: the ACPI MADT lists 1 to 16" },
+	{ "17 vCPUs", 64 * MiB, 0, 0, 17, -BH_EINVAL, "17 vCPUs: the ACPI MADT lists 1 to 16" },
 };
 
 static void test_refusals(void **state)
@@ -467,7 +555,8 @@ static void test_load(void **state)
 	struct linux_boot_params zp;
 	struct linux_plan p;
 	char err[200];
-	uint8_t *m = r->buf;
+	uint8_t *m = r->buf, acpi[ACPI_TABLES_MAX];
+	size_t acpi_len;
 
 	for (size_t i = 0; i < sizeof(initrd); i++)
 		initrd[i] = (uint8_t)(i * 13);
@@ -487,11 +576,15 @@ static void test_load(void **state)
 	assert_int_equal(get32(m + LINUX_ZERO_PAGE_GPA + 0x218), 40 * MiB - 0x2000);
 	assert_int_equal(get32(m + LINUX_ZERO_PAGE_GPA + 0x21c), 5000);
 	assert_string_equal((char *)m + 0x11000,
-			    HEAD " tsc_early_khz=2095000 " TAIL " root=/dev/vda");
-	/* the BDA words, the MP table where Linux scans, the initramfs */
+			    HEAD TSC TAIL " root=/dev/vda");
+	/* the BDA words, the ACPI tables where Linux looks for the RSDP (the EBDA's first KiB,
+	 * at the segment in BDA word 0x40e), the initramfs */
 	assert_int_equal(get16(m + 0x40e), 0x9fc0);
 	assert_int_equal(get16(m + 0x413), 639);
-	check_mptable(m + 0x9fc00, 16 + 44 + 4 * 20 + 24, 0x9fc00, 4);
+	acpi_len = acpi_tables_build(acpi, TABLES_GPA, 4);
+	assert_true(acpi_len > 0 && TABLES_GPA + acpi_len <= 0xa0000);
+	assert_memory_equal(m + TABLES_GPA, acpi, acpi_len);
+	check_acpi(m + TABLES_GPA, acpi_len, TABLES_GPA, 4);
 	assert_memory_equal(m + p.initrd_gpa, initrd, sizeof(initrd));
 	/* everything else zero: page 0 (but the BDA), the page tables' room, the gaps */
 	for (uint64_t a = 0; a < 40 * MiB; a++) {
@@ -579,7 +672,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zero_page_fields),
 		cmocka_unit_test(test_e820),
-		cmocka_unit_test(test_mptable),
+		cmocka_unit_test(test_acpi_tables),
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_refusals),
