@@ -66,8 +66,6 @@ static struct cpuid hvm_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub)
 		r.eax = r.eax < BASIC_MAX ? r.eax : BASIC_MAX;
 	if (leaf == 0x80000000u)
 		r.eax = r.eax < EXT_MAX ? r.eax : EXT_MAX;
-	if (leaf == 1)
-		r.ebx |= v->index << 24 | 1u << 16;
 	return r;
 }
 
@@ -80,6 +78,9 @@ enum exit_action hvm_cpuid(struct vcpu *v, const struct exit_info *e)
 	for (unsigned i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 		if (rules[i].leaf == leaf)
 			*regs[rules[i].reg] = (*regs[rules[i].reg] & rules[i].keep) | rules[i].set;
+	if (leaf == 1) /* after the rule that clears the host's: the initial APIC ID is the x2APIC
+			* ID, the vCPU index (Linux checks it against the MADT's) */
+		r.ebx |= v->index << 24 | 1u << 16;
 	v->regs.rax = r.eax;
 	v->regs.rbx = r.ebx;
 	v->regs.rcx = r.ecx;
@@ -114,7 +115,7 @@ static bool fixed_msr(uint32_t msr, uint64_t *val)
 	return false;
 }
 
-#define EFER_OK   (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | (1ull << 14)) /* + FFXSR */
+#define EFER_OK   (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE) /* LMA: kept by the backend */
 #define PAT_TYPES 0xf3u /* memory types 0, 1, 4, 5, 6, 7 (SDM 11.12.2) */
 
 static bool pat_valid(uint64_t val)

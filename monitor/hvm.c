@@ -9,6 +9,7 @@
 #include <bulkhead/hypercall.h>
 #include <bulkhead/ioreq.h>
 #include "hvm.h"
+#include "clock.h"
 #include "insn.h"
 #include "log.h"
 #include "part.h"
@@ -49,13 +50,28 @@ static void unpark(struct vcpu *w)
 		look(w);
 }
 
+/* The scheduler wakes v at its local APIC's deadline, but never sooner than TIMER_FLOOR_NS
+ * from now: a guest arming its timer a tick ahead again and again (or in the past) costs
+ * its own time, not the CPU's other vCPUs' (their slices end at its deadlines). */
+#define TIMER_FLOOR_NS 50000
+static void timer_follow(struct vcpu *v, uint64_t now)
+{
+	static uint64_t floor_tsc;
+	uint64_t d = v->hvm.lapic.deadline;
+
+	if (!floor_tsc)
+		floor_tsc = clock_ns_to_tsc(TIMER_FLOOR_NS);
+	v->timer_deadline = d && d < now + floor_tsc ? now + floor_tsc : d;
+}
+
 /* ---- interrupts ---- */
 
 static void inject_pending(struct vcpu *v)
 {
 	struct hvm_vcpu *h = &v->hvm;
 	uint8_t ext = h->extint;
-	int vec = ext && vlapic_lint0_extint(&h->lapic) ? ext : vlapic_pending(&h->lapic);
+	bool from_ext = ext && vlapic_lint0_extint(&h->lapic); /* the 8259 first (LINT0) */
+	int vec = from_ext ? ext : vlapic_pending(&h->lapic);
 
 	if (vendor->event_busy(v)) { /* delivering one already: ask again right after */
 		vendor->irq_window(v, vec >= 0 || h->nmi);
@@ -70,11 +86,13 @@ static void inject_pending(struct vcpu *v)
 		vendor->irq_window(v, vec >= 0);
 		return;
 	}
+	if (from_ext && !__atomic_compare_exchange_n(&h->extint, &ext, 0, false,
+						     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		vendor->irq_window(v, true); /* the device model changed its line: look again */
+		return;
+	}
 	vendor->irq_window(v, false);
-	if (vec == ext && ext && !__atomic_compare_exchange_n(&h->extint, &ext, 0, false,
-							      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return; /* the device model changed its line meanwhile: look again next entry */
-	if (vec != ext || !ext)
+	if (!from_ext)
 		vlapic_accept(&h->lapic, (uint8_t)vec);
 	vendor->inject(v, HVM_EV_INTR, (uint8_t)vec, HVM_NO_ERROR);
 }
@@ -90,8 +108,9 @@ void hvm_prepare(struct vcpu *v)
 	}
 	__atomic_and_fetch(&v->events, ~(BH_EVENT_TIMER | VCPU_EVENT_IRQ), __ATOMIC_ACQ_REL);
 	if (h->lapic.deadline && now >= h->lapic.deadline)
-		vlapic_timer_fire(&h->lapic, now);
-	v->timer_deadline = h->lapic.deadline;
+		vlapic_timer_fire(&h->lapic, now); /* a periodic timer re-arms: end this run then */
+	timer_follow(v, now);
+	sched_rearm(v, v->timer_deadline, now);
 	inject_pending(v);
 }
 
@@ -167,13 +186,14 @@ static enum exit_action hvm_msr(struct vcpu *v, const struct exit_info *e)
 int hvm_lapic_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	struct vlapic_ipi ipi = { 0 };
+	uint64_t was = v->hvm.lapic.deadline, now = rdtsc();
 
-	if (vlapic_write(&v->hvm.lapic, msr, val, rdtsc(), &ipi))
+	if (vlapic_write(&v->hvm.lapic, msr, val, now, &ipi))
 		return -1;
 	if (ipi.send)
 		send_ipi(v, &ipi);
-	if (v->timer_deadline != v->hvm.lapic.deadline) {
-		v->timer_deadline = v->hvm.lapic.deadline;
+	if (v->hvm.lapic.deadline != was) { /* the timer moved: the scheduler plans again */
+		timer_follow(v, now);
 		sched_replan(v->cpu);
 	}
 	return 0;
@@ -216,18 +236,47 @@ void hvm_devmodel_starts(struct partition *d)
 	spin_unlock(&g->ioreq_lock);
 }
 
-/* Write one request; false if the ring is full (the device model is behind). The device
- * model writes cons: it is read once and bounded; prod is the monitor's own copy. An IN's
- * vCPU is parked before the request is visible: the answer may come at once. */
-static bool ioreq_put(struct vcpu *v, struct bh_ioreq_ring *ring, const struct bh_ioreq *rq)
+/* The device model d ends: under its guest's ring lock (so no request is being written to
+ * its memory any more, ioreq_put), every guest vCPU waiting on an IN reads all ones and
+ * runs on, as with no device model at all. */
+void hvm_devmodel_ends(struct partition *d)
+{
+	struct partition *g = part_by_id(d->view.peer_id);
+
+	if (!g || !g->hvm || g->view.peer_id != d->id)
+		return;
+	spin_lock(&g->ioreq_lock);
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct vcpu *w = g->vcpus[i];
+		if (w && __atomic_exchange_n(&w->hvm.io_wait, false, __ATOMIC_ACQ_REL)) {
+			uint64_t ones = (1ull << (8 * w->hvm.io_size)) - 1;
+			w->regs.rax = w->hvm.io_size == 4 ? ones : w->regs.rax | ones;
+			unpark(w);
+		}
+	}
+	spin_unlock(&g->ioreq_lock);
+}
+
+enum put { PUT_OK, PUT_FULL, PUT_NO_DM };
+
+/* Write one request into device model d's ring. The device model writes cons: it is read
+ * once and bounded; prod is the monitor's own copy. An IN's vCPU is parked before the
+ * request is visible: the answer may come at once. d is checked again under the lock that
+ * hvm_devmodel_ends takes once d is ending: its memory is never written after that. */
+static enum put ioreq_put(struct vcpu *v, struct partition *d, struct bh_ioreq_ring *ring,
+			  const struct bh_ioreq *rq)
 {
 	struct partition *g = v->part;
 	uint32_t slot;
 
 	spin_lock(&g->ioreq_lock);
+	if (__atomic_load_n(&d->ending, __ATOMIC_ACQUIRE)) {
+		spin_unlock(&g->ioreq_lock);
+		return PUT_NO_DM;
+	}
 	if (g->ioreq_prod - __atomic_load_n(&ring->cons, __ATOMIC_ACQUIRE) >= BH_IOREQ_SLOTS) {
 		spin_unlock(&g->ioreq_lock);
-		return false;
+		return PUT_FULL;
 	}
 	ring->magic = BH_IOREQ_MAGIC;
 	ring->slots = BH_IOREQ_SLOTS;
@@ -243,7 +292,7 @@ static bool ioreq_put(struct vcpu *v, struct bh_ioreq_ring *ring, const struct b
 	}
 	__atomic_store_n(&ring->prod, ++g->ioreq_prod, __ATOMIC_RELEASE);
 	spin_unlock(&g->ioreq_lock);
-	return true;
+	return PUT_OK;
 }
 
 static enum exit_action hvm_io(struct vcpu *v, const struct exit_info *e)
@@ -261,15 +310,19 @@ static enum exit_action hvm_io(struct vcpu *v, const struct exit_info *e)
 		vendor->inject(v, HVM_EV_EXCEPTION, 13, 0);
 		return EXIT_RESUME;
 	}
-	if (!d) { /* no device model: nothing answers, as on an empty bus */
-		if (in)
-			v->regs.rax |= ones;
+	enum put r = d ? ioreq_put(v, d, ring, &rq) : PUT_NO_DM;
+
+	if (r == PUT_NO_DM) { /* no device model: nothing answers, as on an empty bus */
+		if (in) /* 4 bytes into EAX zero-extend into RAX */
+			v->regs.rax = size == 4 ? ones : v->regs.rax | ones;
 		return EXIT_ADVANCE;
 	}
-	if (!ioreq_put(v, ring, &rq))
-		v->yielded = true; /* full: the instruction runs again after the device model */
-	post_event(d->vcpus[0], BH_EVENT_IOREQ);
-	return v->yielded ? EXIT_RESUME : EXIT_ADVANCE;
+	if (r == PUT_FULL)
+		v->yielded = true; /* the instruction runs again after the device model */
+	struct vcpu *dv = d->vcpus[0];
+	if (dv)
+		post_event(dv, BH_EVENT_IOREQ);
+	return r == PUT_FULL ? EXIT_RESUME : EXIT_ADVANCE;
 }
 
 /* MOV to/from DR0-7 (0f 21 /r, 0f 23 /r, SDM vol 2B): the guest keeps its own values, which
@@ -281,8 +334,11 @@ static enum exit_action hvm_dr(struct vcpu *v, const struct exit_info *e)
 	uint64_t *gpr = (uint64_t *)&v->regs, *dr;
 	unsigned rex = 0, n;
 
-	if (guest_read_virt(v, vendor->get_rip(v), b, sizeof(b)) == 0 && (b[0] & 0xf0) == 0x40)
-		rex = 1;
+	if (guest_read_virt(v, vendor->get_rip(v), b, sizeof(b))) {
+		vendor->inject(v, HVM_EV_EXCEPTION, 6, HVM_NO_ERROR);
+		return EXIT_RESUME;
+	}
+	rex = (b[0] & 0xf0) == 0x40;
 	if (b[rex] != 0x0f || (b[rex + 1] != 0x21 && b[rex + 1] != 0x23) ||
 	    (b[rex + 2] & 0xc0) != 0xc0) {
 		vendor->inject(v, HVM_EV_EXCEPTION, 6, HVM_NO_ERROR);
@@ -320,8 +376,6 @@ static enum exit_action hvm_resume(struct vcpu *v, const struct exit_info *e)
 	return EXIT_RESUME; /* hvm_prepare does the rest before the next entry */
 }
 
-enum exit_action hypercall(struct vcpu *v, const struct exit_info *e);
-
 const exit_fn hvm_exit_handlers[EXIT_REASONS] = {
 	[EXIT_NONE] = hvm_resume,
 	[EXIT_INTR] = hvm_resume,
@@ -329,7 +383,8 @@ const exit_fn hvm_exit_handlers[EXIT_REASONS] = {
 	[EXIT_IRQ_WINDOW] = hvm_resume,
 	[EXIT_CPUID] = hvm_cpuid,
 	[EXIT_HLT] = hvm_hlt,
-	[EXIT_HYPERCALL] = hypercall,
+	[EXIT_HYPERCALL] = hvm_undefined, /* any CPL may execute VMMCALL: an unmodified OS
+					   * has no use for ours, and its user space none */
 	[EXIT_IO] = hvm_io,
 	[EXIT_MSR_READ] = hvm_msr,
 	[EXIT_MSR_WRITE] = hvm_msr,
@@ -362,7 +417,7 @@ int64_t hc_dm_answer(struct vcpu *v, uint64_t vcpu, uint64_t value, uint64_t seq
 	if (!w || !w->hvm.io_wait || w->hvm.io_seq != seq ||
 	    !__atomic_exchange_n(&w->hvm.io_wait, false, __ATOMIC_ACQ_REL))
 		return -BH_EINVAL;
-	mask = w->hvm.io_size == 4 ? ~0ull : (1ull << (8 * w->hvm.io_size)) - 1;
+	mask = (1ull << (8 * w->hvm.io_size)) - 1;
 	/* IN to EAX zero-extends into RAX; to AL or AX it keeps the rest (SDM vol 1, 3.4.1.1) */
 	w->regs.rax = (w->hvm.io_size == 4 ? 0 : w->regs.rax & ~mask) | (value & mask);
 	unpark(w);

@@ -22,6 +22,9 @@ void hvm_vcpu_start(struct vcpu *v);
 /* Device model d starts: its guest's requests are numbered from 0 again, in its fresh ring. */
 void hvm_devmodel_starts(struct partition *d);
 
+/* Device model d is ending (part_end): its guest's vCPUs waiting on an IN run on. */
+void hvm_devmodel_ends(struct partition *d);
+
 /* Before each entry of an HVM vCPU, on its CPU: fire its APIC timer, start it at a SIPI,
  * inject the most urgent interrupt it can take, or ask for a window to do so. */
 void hvm_prepare(struct vcpu *v);

@@ -275,6 +275,8 @@ static void part_end(struct partition *p, enum part_state state, int status)
 			sched_kick(v->cpu);
 	}
 	pr_notice("partition %s: %s, status %d", p->name, state_names[state], status);
+	if (p->view.flags & BH_VIEW_DEVMODEL)
+		hvm_devmodel_ends(p); /* its guest's vCPUs never wait for it again */
 	pci_release(&p->view, NULL); /* its devices stop writing memory that may change hands */
 	for (unsigned i = 0; i < p->view.region_count; i++) /* survivors hear of it */
 		if (p->view.regions[i].kind == BH_VIEW_CHANNEL)

@@ -90,6 +90,15 @@ static void reap(struct runq *q)
 	spin_unlock(&q->lock);
 }
 
+void sched_rearm(struct vcpu *v, uint64_t deadline, uint64_t now)
+{
+	if (!deadline || deadline >= v->run_until)
+		return;
+	v->run_until = deadline;
+	runqs[v->cpu].next_event = deadline;
+	lapic_timer_oneshot_tsc(deadline > now ? deadline - now : 1);
+}
+
 void sched_replan(unsigned cpu)
 {
 	runqs[cpu].next_event = 0;

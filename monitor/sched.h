@@ -16,6 +16,9 @@ void sched_retire(struct vcpu *v);
 void sched_wait_off(struct vcpu *v);
 void sched_kick(unsigned cpu);        /* make cpu re-evaluate its vCPUs */
 void sched_replan(unsigned cpu);      /* from cpu itself: a deadline changed */
+/* v is about to enter on this CPU and has something due at deadline (TSC), before the plan
+ * ends its run: the run ends then instead. */
+void sched_rearm(struct vcpu *v, uint64_t deadline, uint64_t now);
 __attribute__((noreturn)) void sched_loop(void); /* this CPU runs its vCPUs for ever */
 
 #endif

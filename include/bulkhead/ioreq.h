@@ -14,8 +14,9 @@
  *   IN port        ----->  req {port,size,IN,vcpu,seq}     BH_HC_DM_ANSWER(vcpu, value, seq):
  *                          prod++; vCPU waits      <-----  RAX's low `size` bytes = value,
  *                                                          the vCPU runs on
- *   BH_EVENT_IOREQ  <----- latched when the ring was empty; the device model drains the ring
- *                          whenever it sees the event (and may always look).
+ *   BH_EVENT_IOREQ  <----- latched at every request (an IPI only when it was clear); the
+ *                          device model drains the ring whenever it sees it (and may always
+ *                          look).
  *
  * The device model raises the guest's interrupts with BH_HC_DM_IRQ: EXTINT is the 8259's
  * INTR output (the vector the 8259 would answer an INTA with; delivered when LINT0 of the
@@ -37,7 +38,8 @@
 #include <bulkhead/abi.h>
 
 #define BH_IOREQ_MAGIC 0x51524f49u /* "IORQ" */
-#define BH_IOREQ_SLOTS 255u        /* requests in the ring: the page less its header */
+#define BH_IOREQ_SLOTS 128u        /* requests in the ring: a power of two, so a slot index
+				    * (n % slots) runs on across the 2^32 wrap of prod and cons */
 
 /* bh_ioreq.flags */
 #define BH_IOREQ_IN (1u << 0) /* a read: the guest vCPU waits for BH_HC_DM_ANSWER */
@@ -50,8 +52,11 @@ struct bh_ioreq {
 	uint32_t data;  /* 0x08  a write: the value (low `size` bytes); a read: 0 */
 	uint32_t seq;   /* 0x0c  the request's number: prod at the time it was written */
 };
+BH_OFFSET(bh_ioreq, size, 0x02);
+BH_OFFSET(bh_ioreq, flags, 0x03);
 BH_OFFSET(bh_ioreq, vcpu, 0x04);
 BH_OFFSET(bh_ioreq, data, 0x08);
+BH_OFFSET(bh_ioreq, seq, 0x0c);
 BH_SIZE(bh_ioreq, 0x10);
 
 struct bh_ioreq_ring {
@@ -60,11 +65,14 @@ struct bh_ioreq_ring {
 	uint32_t prod;  /* 0x08  written by the monitor: requests ever written */
 	uint32_t cons;  /* 0x0c  written by the device model: requests ever consumed */
 	struct bh_ioreq req[BH_IOREQ_SLOTS]; /* 0x10  request n is in req[n % slots] */
+	uint8_t reserved_0x810[0x1000 - 0x810]; /* the rest of the page, zero */
 };
+BH_OFFSET(bh_ioreq_ring, slots, 0x04);
 BH_OFFSET(bh_ioreq_ring, prod, 0x08);
 BH_OFFSET(bh_ioreq_ring, cons, 0x0c);
 BH_OFFSET(bh_ioreq_ring, req, 0x10);
 BH_SIZE(bh_ioreq_ring, 0x1000);
+_Static_assert((BH_IOREQ_SLOTS & (BH_IOREQ_SLOTS - 1)) == 0, "a power of two");
 
 /* BH_HC_DM_IRQ modes */
 #define BH_DM_IRQ_EXTINT 1 /* the 8259's INTR line: vector, or 0 = lowered */

@@ -305,8 +305,8 @@ static int svm_msr_set(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	struct vmcb_save *s = &((struct vmcb *)v->vendor)->save;
 
-	if (msr == MSR_EFER)
-		s->efer = val | EFER_SVME; /* SVME must stay set (15.5.1) */
+	if (msr == MSR_EFER) /* SVME must stay set (15.5.1); LMA is the processor's */
+		s->efer = (val & ~(uint64_t)EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
 	else
 		s->g_pat = val;
 	return 0;

@@ -56,6 +56,8 @@ bool vmx_irq_open(struct vcpu *v)
 
 void vmx_inject(struct vcpu *v, unsigned type, uint8_t vector, int64_t error)
 {
+	if (!(vmread(CR0_READ_SHADOW) & CR0_PE))
+		error = HVM_NO_ERROR; /* real mode pushes none (27.2.1.3) */
 	vmwrite(ENTRY_INTR_INFO, vector | type << 8 | INTR_VALID | (error >= 0 ? INTR_ERROR : 0));
 	if (error >= 0)
 		vmwrite(ENTRY_EXCEPTION_ERROR, (uint32_t)error);

@@ -124,7 +124,7 @@ def test_beside_pv_partitions(linux):
     from it, and the shell still answers."""
     log = linux.cli.com2.read_text(errors="replace")
     for name, what in (("hostile-t", "triple fault"), ("hostile-w", "nested page fault"),
-                       ("hostile-d", "debug register")):
+                       ("hostile-d", "forbidden instruction")):
         assert re.search(rf"partition {name}: vcpu 0: .*{what}", log), (name, what)
     assert "partition hostile-h: exited, status 42" in log
     linux.detach()
