@@ -91,37 +91,8 @@ static const char *const exit_causes[EXIT_REASONS] = {
 };
 
 
-#include "log.h"
-#include "clock.h"
-static uint64_t dbg_counts[72], dbg_msr[8], dbg_next, dbg_n;
-static void dbg_count(struct vcpu *v, const struct exit_info *e)
-{
-	uint64_t now = rdtsc();
-	if (!v->part->hvm)
-		return;
-	dbg_counts[(e->code & 0xffff) < 71 ? (e->code & 0xffff) : 71]++;
-	if (e->reason == EXIT_MSR_WRITE || e->reason == EXIT_MSR_READ) {
-		uint32_t m = (uint32_t)v->regs.rcx;
-		dbg_msr[m == 0x6e0 ? 0 : m == 0x80b ? 1 : m == 0x830 ? 2 : m == 0x838 ? 3 : m == 0x10 ? 4 : 5]++;
-	}
-	dbg_n++;
-	if (!dbg_next)
-		dbg_next = now + clock_ns_to_tsc(5000000000ull);
-	if (now < dbg_next)
-		return;
-	dbg_next = now + clock_ns_to_tsc(5000000000ull);
-	pr_info("DBG exits %lu rip %#lx: ext %lu win %lu cpuid %lu hlt %lu cr %lu io %lu rdmsr %lu wrmsr %lu ept %lu preempt %lu exc %lu other %lu | dl %lu eoi %lu icr %lu tmr %lu tsc %lu other %lu",
-		dbg_n, vendor->get_rip(v), dbg_counts[1], dbg_counts[7], dbg_counts[10], dbg_counts[12], dbg_counts[28], dbg_counts[30],
-		dbg_counts[31], dbg_counts[32], dbg_counts[48], dbg_counts[52], dbg_counts[0], dbg_counts[71],
-		dbg_msr[0], dbg_msr[1], dbg_msr[2], dbg_msr[3], dbg_msr[4], dbg_msr[5]);
-	__builtin_memset(dbg_counts, 0, sizeof(dbg_counts));
-	__builtin_memset(dbg_msr, 0, sizeof(dbg_msr));
-	dbg_n = 0;
-}
-
 void exit_handle(struct vcpu *v, const struct exit_info *e)
 {
-	dbg_count(v, e);
 	const exit_fn *table = v->part->hvm ? hvm_exit_handlers : exit_handlers;
 	exit_fn fn = e->reason < EXIT_REASONS ? table[e->reason] : NULL;
 
