@@ -9,6 +9,7 @@
 #include <bulkhead/hypercall.h>
 #include <bulkhead/ioreq.h>
 #include "hvm.h"
+#include "hypercall.h"
 #include "clock.h"
 #include "insn.h"
 #include "log.h"
@@ -371,6 +372,16 @@ static enum exit_action hvm_undefined(struct vcpu *v, const struct exit_info *e)
 	return EXIT_RESUME;
 }
 
+/* Any CPL may execute VMMCALL, and an unmodified OS has no use for our calls: only the two
+ * diagnostics that read nothing but the caller's own vCPU are served (benchmarks count a
+ * guest's exits from inside it); every other call is #UD, as on a machine without us. */
+static enum exit_action hvm_hypercall(struct vcpu *v, const struct exit_info *e)
+{
+	if (v->regs.rax == BH_HC_NULL || v->regs.rax == BH_HC_VCPU_EXITS)
+		return hypercall(v, e);
+	return hvm_undefined(v, e);
+}
+
 static enum exit_action hvm_resume(struct vcpu *v, const struct exit_info *e)
 {
 	return EXIT_RESUME; /* hvm_prepare does the rest before the next entry */
@@ -383,8 +394,7 @@ const exit_fn hvm_exit_handlers[EXIT_REASONS] = {
 	[EXIT_IRQ_WINDOW] = hvm_resume,
 	[EXIT_CPUID] = hvm_cpuid,
 	[EXIT_HLT] = hvm_hlt,
-	[EXIT_HYPERCALL] = hvm_undefined, /* any CPL may execute VMMCALL: an unmodified OS
-					   * has no use for ours, and its user space none */
+	[EXIT_HYPERCALL] = hvm_hypercall,
 	[EXIT_IO] = hvm_io,
 	[EXIT_MSR_READ] = hvm_msr,
 	[EXIT_MSR_WRITE] = hvm_msr,
