@@ -2,20 +2,34 @@
 # SPDX-License-Identifier: MIT
 """bench.py - `make bench`: boot benchmark partitions and print their BENCH lines.
 
-Figures come from one run each, under an emulator whose TSC counts instructions, so they
-are exact and repeatable (docs/testing.md). Reproduce one by hand with the command in
+    tools/bench.py [NAME...]      all benchmarks, or those named (e.g. linux.boot svm)
+
+Figures of the PV benchmarks come from one run each, under an emulator whose TSC counts
+instructions, so they are exact and repeatable (docs/testing.md). The Linux figures are
+times and exit counts of a Linux guest under QEMU TCG with and without Bulkhead, repeated:
+`BENCH name median unit min=.. max=..` (docs/bench.md). Reproduce one by hand with the command in
 build/test-logs/bench-*-cmd.txt.
 """
+import base64
+import hashlib
+import os
 import re
+import socket
+import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+import pexpect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "system"))
 import bhrun  # noqa: E402
 import opconsole  # noqa: E402
 import test_iopart  # noqa: E402
+import test_linux  # noqa: E402
 
 HCBENCH = bhrun.BUILD / "partitions" / "hcbench.elf"
 CHANBENCH = bhrun.BUILD / "partitions" / "chanbench.elf"
@@ -108,16 +122,296 @@ def failover():
     return [f"BENCH failover.ns {first - crash} (target <= 10000000)"]
 
 
-def main():
+# ---- Linux in a partition against the same kernel under plain QEMU (docs/bench.md) ----
+
+LINUX = bhrun.BUILD / "linux"
+LINUX_CONFIG = ROOT / "tests" / "system" / "configs" / "linux-bench.yaml"
+BHEXITS = LINUX / "bhexits"  # guest-linux/bhexits.c, built by bench/bench.mk
+DIRECT = ROOT / "tools" / "run-linux-direct.sh"
+BOOT_PAIRS = 5        # boots of each side for linux.boot (~40 s under Bulkhead, ~13 s direct)
+IDLE_RUNS = 5         # idle windows in one boot
+IDLE_S = 10           # one idle window
+COMPUTE_RUNS = 11     # computations of each side, in one boot of each
+COMPUTE_MIB = 64      # sha256sum of that many MiB of zeros in the guest's /tmp (its RAM)
+# QEMU's CPU running the guest's vCPU 1: linux-bench.yaml puts it on CPU 3
+COMPUTE_QEMU_CPU = {"bulkhead": 3, "direct": 1}
+PROMPT_TIMEOUT = 300
+
+
+def figure(name, values, unit, fmt="{:.3f}", note=""):
+    """BENCH name median unit min=.. max=.. n=.. (note)."""
+    v = sorted(values)
+    f = fmt.format
+    line = f"BENCH {name} {f(statistics.median(v))} {unit} min={f(v[0])} max={f(v[-1])}"
+    return line + f" n={len(v)}" + (f" ({note})" if note else "")
+
+
+def linux_iso():
+    """The ISO of linux-bench.yaml: the system partitions, linux and its device model."""
+    for f in (LINUX / "vmlinux", LINUX / "initramfs.cpio.gz", LINUX / "bzImage", BHEXITS):
+        if not f.is_file():
+            raise FileNotFoundError(f"{f} missing: make linux {BHEXITS}")
+    blob, bhconfig = bhrun.BUILD / "bench" / "linux-bench.bin", bhrun.BUILD / "tools" / "bhconfig"
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    if not blob.exists() or any(blob.stat().st_mtime < f.stat().st_mtime
+                                for f in (LINUX_CONFIG, bhconfig)):  # else the ISO is kept
+        subprocess.run([bhconfig, "compile", LINUX_CONFIG, "-o", blob], check=True)
+    parts = bhrun.BUILD / "partitions"
+    return bhrun.iso_for("", modules=[(blob, "linux.bin config")] + [
+        (parts / f"{p}.elf", f"{p}.elf {p}") for p in ("command", "opspolicy", "iopart",
+                                                       "devmodel")] + [
+        (LINUX / "vmlinux", "vmlinux vmlinux"),
+        (LINUX / "initramfs.cpio.gz", "initramfs initramfs")])
+
+
+def bulkhead_linux(name, iso, extra=()):
+    """QEMU booting Bulkhead with Linux in a partition: (its shell, attached; seconds from
+    QEMU's start to the prompt on COM1, before anyone typed anything)."""
+    t0 = time.monotonic()
+    cli = opconsole.spawn(name, iso, extra=extra, mem_mib=1024)
+    try:
+        cli.wait_re(r"\[linux\] linux# ", timeout=PROMPT_TIMEOUT)
+        took = time.monotonic() - t0
+        shell = test_linux.Shell(cli)
+        shell.attach()
+    except BaseException:
+        opconsole.close(cli)
+        raise
+    return shell, took
+
+
+def direct_linux(name, extra=()):
+    """tools/run-linux-direct.sh (plain QEMU TCG, -cpu max -smp 2 -m 512): (its shell on
+    ttyS0; seconds from QEMU's start to the prompt)."""
+    bhrun.LOGS.mkdir(parents=True, exist_ok=True)
+    log = bhrun.LOGS / f"{name}-com1.log"
+    cmd = [str(DIRECT)] + list(extra)
+    (bhrun.LOGS / f"{name}-cmd.txt").write_text(" ".join(cmd) + "\n")
+    t0 = time.monotonic()
+    child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
+                          timeout=60, maxread=65536)
+    child.logfile_read = open(log, "w")
+    cli = opconsole.Cli(child, log)
+    try:
+        cli.wait_re(r"linux# ", timeout=PROMPT_TIMEOUT)
+    except BaseException:
+        opconsole.close(cli)
+        raise
+    return test_linux.Shell(cli), time.monotonic() - t0
+
+
+def linux_boot():
+    """linux.boot.ratio: QEMU start to the shell prompt under Bulkhead / the same under
+    tools/run-linux-direct.sh, BOOT_PAIRS pairs, the order alternating (ABBA) so that a
+    drift of the host's load falls on both sides."""
+    iso = linux_iso()
+    took = {"bulkhead": [], "direct": []}
+    for i in range(BOOT_PAIRS):
+        for side in ("direct", "bulkhead") if i % 2 == 0 else ("bulkhead", "direct"):
+            if side == "bulkhead":
+                shell, t = bulkhead_linux(f"bench-linux-boot-{i}", iso)
+            else:
+                shell, t = direct_linux(f"bench-linux-boot-direct-{i}")
+            opconsole.close(shell.cli)
+            took[side].append(t)
+    ratios = [b / d for b, d in zip(took["bulkhead"], took["direct"])]
+    return [figure("linux.boot.ratio", ratios, "x", note="goal <= 1.5"),
+            figure("linux.boot.bulkhead_s", took["bulkhead"], "s", "{:.1f}"),
+            figure("linux.boot.direct_s", took["direct"], "s", "{:.1f}")]
+
+
+def install_bhexits(shell):
+    """Type build/linux/bhexits into the guest's /tmp (base64, in lines the shell's editor
+    takes whole) and check that it arrived intact and runs (`-t`: no hypercall)."""
+    data = BHEXITS.read_bytes()
+    text = base64.b64encode(data).decode()
+    shell.run("rm -f /tmp/bhexits.b64")
+    for i in range(0, len(text), 400):
+        shell.run(f"echo {text[i:i + 400]} >>/tmp/bhexits.b64")
+    out = shell.run("base64 -d /tmp/bhexits.b64 >/tmp/bhexits; chmod +x /tmp/bhexits; "
+                    "sha256sum /tmp/bhexits; /tmp/bhexits -t; echo rc=$?")
+    want = hashlib.sha256(data).hexdigest()
+    if len(out) != 3 or not out[0].startswith(want) or not out[1].isdigit() or \
+            out[2] != "rc=0":
+        raise RuntimeError(f"bhexits in the guest: {out} (want sha256 {want}, a TSC, rc=0)")
+
+
+def loc_sum(line):
+    """The sum of the per-CPU counts of a /proc/interrupts row."""
+    return sum(int(x) for x in line.split()[1:] if x.isdigit())
+
+
+def linux_idle():
+    """linux.idle.exits_per_s: the exits of both vCPUs of the linux partition (the monitor's
+    per-vCPU counts, read from inside by bhexits) while the shell's only child sleeps,
+    IDLE_RUNS windows of IDLE_S seconds in one boot; the guest's local timer interrupts
+    (LOC of /proc/interrupts) over the same windows: each costs at least one exit.
+    linux.busy.exits_per_s, in the same boot: those of vCPU 1 while it runs the computation
+    of linux.compute, by the TSC."""
+    shell, _ = bulkhead_linux("bench-linux-idle", linux_iso())
+    rates, timer, probe, busy = [], [], [], []
+    try:
+        install_bhexits(shell)
+        for _ in range(3):  # the probe's own cost: bhexits with a window of 0 s
+            out = shell.run("/tmp/bhexits 0")
+            if not re.fullmatch(r"exits \d+ ns \d+ cpus 2", out[0] if out else ""):
+                raise RuntimeError(f"bhexits 0 in the guest: {out} (the monitor refuses?)")
+            probe.append(int(out[0].split()[1]))
+        for _ in range(IDLE_RUNS):
+            out = shell.run(f"sleep 1; grep LOC: /proc/interrupts >/tmp/l0; /tmp/bhexits "
+                            f"{IDLE_S} >/tmp/e; grep LOC: /proc/interrupts >/tmp/l1; "
+                            f"cat /tmp/l0 /tmp/e /tmp/l1", timeout=IDLE_S + 120)
+            m = re.fullmatch(r"exits (\d+) ns (\d+) cpus 2", out[1] if len(out) == 3 else "")
+            if not m:
+                raise RuntimeError(f"idle window: {out}")
+            secs = int(m.group(2)) / 1e9
+            rates.append(int(m.group(1)) / secs)
+            timer.append((loc_sum(out[2]) - loc_sum(out[0])) / secs)
+        shell.run(f"dd if=/dev/zero of=/tmp/f bs=1M count={COMPUTE_MIB} 2>/dev/null")
+        hz = host_tsc_hz()
+        for _ in range(3):
+            out = shell.run("taskset 2 /tmp/bhexits; /tmp/bhexits -t; taskset 2 sha256sum "
+                            "/tmp/f >/dev/null; /tmp/bhexits -t; taskset 2 /tmp/bhexits",
+                            timeout=600)
+            if len(out) != 4 or not all(x.isdigit() for x in out):
+                raise RuntimeError(f"busy window: {out}")
+            e0, t0, t1, e1 = map(int, out)
+            busy.append((e1 - e0) / ((t1 - t0) / hz))
+    finally:
+        opconsole.close(shell.cli)
+    return [figure("linux.idle.exits_per_s", rates, "exits/s", "{:.1f}",
+                   note=f"goal <= 100; 2 vCPUs, {IDLE_S} s windows"),
+            figure("linux.idle.timer_irqs_per_s", timer, "irqs/s", "{:.1f}"),
+            figure("linux.idle.probe_exits", probe, "exits", "{:.0f}",
+                   note="bhexits' own, in each window"),
+            figure("linux.busy.exits_per_s", busy, "exits/s", "{:.0f}",
+                   note="the vCPU running sha256sum")]
+
+
+def hmp(sock, command):
+    """One command to a QEMU human monitor listening on unix socket sock."""
+    def prompt(s):  # what comes up to the next "(qemu) "
+        got = b""
+        while not got.endswith(b"(qemu) "):
+            chunk = s.recv(4096)
+            if not chunk:
+                raise RuntimeError(f"QEMU monitor {sock}: closed during {command!r}")
+            got += chunk
+
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(30)
+        s.connect(str(sock))
+        prompt(s)  # the greeting
+        s.sendall(command.encode() + b"\n")
+        prompt(s)  # the answer
+
+
+def host_tsc_hz():
+    """The TSC rate of this machine, which QEMU TCG gives its guests as it is: bhexits -t
+    on the host 2 s apart by the host's clock."""
+    def stamp():
+        t = time.monotonic()
+        tsc = int(subprocess.run([BHEXITS, "-t"], check=True, capture_output=True).stdout)
+        return tsc, (t + time.monotonic()) / 2
+    (c0, t0), _, (c1, t1) = stamp(), time.sleep(2), stamp()
+    return (c1 - c0) / (t1 - t0)
+
+
+def thread_cpu_s(pid, cpu):
+    """Host CPU seconds (user + system) of QEMU pid's thread for its CPU cpu (-name
+    debug-threads=on names it "CPU <cpu>/TCG")."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        if (task / "comm").read_text().strip() == f"CPU {cpu}/TCG":
+            f = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    raise RuntimeError(f"QEMU {pid}: no thread 'CPU {cpu}/TCG'")
+
+
+def compute_once(shell, digest, cpu):
+    """`sha256sum /tmp/f` on the guest's CPU 1, its digest checked: (TSC cycles in the
+    guest, whose TSC is the host's; host CPU seconds of QEMU's thread for that vCPU)."""
+    pid = shell.cli.child.pid
+    c0 = thread_cpu_s(pid, cpu)
+    out = shell.run("/tmp/bhexits -t; taskset 2 sha256sum /tmp/f; /tmp/bhexits -t",
+                    timeout=600)
+    c1 = thread_cpu_s(pid, cpu)
+    if len(out) != 3 or not out[0].isdigit() or not out[2].isdigit() or \
+            not out[1].startswith(digest):
+        raise RuntimeError(f"compute: {out} (want {digest})")
+    return int(out[2]) - int(out[0]), c1 - c0
+
+
+def linux_compute():
+    """linux.compute.ratio: the time sha256sum over COMPUTE_MIB MiB in /tmp takes on the
+    guest's vCPU 1, by the guest's TSC, directly under QEMU / under Bulkhead; both machines
+    up, the one not computing paused (QEMU `stop`: its clocks stop too), COMPUTE_RUNS runs
+    each, alternating. linux.compute.cpu_ratio: the same by the host CPU time of the QEMU
+    thread that runs that vCPU, which other loads of the host disturb less."""
+    iso = linux_iso()
+    digest = hashlib.sha256(bytes(COMPUTE_MIB << 20)).hexdigest()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-compute-"))
+    mon = {side: tmp / f"{side}.hmp" for side in ("bulkhead", "direct")}
+    extra = {side: ["-monitor", f"unix:{mon[side]},server=on,wait=off",
+                    "-name", f"{side},debug-threads=on"] for side in mon}
+    shells, tsc, cpu = {}, {"bulkhead": [], "direct": []}, {"bulkhead": [], "direct": []}
+    try:
+        shells["bulkhead"], _ = bulkhead_linux("bench-linux-compute", iso, extra["bulkhead"])
+        hmp(mon["bulkhead"], "stop")
+        shells["direct"], _ = direct_linux("bench-linux-compute-direct", extra["direct"])
+        hmp(mon["direct"], "stop")
+        for side, sh in shells.items():
+            hmp(mon[side], "cont")
+            install_bhexits(sh)
+            sh.run(f"dd if=/dev/zero of=/tmp/f bs=1M count={COMPUTE_MIB} 2>/dev/null")
+            compute_once(sh, digest, COMPUTE_QEMU_CPU[side])  # a first pass, not counted
+            hmp(mon[side], "stop")
+        for i in range(COMPUTE_RUNS):
+            for side in ("direct", "bulkhead") if i % 2 == 0 else ("bulkhead", "direct"):
+                hmp(mon[side], "cont")
+                cycles, secs = compute_once(shells[side], digest, COMPUTE_QEMU_CPU[side])
+                hmp(mon[side], "stop")
+                tsc[side].append(cycles)
+                cpu[side].append(secs)
+    finally:
+        for sh in shells.values():
+            opconsole.close(sh.cli)
+    hz = host_tsc_hz()
+
+    def ratios(t):  # direct / Bulkhead, per pair
+        return [d / b for b, d in zip(t["bulkhead"], t["direct"])]
+    return [figure("linux.compute.ratio", ratios(tsc), "x", note="goal >= 0.95"),
+            figure("linux.compute.bulkhead_s", [c / hz for c in tsc["bulkhead"]], "s"),
+            figure("linux.compute.direct_s", [c / hz for c in tsc["direct"]], "s",
+                   note=f"TSC {hz / 1e6:.1f} MHz"),
+            figure("linux.compute.cpu_ratio", ratios(cpu), "x", note="QEMU vCPU thread CPU time"),
+            figure("linux.compute.bulkhead_cpu_s", cpu["bulkhead"], "s", "{:.2f}"),
+            figure("linux.compute.direct_cpu_s", cpu["direct"], "s", "{:.2f}")]
+
+
+SCENARIOS = [("block", block), ("failover", failover), ("linux.boot", linux_boot),
+             ("linux.idle", linux_idle), ("linux.compute", linux_compute)]
+PARTITIONS = [("svm", svm), ("signal", signal), ("chan", chan), ("vmx", vmx)]
+
+
+def main(names):
+    known = [n for n, _ in SCENARIOS + PARTITIONS]
+    if any(n not in known for n in names):
+        print(f"bench: unknown {[n for n in names if n not in known]}; known: {known}",
+              file=sys.stderr)
+        return 2
     failed = False
-    for name, fn in [("block", block), ("failover", failover)]:
+    for name, fn in SCENARIOS:
+        if names and name not in names:
+            continue
         try:
             for line in fn():
-                print(line)
+                print(line, flush=True)
         except Exception as e:  # a missing line: the benchmark failed, the others go on
             print(f"bench {name}: {e!r}"[:2000], file=sys.stderr)
             failed = True
-    for name, run in [("svm", svm), ("signal", signal), ("chan", chan), ("vmx", vmx)]:
+    for name, run in PARTITIONS:
+        if names and name not in names:
+            continue
         r, lines = run()
         if not lines:
             print(f"bench {name}: no BENCH lines ({r.describe()})", file=sys.stderr)
@@ -128,4 +422,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
