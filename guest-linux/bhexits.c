@@ -12,10 +12,10 @@
  *                  the guest's TSC is the host's, with or without Bulkhead, so two guests'
  *                  TSC differences compare without either kernel's calibration
  *
- * The counts rely on the monitor serving VMMCALL at any CPL of an HVM guest (monitor/hvm.c
- * sends EXIT_HYPERCALL to the common table without looking at the CPL). Should user mode be
- * refused one day, the call gives a negative BH_E* value or raises #UD (SIGILL): either way
- * this program prints no count and exits 1 (or dies).
+ * The counts rely on the monitor serving BH_HC_VCPU_EXITS to an HVM guest at any CPL, one
+ * of the two calls it serves there (monitor/hvm.c, hvm_hypercall; docs/abi.md). Should it
+ * stop, the call raises #UD and this program dies of SIGILL, or a negative BH_E* value
+ * comes back and it prints no count and exits 1: either way the benchmark reports no figure.
  */
 #include <stdint.h>
 
