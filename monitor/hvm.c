@@ -237,6 +237,15 @@ void hvm_devmodel_starts(struct partition *d)
 	spin_unlock(&g->ioreq_lock);
 }
 
+/* RAX after an IN of `size` bytes that read `value`: into EAX it zero-extends into RAX, into
+ * AL or AX it keeps the rest (SDM vol 1, 3.4.1.1). */
+static uint64_t in_result(uint64_t rax, unsigned size, uint64_t value)
+{
+	uint64_t mask = (1ull << (8 * size)) - 1;
+
+	return (size == 4 ? 0 : rax & ~mask) | (value & mask);
+}
+
 /* The device model d ends: under its guest's ring lock (so no request is being written to
  * its memory any more, ioreq_put), every guest vCPU waiting on an IN reads all ones and
  * runs on, as with no device model at all. */
@@ -250,8 +259,7 @@ void hvm_devmodel_ends(struct partition *d)
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		struct vcpu *w = g->vcpus[i];
 		if (w && __atomic_exchange_n(&w->hvm.io_wait, false, __ATOMIC_ACQ_REL)) {
-			uint64_t ones = (1ull << (8 * w->hvm.io_size)) - 1;
-			w->regs.rax = w->hvm.io_size == 4 ? ones : w->regs.rax | ones;
+			w->regs.rax = in_result(w->regs.rax, w->hvm.io_size, ~0ull);
 			unpark(w);
 		}
 	}
@@ -314,8 +322,8 @@ static enum exit_action hvm_io(struct vcpu *v, const struct exit_info *e)
 	enum put r = d ? ioreq_put(v, d, ring, &rq) : PUT_NO_DM;
 
 	if (r == PUT_NO_DM) { /* no device model: nothing answers, as on an empty bus */
-		if (in) /* 4 bytes into EAX zero-extend into RAX */
-			v->regs.rax = size == 4 ? ones : v->regs.rax | ones;
+		if (in)
+			v->regs.rax = in_result(v->regs.rax, size, ~0ull);
 		return EXIT_ADVANCE;
 	}
 	if (r == PUT_FULL)
@@ -330,9 +338,8 @@ static enum exit_action hvm_io(struct vcpu *v, const struct exit_info *e)
  * never reach the hardware (no hardware breakpoints in a partition). */
 static enum exit_action hvm_dr(struct vcpu *v, const struct exit_info *e)
 {
-	static const uint8_t gpr_of[16] = { 0, 2, 3, 1, 15, 6, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14 };
 	uint8_t b[4];
-	uint64_t *gpr = (uint64_t *)&v->regs, *dr;
+	uint64_t *dr;
 	unsigned rex = 0, n;
 
 	if (guest_read_virt(v, vendor->get_rip(v), b, sizeof(b))) {
@@ -347,7 +354,7 @@ static enum exit_action hvm_dr(struct vcpu *v, const struct exit_info *e)
 	}
 	n = (b[rex + 2] >> 3) & 7;
 	dr = n < 4 ? &v->hvm.dr[n] : n & 1 ? &v->hvm.dr7 : &v->hvm.dr6;
-	uint64_t *reg = &gpr[gpr_of[(b[rex + 2] & 7) | (rex && (b[0] & 1) ? 8 : 0)]];
+	uint64_t *reg = gpr_by_number(&v->regs, (b[rex + 2] & 7) | (rex && (b[0] & 1) ? 8 : 0));
 	if (b[rex + 1] == 0x21)
 		*reg = *dr;
 	else
@@ -420,16 +427,13 @@ static struct vcpu *guest_vcpu(struct vcpu *v, uint64_t index)
 int64_t hc_dm_answer(struct vcpu *v, uint64_t vcpu, uint64_t value, uint64_t seq, uint64_t a3)
 {
 	struct vcpu *w = guest_vcpu(v, vcpu);
-	uint64_t mask;
 
 	if (!(v->part->view.flags & BH_VIEW_DEVMODEL))
 		return -BH_EPERM;
 	if (!w || !w->hvm.io_wait || w->hvm.io_seq != seq ||
 	    !__atomic_exchange_n(&w->hvm.io_wait, false, __ATOMIC_ACQ_REL))
 		return -BH_EINVAL;
-	mask = (1ull << (8 * w->hvm.io_size)) - 1;
-	/* IN to EAX zero-extends into RAX; to AL or AX it keeps the rest (SDM vol 1, 3.4.1.1) */
-	w->regs.rax = (w->hvm.io_size == 4 ? 0 : w->regs.rax & ~mask) | (value & mask);
+	w->regs.rax = in_result(w->regs.rax, w->hvm.io_size, value);
 	unpark(w);
 	return 0;
 }

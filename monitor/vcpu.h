@@ -29,6 +29,16 @@ _Static_assert(__builtin_offsetof(struct gpr, rdi) == 40, "gpr.inc R_RDI");
 _Static_assert(__builtin_offsetof(struct gpr, rbp) == 48, "gpr.inc R_RBP");
 _Static_assert(__builtin_offsetof(struct gpr, r15) == 112, "gpr.inc R_R15");
 
+/* The register an instruction names by its 4-bit number (ModRM.reg/rm with REX, or an exit
+ * qualification's GPR field): 0 rax, 1 rcx, 2 rdx, 3 rbx, 4 rsp, 5 rbp, 6 rsi, 7 rdi, 8-15
+ * r8-r15 (SDM vol 2A, Table 2-2). */
+static inline uint64_t *gpr_by_number(struct gpr *r, unsigned n)
+{
+	static const uint8_t field[16] = { 0, 2, 3, 1, 15, 6, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14 };
+
+	return &((uint64_t *)r)[field[n & 15]];
+}
+
 enum vcpu_state { VCPU_RUNNABLE, VCPU_BLOCKED, VCPU_DEAD };
 
 /* RUNNABLE <-> BLOCKED only if still in `from`: VCPU_DEAD, which another CPU may store at any

@@ -105,11 +105,9 @@ static int load_memory(struct boot *bt, bool fixed)
  * linux partition has no channel driver, its device model speaks for it. */
 static uint32_t client_end(const struct db_state *st, uint32_t id)
 {
-	for (uint32_t i = 0; i < DB_PARTS_MAX; i++)
-		if (st->parts[i].id && st->parts[i].kind == BH_CFG_KIND_DEVMODEL &&
-		    st->parts[i].guest == id)
-			return st->parts[i].id;
-	return id;
+	const struct db_part *dm = db_devmodel_of(st, id);
+
+	return dm ? dm->id : id;
 }
 
 static int load_channels(struct boot *bt)

@@ -88,6 +88,15 @@ const struct db_part *db_part_by_id(const struct db_state *st, uint32_t id)
 	return st_part_id((struct db_state *)st, id);
 }
 
+const struct db_part *db_devmodel_of(const struct db_state *st, uint32_t id)
+{
+	for (uint32_t i = 0; i < DB_PARTS_MAX; i++)
+		if (st->parts[i].id && st->parts[i].kind == BH_CFG_KIND_DEVMODEL &&
+		    st->parts[i].guest == id)
+			return &st->parts[i];
+	return NULL;
+}
+
 const struct db_chan *db_chan_by_name(const struct db_state *st, const char *name)
 {
 	return st_chan((struct db_state *)st, name);

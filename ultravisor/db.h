@@ -169,6 +169,8 @@ int db_view(const struct db *db, uint32_t id, struct bh_view *out);
 /* Lookups on committed state. NULL / 0 when absent. */
 const struct db_part *db_part_by_name(const struct db_state *st, const char *name);
 const struct db_part *db_part_by_id(const struct db_state *st, uint32_t id);
+/* The device model whose guest is linux partition id. */
+const struct db_part *db_devmodel_of(const struct db_state *st, uint32_t id);
 const struct db_chan *db_chan_by_name(const struct db_state *st, const char *name);
 uint32_t db_id_of(const struct db *db, const char *name);
 

@@ -111,21 +111,12 @@ int machine_event(struct db *db, uint32_t id, uint16_t code)
 }
 
 /* The device model of linux partition id, or NULL. */
-static const struct db_part *devmodel_of(const struct db *db, uint32_t id)
-{
-	for (unsigned i = 0; i < DB_PARTS_MAX; i++)
-		if (db->st.parts[i].id && db->st.parts[i].kind == BH_CFG_KIND_DEVMODEL &&
-		    db->st.parts[i].guest == id)
-			return &db->st.parts[i];
-	return NULL;
-}
-
 /* A linux partition and its device model name each other (view.peer_id); the device
  * model's request ring is its RAM's first page (which its own page tables leave unmapped),
  * seen again above everything else it maps (include/bulkhead/ioreq.h). */
 static int view_hvm(const struct db *db, const struct db_part *p, struct bh_view *v)
 {
-	const struct db_part *dm = p->kind == BH_CFG_KIND_LINUX ? devmodel_of(db, p->id) : NULL;
+	const struct db_part *dm = p->kind == BH_CFG_KIND_LINUX ? db_devmodel_of(&db->st, p->id) : NULL;
 	uint64_t top = 0;
 
 	if (p->kind == BH_CFG_KIND_LINUX) {
@@ -318,7 +309,7 @@ static void stop(const struct db *db, struct shadow *s, const struct db_part *p)
  * instruction on). */
 static bool dm_running(const struct db *db, const struct db_part *p)
 {
-	const struct db_part *dm = p->kind == BH_CFG_KIND_LINUX ? devmodel_of(db, p->id) : NULL;
+	const struct db_part *dm = p->kind == BH_CFG_KIND_LINUX ? db_devmodel_of(&db->st, p->id) : NULL;
 	const struct shadow *s = dm ? shadow_of(dm->id, false) : NULL;
 
 	return p->kind != BH_CFG_KIND_LINUX || (s && s->running);

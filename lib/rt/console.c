@@ -182,36 +182,48 @@ static void con_take_answer(struct bh_con *k)
 	}
 }
 
-long bh_con_read_line(struct bh_con *k, char *buf, size_t len)
+/* The next ring 0 message into k->line for both readers. → its length (> 0), or 0: none
+ * (empty messages skipped, a few per call; the server's answer to an attach request is
+ * taken, never a typed line; a broken channel is laid out afresh). */
+static long con_recv(struct bh_con *k)
 {
-	if (!k->mem)
-		return -BH_ENOENT;
-	if (!len || (!con_healthy(k) && con_layout(k)))
+	if (!con_healthy(k) && con_layout(k))
 		return 0;
-	for (int skip = 0; skip < 16; skip++) { /* empty messages: skipped, a few per call */
+	for (int skip = 0; skip < 16; skip++) {
 		long n = chan_recv(&k->ch, k->line, sizeof(k->line));
-		size_t m;
 
 		if (n == 0)
 			continue;
 		if (n == -BH_ENOENT)
 			return 0;
-		if (n < 0) { /* longer than any line, corrupt, or the server died */
+		if (n < 0) { /* longer than any message, corrupt, or the server died */
 			con_layout(k);
 			return 0;
 		}
 		con_notify(k);
-		if (bh_console_is_ctl(k->line, (uint64_t)n)) { /* never a typed line */
+		if (bh_console_is_ctl(k->line, (uint64_t)n)) {
 			con_take_answer(k);
 			continue;
 		}
-		m = (size_t)n < len ? (size_t)n : len;
-		memcpy(buf, k->line, m);
-		if (m < len)
-			buf[m] = 0;
-		return (long)m;
+		return n;
 	}
 	return 0;
+}
+
+long bh_con_read_line(struct bh_con *k, char *buf, size_t len)
+{
+	long n;
+	size_t m;
+
+	if (!k->mem)
+		return -BH_ENOENT;
+	if (!len || (n = con_recv(k)) <= 0)
+		return 0;
+	m = (size_t)n < len ? (size_t)n : len;
+	memcpy(buf, k->line, m);
+	if (m < len)
+		buf[m] = 0;
+	return (long)m;
 }
 
 int bh_con_ask_attach(struct bh_con *k, const char *name)
@@ -250,29 +262,6 @@ int bh_con_answer(struct bh_con *k, int *status)
 	return 1;
 }
 
-/* The next ring 0 message into k->line for bh_con_read(). → its length (> 0), or 0: none
- * (empty messages skipped, a few per call; a broken channel is laid out afresh). */
-static long con_recv_bytes(struct bh_con *k)
-{
-	if (!con_healthy(k) && con_layout(k))
-		return 0;
-	for (int skip = 0; skip < 16; skip++) {
-		long n = chan_recv(&k->ch, k->line, sizeof(k->line));
-
-		if (n == 0)
-			continue;
-		if (n == -BH_ENOENT)
-			return 0;
-		if (n < 0) { /* longer than any message, corrupt, or the server died */
-			con_layout(k);
-			return 0;
-		}
-		con_notify(k);
-		return n;
-	}
-	return 0;
-}
-
 long bh_con_read(struct bh_con *k, void *buf, size_t len)
 {
 	size_t m;
@@ -282,7 +271,7 @@ long bh_con_read(struct bh_con *k, void *buf, size_t len)
 	if (!len)
 		return 0;
 	if (k->in_off >= k->in_len) {
-		long n = con_recv_bytes(k);
+		long n = con_recv(k);
 
 		if (n <= 0)
 			return 0;

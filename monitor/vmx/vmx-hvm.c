@@ -124,13 +124,12 @@ int vmx_msr_set(struct vcpu *v, uint32_t msr, uint64_t val)
  * IA-32e mode, paging off leaves it. false: not such a write. */
 static bool cr0_write(struct vcpu *v)
 {
-	static const uint8_t gpr_of[16] = { 0, 2, 3, 1, 15, 6, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14 };
 	uint64_t q = vmread(EXIT_QUALIFICATION);
 	uint64_t val, efer = vmread(GUEST_EFER), entry = vmread(ENTRY_CONTROLS);
 
 	if ((q & 0xf) != 0 || ((q >> 4) & 3) != 0)
 		return false;
-	val = ((uint64_t *)&v->regs)[gpr_of[(q >> 8) & 0xf]] & 0xffffffffu;
+	val = *gpr_by_number(&v->regs, q >> 8) & 0xffffffffu;
 	if ((val & CR0_PG) && !(val & CR0_PE)) {
 		vmx_inject(v, HVM_EV_EXCEPTION, 13, 0);
 		return true;
