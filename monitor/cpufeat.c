@@ -59,6 +59,9 @@ void cpufeat_detect(struct cpu_features *f)
 	f->pages_1g = BIT(ext.edx, 26);
 	f->nx = BIT(ext.edx, 20);
 	f->x2apic = BIT(basic.ecx, 21);
+	f->xsave = BIT(basic.ecx, 26);
+	if (f->xsave) /* x87 and SSE are always there; AVX where the CPU has it */
+		f->xcr0_max = (cpuid(0xd, 0).eax & XCR0_SWITCHED) | XCR0_X87 | XCR0_SSE;
 	if (BIT(basic.ecx, 5))
 		detect_vmx(f);
 	else if (BIT(ext.ecx, 2))

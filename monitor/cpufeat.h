@@ -13,6 +13,8 @@ struct cpu_features {
 	bool pages_1g;       /* CPUID 0x80000001 EDX[26] */
 	bool nx;             /* CPUID 0x80000001 EDX[20] */
 	bool x2apic;         /* CPUID 1 ECX[21] */
+	bool xsave;          /* CPUID 1 ECX[26] */
+	uint64_t xcr0_max;   /* the XCR0_SWITCHED components this CPU has (CPUID 0xd.0) */
 	bool nested_paging;  /* EPT or NPT */
 	bool np_2m, np_1g;   /* nested-paging large pages */
 	/* SVM (CPUID 0x8000000A EDX) */

@@ -67,6 +67,22 @@ static enum exit_action exit_hlt(struct vcpu *v, const struct exit_info *e)
 	return EXIT_ADVANCE;
 }
 
+enum exit_action exit_reflect(struct vcpu *v, const struct exit_info *e)
+{
+	if (e->qual == 1)
+		vendor->inject(v, HVM_EV_EXCEPTION, 1, HVM_NO_ERROR);
+	else if (e->qual == 17)
+		vendor->inject(v, HVM_EV_EXCEPTION, 17, 0); /* its error code is always 0 */
+	else
+		part_contain(v, "unhandled exception", e);
+	return EXIT_RESUME;
+}
+
+enum exit_action exit_cache_flush(struct vcpu *v, const struct exit_info *e)
+{
+	return EXIT_ADVANCE;
+}
+
 static const exit_fn exit_handlers[EXIT_REASONS] = {
 	[EXIT_NONE] = exit_interrupt,
 	[EXIT_INTR] = exit_interrupt,
@@ -74,6 +90,8 @@ static const exit_fn exit_handlers[EXIT_REASONS] = {
 	[EXIT_CPUID] = exit_cpuid,
 	[EXIT_HLT] = exit_hlt,
 	[EXIT_HYPERCALL] = hypercall,
+	[EXIT_EXCEPTION] = exit_reflect,
+	[EXIT_CACHE_FLUSH] = exit_cache_flush,
 };
 
 /* Why a partition is stopped, by reason (containment log). */
@@ -88,6 +106,7 @@ static const char *const exit_causes[EXIT_REASONS] = {
 	[EXIT_INVALID] = "VM entry refused",
 	[EXIT_UNKNOWN] = "unexpected exit",
 	[EXIT_DR_ACCESS] = "forbidden instruction",
+	[EXIT_XSETBV] = "forbidden instruction", /* XCR0 is the monitor's (cpu.c) */
 };
 
 

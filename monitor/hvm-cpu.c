@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* hvm-cpu.c - the CPU an unmodified OS sees in a full-virtualization partition: CPUID with
- * what the partition does not provide hidden (no XSAVE/AVX state switching, no MONITOR/MWAIT,
+ * what the partition does not provide hidden (XSAVE only for x87, SSE and AVX, no MONITOR/MWAIT,
  * no PMU, no MCA, no MTRRs, no topology beyond one thread per vCPU), the x2APIC, TSC-deadline
  * and ARAT advertised; and its MSRs: the local APIC, EFER and PAT kept per vCPU, a few
  * identification MSRs read as fixed values, every other MSR #GP (docs/linux.md). */
 #include <bulkhead/hypercall.h>
 #include "hvm.h"
+#include "percpu.h"
 #include "x86.h"
 
-#define BASIC_MAX    0x7u        /* leaves 0xb (topology) and 0xd (XSAVE) stay hidden */
+#define BASIC_MAX    0xdu        /* XSAVE; leaves 8-0xc (PMU, topology, ...) stay hidden */
 #define EXT_MAX      0x80000008u /* 0x8000000a (SVM), 0x8000001e/1f (topology, SEV) hidden */
 
 /* Per leaf and register: the bits kept from the host, and the bits set. */
@@ -18,16 +19,21 @@ struct cpuid_rule {
 	uint32_t keep, set;
 };
 
-#define L1_ECX_KEEP ((1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 19) | \
-		     (1u << 20) | (1u << 22) | (1u << 23) | (1u << 25) | (1u << 30))
-		     /* SSE3 PCLMUL SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND */
+#define L1_ECX_KEEP ((1u << 0) | (1u << 1) | (1u << 9) | (1u << 12) | (1u << 13) | \
+		     (1u << 19) | (1u << 20) | (1u << 22) | (1u << 23) | (1u << 25) | \
+		     (1u << 26) | (1u << 28) | (1u << 29) | (1u << 30))
+		     /* SSE3 PCLMUL SSSE3 FMA CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES XSAVE AVX F16C
+		      * RDRAND; OSXSAVE below */
+#define L1_ECX_AVX  ((1u << 12) | (1u << 28) | (1u << 29)) /* FMA AVX F16C: need AVX state */
+#define L1_ECX_OSXSAVE (1u << 27)
 #define L1_ECX_SET  ((1u << 21) | (1u << 24) | (1u << 31)) /* x2APIC TSC-deadline hypervisor */
 #define L1_EDX_KEEP (~((1u << 7) | (1u << 12) | (1u << 14) | (1u << 18) | (1u << 21) | \
 		       (1u << 22) | (1u << 27) | (1u << 28) | (1u << 29) | (1u << 31)))
 		     /* not MCE MTRR MCA PSN DS ACPI SS HTT TM PBE */
-#define L7_EBX_KEEP ((1u << 0) | (1u << 3) | (1u << 7) | (1u << 8) | (1u << 9) | \
-		     (1u << 18) | (1u << 19) | (1u << 20) | (1u << 23) | (1u << 29))
-		     /* FSGSBASE BMI1 SMEP BMI2 ERMS RDSEED ADX SMAP CLFLUSHOPT SHA */
+#define L7_EBX_KEEP ((1u << 0) | (1u << 3) | (1u << 5) | (1u << 7) | (1u << 8) | \
+		     (1u << 9) | (1u << 18) | (1u << 19) | (1u << 20) | (1u << 23) | (1u << 29))
+		     /* FSGSBASE BMI1 AVX2 SMEP BMI2 ERMS RDSEED ADX SMAP CLFLUSHOPT SHA */
+#define L7_EBX_AVX  (1u << 5)
 #define X1_ECX_KEEP ((1u << 0) | (1u << 5) | (1u << 6) | (1u << 8))
 		     /* LAHF ABM SSE4A PREFETCHW */
 #define X1_EDX_KEEP (~((1u << 27)))  /* not RDTSCP */
@@ -49,6 +55,21 @@ static const struct cpuid_rule rules[] = {
 	{ 0x80000008, 2, 0, 0 },                     /* one core */
 };
 
+/* Leaf 0xd (SDM vol 1, 13.2): the components vcpu.fpu switches, in the standard format
+ * (legacy region and header, 576 bytes, then AVX's 256 at 576); no XSAVEOPT/C/S (sub 1). */
+static struct cpuid xsave_leaf(struct vcpu *v, uint32_t sub)
+{
+	uint64_t max = this_cpu()->feat.xcr0_max;
+	struct cpuid r = { 0 };
+
+	if (sub == 0 && max)
+		r = (struct cpuid){ (uint32_t)max, xgetbv() & XCR0_AVX ? 832 : 576, /* its XCR0 */
+				    max & XCR0_AVX ? 832 : 576, 0 };
+	if (sub == 2 && (max & XCR0_AVX))
+		r = (struct cpuid){ 256, 576, 0, 0 };
+	return r;
+}
+
 static struct cpuid hvm_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub)
 {
 	struct cpuid r = { 0 };
@@ -59,8 +80,10 @@ static struct cpuid hvm_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub)
 		return r;
 	}
 	if ((leaf < 0x80000000u && leaf > BASIC_MAX) || leaf > EXT_MAX ||
-	    (leaf >= 0x40000000u && leaf < 0x80000000u) || leaf == 4)
+	    (leaf >= 0x40000000u && leaf < 0x80000000u) || leaf == 4 || (leaf > 7 && leaf < 0xd))
 		return r; /* hidden; leaf 4 (cache and core topology) too */
+	if (leaf == 0xd)
+		return xsave_leaf(v, sub);
 	r = cpuid(leaf, sub);
 	if (leaf == 0)
 		r.eax = r.eax < BASIC_MAX ? r.eax : BASIC_MAX;
@@ -78,9 +101,18 @@ enum exit_action hvm_cpuid(struct vcpu *v, const struct exit_info *e)
 	for (unsigned i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 		if (rules[i].leaf == leaf)
 			*regs[rules[i].reg] = (*regs[rules[i].reg] & rules[i].keep) | rules[i].set;
-	if (leaf == 1) /* after the rule that clears the host's: the initial APIC ID is the x2APIC
-			* ID, the vCPU index (Linux checks it against the MADT's) */
+	if (leaf == 1) { /* after the rule that clears the host's: the initial APIC ID is the
+			  * x2APIC ID, the vCPU index (Linux checks it against the MADT's) */
 		r.ebx |= v->index << 24 | 1u << 16;
+		if (vendor->get_cr4(v) & CR4_OSXSAVE)
+			r.ecx |= L1_ECX_OSXSAVE;
+	}
+	if (!(this_cpu()->feat.xcr0_max & XCR0_AVX)) { /* no AVX state: nothing built on it */
+		if (leaf == 1)
+			r.ecx &= ~L1_ECX_AVX;
+		if (leaf == 7)
+			r.ebx &= ~L7_EBX_AVX;
+	}
 	v->regs.rax = r.eax;
 	v->regs.rbx = r.ebx;
 	v->regs.rcx = r.ecx;

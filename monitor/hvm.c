@@ -11,6 +11,8 @@
 #include "hvm.h"
 #include "hypercall.h"
 #include "clock.h"
+#include "cpu.h"
+#include "exit.h"
 #include "insn.h"
 #include "log.h"
 #include "part.h"
@@ -365,12 +367,33 @@ static enum exit_action hvm_dr(struct vcpu *v, const struct exit_info *e)
 
 static enum exit_action hvm_exception(struct vcpu *v, const struct exit_info *e)
 {
+	if (e->qual == 1) /* single-step, the one #DB a partition can cause: DR6.BS */
+		v->hvm.dr6 |= 1u << 14;
+	if (e->qual == 1 || e->qual == 17)
+		return exit_reflect(v, e);
 	if (e->qual != 6) { /* #MC: the machine's, never the guest's to handle */
 		part_contain(v, "machine check", e);
 		return EXIT_RESUME;
 	}
 	vendor->inject(v, HVM_EV_EXCEPTION, 6, HVM_NO_ERROR); /* the kernel's own ud2 (BUG, WARN) */
 	return EXIT_RESUME;
+}
+
+/* XSETBV (SDM vol 2C): XCR0 0 only, x87 always, AVX only with SSE, nothing the CPU cannot
+ * switch (hvm-cpu.c reports the same in CPUID leaf 0xd); else #GP(0). The vCPU runs under
+ * its XCR0 from now on (sched.c fpu_switch). CPL and CR4.OSXSAVE were checked by the CPU. */
+static enum exit_action hvm_xsetbv(struct vcpu *v, const struct exit_info *e)
+{
+	uint64_t val = v->regs.rdx << 32 | (uint32_t)v->regs.rax;
+
+	if ((uint32_t)v->regs.rcx || !(val & XCR0_X87) || (val & ~this_cpu()->feat.xcr0_max) ||
+	    ((val & XCR0_AVX) && !(val & XCR0_SSE))) {
+		vendor->inject(v, HVM_EV_EXCEPTION, 13, 0);
+		return EXIT_RESUME;
+	}
+	v->xcr0 = val;
+	cpu_xcr0_set(val);
+	return EXIT_ADVANCE;
 }
 
 static enum exit_action hvm_undefined(struct vcpu *v, const struct exit_info *e)
@@ -407,6 +430,8 @@ const exit_fn hvm_exit_handlers[EXIT_REASONS] = {
 	[EXIT_MSR_WRITE] = hvm_msr,
 	[EXIT_DR_ACCESS] = hvm_dr,
 	[EXIT_EXCEPTION] = hvm_exception,
+	[EXIT_CACHE_FLUSH] = exit_cache_flush,
+	[EXIT_XSETBV] = hvm_xsetbv,
 	[EXIT_FORBIDDEN] = hvm_undefined,
 };
 

@@ -26,6 +26,8 @@ static inline unsigned insn_length(enum exit_reason reason)
 		[EXIT_HYPERCALL] = 3, /* 0f 01 d9 / 0f 01 c1 */
 		[EXIT_MSR_READ] = 2,  /* 0f 32 */
 		[EXIT_MSR_WRITE] = 2, /* 0f 30 */
+		[EXIT_CACHE_FLUSH] = 2, /* 0f 09 */
+		[EXIT_XSETBV] = 3,    /* 0f 01 d1 */
 	};
 	return reason < EXIT_REASONS ? len[reason] : 0;
 }

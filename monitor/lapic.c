@@ -11,7 +11,7 @@
 #include "x86.h"
 
 enum {
-	LAPIC_ID = 0x20, LAPIC_EOI = 0xb0, LAPIC_SVR = 0xf0, LAPIC_ESR = 0x280,
+	LAPIC_ID = 0x20, LAPIC_EOI = 0xb0, LAPIC_ISR = 0x100, LAPIC_SVR = 0xf0, LAPIC_ESR = 0x280,
 	LAPIC_ICR = 0x300, LAPIC_ICR_HI = 0x310, LAPIC_LVT_TIMER = 0x320,
 	LAPIC_TIMER_INIT = 0x380, LAPIC_TIMER_CUR = 0x390, LAPIC_TIMER_DIV = 0x3e0,
 };
@@ -20,6 +20,7 @@ enum {
 #define SVR_ENABLE       (1u << 8)
 #define ICR_INIT         0x00000500u
 #define ICR_STARTUP      0x00000600u
+#define ICR_NMI          0x00000400u
 #define ICR_ASSERT       0x00004000u
 #define ICR_PENDING      0x00001000u
 #define ICR_ALL_BUT_SELF 0x000c0000u
@@ -143,4 +144,14 @@ void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 void lapic_eoi(void)
 {
 	reg_write(LAPIC_EOI, 0);
+}
+
+bool lapic_in_service(uint8_t vector)
+{
+	return reg_read(LAPIC_ISR + (vector / 32u) * 0x10) & (1u << (vector % 32));
+}
+
+void lapic_send_nmi(uint32_t apic_id)
+{
+	send_ipi(apic_id, ICR_NMI | ICR_ASSERT);
 }

@@ -5,6 +5,7 @@
 #ifndef MONITOR_LAPIC_H
 #define MONITOR_LAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Enable this CPU's local APIC (spurious vector VEC_SPURIOUS), in the BSP's mode. The first
@@ -28,5 +29,10 @@ void lapic_timer_oneshot_tsc(uint64_t tsc_ticks);
 void lapic_timer_stop(void);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 void lapic_eoi(void);
+/* Whether vector is in service here (ISR, SDM vol 3, 11.8.4): an interrupt, not an
+ * exception, is being handled on it. */
+bool lapic_in_service(uint8_t vector);
+/* An NMI (delivery mode 100b) to one CPU: test hooks. */
+void lapic_send_nmi(uint32_t apic_id);
 
 #endif

@@ -92,6 +92,25 @@ void *gpa_to_host_rw(const struct partition *p, uint64_t gpa, uint64_t len)
 
 /* ---- console and the end of a partition ---- */
 
+/* A partition's console lines reach the log at CONSOLE_LINES_PER_S (bursts of
+ * CONSOLE_BURST): a flood must not hold the serial port that every CPU logs to. */
+#define CONSOLE_BURST       512
+#define CONSOLE_LINES_PER_S 200
+
+static void console_line(struct partition *p)
+{
+	uint32_t dropped = p->console_rate.dropped;
+
+	if (!ratelimit_take(&p->console_rate, CONSOLE_BURST, CONSOLE_LINES_PER_S))
+		return;
+	if (dropped) {
+		pr_warn("partition %s: %u console lines dropped (over %u a second)", p->name,
+			dropped, CONSOLE_LINES_PER_S);
+		p->console_rate.dropped = 0;
+	}
+	log_console(p->name, p->line, p->line_len);
+}
+
 void part_console(struct partition *p, const char *s, size_t n)
 {
 	spin_lock(&p->console_lock);
@@ -100,7 +119,7 @@ void part_console(struct partition *p, const char *s, size_t n)
 		if (c != '\n' && p->line_len < sizeof(p->line))
 			p->line[p->line_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
 		if (c == '\n' || p->line_len == sizeof(p->line)) {
-			log_console(p->name, p->line, p->line_len);
+			console_line(p);
 			p->line_len = 0;
 		}
 	}
@@ -265,8 +284,12 @@ static void part_end(struct partition *p, enum part_state state, int status)
 	p->exit_status = status;
 	spin_lock(&p->console_lock);
 	if (p->line_len)
-		log_console(p->name, p->line, p->line_len);
+		console_line(p);
 	p->line_len = 0;
+	if (p->console_rate.dropped)
+		pr_warn("partition %s: %u console lines dropped (over %u a second)", p->name,
+			p->console_rate.dropped, CONSOLE_LINES_PER_S);
+	p->console_rate = (struct ratelimit){ 0 }; /* a restart starts with a full bucket */
 	spin_unlock(&p->console_lock);
 	for (unsigned i = 0; i < p->vcpu_count; i++) {
 		struct vcpu *v = p->vcpus[i];

@@ -37,6 +37,13 @@ struct percpu {
 	uint64_t stack_top;
 	volatile bool online;
 	struct cpu_features feat;
+	/* Events that need no handling but must be seen (trap.c): counted where they arrive
+	 * (an NMI handler may not log), reported later from the scheduler loop. */
+	volatile uint64_t nmis, stray_irqs;
+	volatile uint8_t stray_vector; /* the last unexpected one */
+	uint64_t nmis_told, stray_told, told_tsc;
+	uint64_t xcr0; /* as loaded on this CPU (cpu_xcr0_set) */
+	bool ibpb, l1d_flush; /* at a switch between partitions (mitigate.h) */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss64 tss __attribute__((aligned(16)));
 };

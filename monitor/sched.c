@@ -8,14 +8,17 @@
 #include <bulkhead/hypercall.h>
 #include "clock.h"
 #include "cmdline.h"
+#include "cpu.h"
 #include "exit.h"
 #include "lapic.h"
 #include "log.h"
+#include "mitigate.h"
 #include "part.h"
 #include "percpu.h"
 #include "sched.h"
 #include "stop.h"
 #include "testhook.h"
+#include "trap.h"
 #include "x86.h"
 
 #define NEVER UINT64_MAX
@@ -172,8 +175,8 @@ static void plan(struct runq *q, struct vcpu *v, uint64_t now)
 
 	if (v && others && slice_end < next)
 		next = slice_end; /* v runs and someone else may want the CPU: time-slice */
-	if (this_cpu()->id == 0 && test_stop_at_tsc && test_stop_at_tsc < next)
-		next = test_stop_at_tsc;
+	if (this_cpu()->id == 0 && test_deadline_tsc && test_deadline_tsc < next)
+		next = test_deadline_tsc;
 	if (v)
 		v->run_until = next; /* the backend's own timer (VMX preemption) ends the run then */
 	q->next_event = next;
@@ -198,18 +201,35 @@ static void idle(struct runq *q, uint64_t now)
 	}
 	plan(q, NULL, now);
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	trap_report();
 }
 
-/* x87/SSE state belongs to a vCPU: switch it when another vCPU runs here (a partition's
- * registers must never reach another partition). */
+/* x87/SSE/AVX state belongs to a vCPU: switch it when another vCPU runs here (a partition's
+ * registers must never reach another partition). XSAVE saves what XCR0 enables, so state is
+ * moved under the CPU's full XCR0 and each vCPU then runs under its own. The XCR0 the last
+ * vCPU leaves is read back: QEMU 7.2's SVM lacks the XSETBV intercept, so a guest's XSETBV
+ * goes straight to the CPU there (no leak follows: every component is switched). */
 static void fpu_switch(struct runq *q, struct vcpu *v)
 {
-	if (q->fpu_owner == v)
-		return;
-	if (q->fpu_owner)
-		__asm__ volatile("fxsave64 %0" : "=m"(q->fpu_owner->fpu));
-	__asm__ volatile("fxrstor64 %0" : : "m"(v->fpu));
+	const struct cpu_features *f = &this_cpu()->feat;
+	uint32_t lo = (uint32_t)f->xcr0_max, hi = (uint32_t)(f->xcr0_max >> 32);
+
+	if (q->fpu_owner != v && !f->xsave) {
+		if (q->fpu_owner)
+			__asm__ volatile("fxsave64 %0" : "=m"(q->fpu_owner->fpu));
+		__asm__ volatile("fxrstor64 %0" : : "m"(v->fpu));
+	} else if (q->fpu_owner != v) {
+		this_cpu()->xcr0 = xgetbv();
+		if (q->fpu_owner)
+			q->fpu_owner->xcr0 = this_cpu()->xcr0;
+		cpu_xcr0_set(f->xcr0_max);
+		if (q->fpu_owner)
+			__asm__ volatile("xsave64 %0" : "=m"(q->fpu_owner->fpu) : "a"(lo), "d"(hi));
+		__asm__ volatile("xrstor64 %0" : : "m"(v->fpu), "a"(lo), "d"(hi));
+	}
 	q->fpu_owner = v;
+	if (f->xsave)
+		cpu_xcr0_set(v->xcr0);
 }
 
 static struct vcpu *next_vcpu(struct runq *q, uint64_t now)
@@ -249,8 +269,8 @@ void sched_loop(void)
 		uint64_t now = rdtsc();
 		struct vcpu *v = q->head ? next_vcpu(q, now) : NULL;
 
-		if (test_stop_at_tsc && q == runqs)
-			testhook_check_limit(now);
+		if (test_deadline_tsc && q == runqs && now >= test_deadline_tsc)
+			testhook_tick(now);
 		if (!v) {
 			idle(q, now);
 			continue;
@@ -262,13 +282,17 @@ void sched_loop(void)
 			__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
 			continue;
 		}
+		if (!q->fpu_owner || q->fpu_owner->part != v->part)
+			mitigate_switch(this_cpu());
 		fpu_switch(q, v);
 		vendor->vcpu_run(v, &e);
 		v->exits++;
 		if (v->state != VCPU_DEAD)
 			exit_handle(v, &e);
 		__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
-		if (e.reason == EXIT_INTR || e.reason == EXIT_NMI)
+		if (e.reason == EXIT_INTR || e.reason == EXIT_NMI) {
 			take_interrupts(); /* otherwise none is pending: it would have exited */
+			trap_report();
+		}
 	}
 }

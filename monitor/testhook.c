@@ -2,7 +2,9 @@
 /* testhook.c - the test= words:
  *   boot      stop with status 0 once bring-up is done
  *   run       run the partitions, stop with status 0 when every one has ended, or when
- *             limit=<ms> (optional) has passed since they started
+ *             limit=<ms> (optional) has passed since they started; with storm=<ms>, every
+ *             <ms> CPU 0 sends every CPU (itself too) an NMI and fixed IPIs on vectors no
+ *             handler expects, as a hostile device's forged MSIs would (trap.c)
  *   fault     write to an unmapped address after bring-up (#PF dump, status 3)
  *   dump-mbi  print the raw Multiboot2 information block in hex on COM2, then stop (status 0);
  *             tools/record-mbi.py turns it into a unit-test fixture */
@@ -10,13 +12,19 @@
 #include <string.h>
 #include "clock.h"
 #include "cmdline.h"
+#include "lapic.h"
 #include "log.h"
+#include "percpu.h"
 #include "stop.h"
 #include "testhook.h"
+#include "x86.h"
 
 #define UNMAPPED_ADDRESS 0xdead0000000ull /* above any RAM of the test machines */
 
-uint64_t test_stop_at_tsc;
+uint64_t test_deadline_tsc;
+static uint64_t stop_at_tsc, storm_tsc, storm_next_tsc;
+/* 17 (#AC) and 19 (#XM) land on exception gates; 0x30 and 0xa5 on no handler's vector. */
+static const uint8_t storm_vectors[] = { 17, 19, 0x30, 0xa5 };
 
 static void dump_mbi(const struct bh_bootinfo *bi)
 {
@@ -45,6 +53,33 @@ void testhook_early(const struct bh_bootinfo *bi)
 	}
 }
 
+/* key=<ms> on the command line, 0 when absent. */
+static uint64_t ms_arg(const char *key)
+{
+	char ms[16];
+	uint64_t n = 0;
+
+	if (cmdline_get(key, ms, sizeof(ms)))
+		for (const char *c = ms; *c >= '0' && *c <= '9' && n < 1000000; c++)
+			n = n * 10 + (uint64_t)(*c - '0');
+	return n;
+}
+
+static void deadline_update(void)
+{
+	test_deadline_tsc = !storm_next_tsc || (stop_at_tsc && stop_at_tsc < storm_next_tsc) ?
+				    stop_at_tsc : storm_next_tsc;
+}
+
+static void storm(void)
+{
+	for (unsigned c = 0; c < cpu_count; c++) {
+		lapic_send_nmi(cpus[c].apic_id);
+		for (unsigned i = 0; i < sizeof(storm_vectors); i++)
+			lapic_send_ipi(cpus[c].apic_id, storm_vectors[i]);
+	}
+}
+
 void testhook_late(void)
 {
 	const char *t = cmdline_test();
@@ -55,12 +90,12 @@ void testhook_late(void)
 	if (!strcmp(t, "boot"))
 		machine_stop(STOP_OK);
 	if (!strcmp(t, "run")) {
-		char ms[16];
-		uint64_t n = 0;
-		if (cmdline_get("limit", ms, sizeof(ms)))
-			for (const char *c = ms; *c >= '0' && *c <= '9' && n < 1000000; c++)
-				n = n * 10 + (*c - '0');
-		test_stop_at_tsc = n ? clock_ns_to_deadline(clock_ns() + n * 1000000) : 0;
+		uint64_t limit = ms_arg("limit"), storm = ms_arg("storm");
+
+		stop_at_tsc = limit ? clock_ns_to_deadline(clock_ns() + limit * 1000000) : 0;
+		storm_tsc = storm ? clock_ns_to_tsc(storm * 1000000) : 0;
+		storm_next_tsc = storm ? rdtsc() + storm_tsc : 0;
+		deadline_update();
 		return;
 	}
 	if (!strcmp(t, "fault"))
@@ -69,10 +104,15 @@ void testhook_late(void)
 	machine_stop(STOP_FAIL);
 }
 
-void testhook_check_limit(uint64_t now_tsc)
+void testhook_tick(uint64_t now_tsc)
 {
-	if (test_stop_at_tsc && now_tsc >= test_stop_at_tsc) {
+	if (stop_at_tsc && now_tsc >= stop_at_tsc) {
 		pr_notice("time limit reached");
 		machine_stop(STOP_OK);
 	}
+	if (storm_next_tsc && now_tsc >= storm_next_tsc) {
+		storm();
+		storm_next_tsc = now_tsc + storm_tsc;
+	}
+	deadline_update();
 }

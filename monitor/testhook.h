@@ -9,8 +9,9 @@
 void testhook_early(const struct bh_bootinfo *bi); /* before memory and CPUs are set up */
 void testhook_late(void);                          /* after bring-up */
 
-/* test=run limit=<ms>: the TSC value at which CPU 0 stops the machine (0: none). */
-extern uint64_t test_stop_at_tsc;
-void testhook_check_limit(uint64_t now_tsc);
+/* The TSC value at which CPU 0 has test work to do (0: none): stop the machine at
+ * test=run limit=<ms>, or send the next burst of storm=<ms>. */
+extern uint64_t test_deadline_tsc;
+void testhook_tick(uint64_t now_tsc); /* CPU 0, at or after test_deadline_tsc */
 
 #endif

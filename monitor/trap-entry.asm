@@ -1,17 +1,20 @@
 ; SPDX-License-Identifier: MIT
-; trap-entry.asm - IDT stubs: give every vector the same frame (struct trap_frame in trap.h)
-; and call trap_handler. Vectors that push no error code push a zero (SDM vol 3, 6.13
-; "Error Code"); spurious interrupts return at once.
+; trap-entry.asm - IDT stubs for all 256 vectors. Exceptions (0-31) get the same frame
+; (struct trap_frame in trap.h) and call trap_handler; vectors that push no error code push a
+; zero (SDM vol 3, 6.13 "Error Code"). Of those that do, #AC, #CP, #VC and #SX cannot happen
+; at CPL 0 without CET or SEV-ES, so their vectors arrive only as interrupts (a forged MSI or
+; IPI): their stubs push a zero too, and trap_handler tells an interrupt by the ISR bit.
+; Vectors 32-254 are interrupts: irq_entry gets the vector. 255 (spurious) returns at once.
 
 bits 64
 section .text
 extern trap_handler
-global trap_stubs, trap_spurious, trap_irq, trap_device
+global trap_stubs, trap_spurious, trap_vectors
 extern irq_entry
 
 %macro STUB 1
 align 16
-	%if (%1 == 8) || (%1 >= 10 && %1 <= 14) || (%1 == 17) || (%1 == 21) || (%1 == 29) || (%1 == 30)
+	%if (%1 == 8) || (%1 >= 10 && %1 <= 14)
 	%else
 	push 0
 	%endif
@@ -70,16 +73,9 @@ trap_common:
 trap_spurious:
 	iretq
 
-; Timer and kick interrupts: vector 0 for irq_entry, which only acknowledges them (the
-; scheduler loop looks at its vCPUs after every interrupt window).
-trap_irq:
-	push rdi
-	xor edi, edi
-	jmp irq_common
-
-; MSI vectors of PCI functions (pci.h: VEC_DEVICE + index): one 16-byte stub each, the
-; vector in RDI for irq_entry, which acknowledges it and tells the owning partition.
-%macro DEVICE_STUB 1
+; Vectors 32-254: one 16-byte stub each, the vector in RDI for irq_entry, which acknowledges
+; it and passes it on (timer, kick, a PCI function's MSI) or counts it as unexpected.
+%macro VECTOR_STUB 1
 align 16
 	push rdi
 	mov edi, %1
@@ -87,10 +83,10 @@ align 16
 %endmacro
 
 align 16
-trap_device:                            ; 32 stubs, 16 bytes apart, from vector 0x40
-%assign v 0x40
-%rep 32
-	DEVICE_STUB v
+trap_vectors:                           ; 223 stubs, 16 bytes apart, from vector 32
+%assign v 32
+%rep 223
+	VECTOR_STUB v
 %assign v v + 1
 %endrep
 

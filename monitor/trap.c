@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* trap.c - IDT setup and the exception handler: name the fault, dump the CPU state on both
- * consoles, then stop this CPU (or, under test=, the machine with STOP_FAULT). */
+/* trap.c - IDT setup and the handlers behind it. Every vector has a gate: an exception in
+ * the monitor is a bug (name it, dump the CPU state on both consoles, stop this CPU, or under
+ * test= the machine with STOP_FAULT); an NMI or an interrupt nobody asked for (a forged MSI,
+ * a stray IPI) is acknowledged, counted and reported, never fatal. */
 #define pr_fmt(fmt) fmt
 #include "lapic.h"
 #include "log.h"
@@ -8,6 +10,7 @@
 #include "percpu.h"
 #include "sched.h"
 #include "stop.h"
+#include "timer.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -22,7 +25,7 @@ struct idt_gate {
 };
 _Static_assert(sizeof(struct idt_gate) == 16, "SDM vol 3, Figure 6-8 64-bit IDT gate");
 
-extern const char trap_stubs[], trap_spurious[], trap_irq[], trap_device[];
+extern const char trap_stubs[], trap_spurious[], trap_vectors[];
 #define STUB_STRIDE 16
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
@@ -51,20 +54,47 @@ void idt_init(void)
 {
 	for (unsigned v = 0; v < 32; v++)
 		set_gate(v, trap_stubs + v * STUB_STRIDE, vector_ist[v]);
+	for (unsigned v = 32; v < VEC_SPURIOUS; v++)
+		set_gate(v, trap_vectors + (v - 32) * STUB_STRIDE, IST_NONE);
 	set_gate(VEC_SPURIOUS, trap_spurious, IST_NONE);
-	set_gate(VEC_TIMER, trap_irq, IST_NONE);
-	set_gate(VEC_KICK, trap_irq, IST_NONE);
-	for (unsigned v = VEC_DEVICE; v <= VEC_DEVICE_LAST; v++)
-		set_gate(v, trap_device + (v - VEC_DEVICE) * STUB_STRIDE, IST_NONE);
+}
+
+static void stray(uint64_t vector)
+{
+	struct percpu *pc = this_cpu();
+
+	pc->stray_vector = (uint8_t)vector;
+	pc->stray_irqs++;
 }
 
 /* Every interrupt but the spurious one (trap-entry.asm): acknowledged; a PCI function's MSI
- * goes on to its partition. Timer and kick (vector 0 here) need nothing more. */
+ * goes on to its partition; timer and kick need nothing more; any other vector is counted. */
 void irq_entry(uint64_t vector)
 {
 	lapic_eoi();
 	if (vector >= VEC_DEVICE && vector <= VEC_DEVICE_LAST)
 		pci_irq(vector);
+	else if (vector != VEC_TIMER && vector != VEC_KICK)
+		stray(vector);
+}
+
+/* From the scheduler loop, with interrupts off: NMIs and unexpected interrupts since the
+ * last report, at most once a second per CPU. */
+void trap_report(void)
+{
+	struct percpu *pc = this_cpu();
+	uint64_t nmis = pc->nmis, strays = pc->stray_irqs, now;
+
+	if (nmis == pc->nmis_told && strays == pc->stray_told)
+		return;
+	now = rdtsc();
+	if (now - pc->told_tsc < tsc_hz() && pc->told_tsc)
+		return;
+	pr_warn("cpu%u: %lu NMIs, %lu unexpected interrupts (last vector %#x) acknowledged",
+		pc->id, nmis - pc->nmis_told, strays - pc->stray_told, pc->stray_vector);
+	pc->nmis_told = nmis;
+	pc->stray_told = strays;
+	pc->told_tsc = now;
 }
 
 void idt_load(void)
@@ -95,8 +125,20 @@ static void dump(const struct trap_frame *f, unsigned cpu)
 		f->ss, f->rflags, read_cr0(), read_cr3(), read_cr4());
 }
 
+/* An NMI (IST stack) only counts: it may interrupt anything, a lock holder included. On SVM
+ * an NMI that made a guest exit is taken here at STGI. A vector from 16 up that is in
+ * service came from the APIC, not from an exception. Everything else is a monitor bug. */
 void trap_handler(struct trap_frame *f)
 {
+	if (f->vector == 2) {
+		this_cpu()->nmis++;
+		return;
+	}
+	if (f->vector >= 16 && lapic_in_service((uint8_t)f->vector)) {
+		lapic_eoi();
+		stray(f->vector);
+		return;
+	}
 	dump(f, this_cpu()->id);
 	stop_on_fault();
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* trap.h - the monitor's IDT: exceptions dump state and stop the CPU that took them. */
+/* trap.h - the monitor's IDT: exceptions dump state and stop the CPU that took them; NMIs
+ * and unexpected interrupts are counted and reported. */
 #ifndef MONITOR_TRAP_H
 #define MONITOR_TRAP_H
 
@@ -18,8 +19,9 @@ struct trap_frame {
 void idt_init(void); /* once, on the BSP */
 void idt_load(void); /* on every CPU */
 void trap_handler(struct trap_frame *f);
-/* Interrupts (trap-entry.asm): acknowledged, a PCI function's MSI passed on; 0 for the
- * timer and kick vectors. */
+/* Interrupts (trap-entry.asm): acknowledged, a PCI function's MSI passed on. */
 void irq_entry(uint64_t vector);
+/* Log the NMIs and unexpected interrupts this CPU took since the last report (rate-limited). */
+void trap_report(void);
 
 #endif

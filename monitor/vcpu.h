@@ -13,6 +13,7 @@
 #include <bulkhead/partition.h>
 #include <bulkhead/view.h>
 #include "pgtable.h"
+#include "ratelimit.h"
 #include "spinlock.h"
 #include "vlapic.h"
 
@@ -72,6 +73,8 @@ enum exit_reason {
 	EXIT_UNKNOWN,   /* anything else: contained */
 	EXIT_IRQ_WINDOW, /* the guest can take an interrupt now (SVM VINTR, VMX window) */
 	EXIT_DR_ACCESS, /* MOV to or from a debug register */
+	EXIT_CACHE_FLUSH, /* WBINVD */
+	EXIT_XSETBV,
 	EXIT_REASONS
 };
 
@@ -129,7 +132,10 @@ struct vcpu {
 	bool fpu_fresh;              /* started again: its CPU reloads the start state's FPU image */
 	struct vcpu *next_on_cpu;    /* run-queue ring of its CPU */
 	struct hvm_vcpu hvm;         /* BH_VIEW_HVM partitions only */
-	uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image */
+	/* XSAVE area (standard format: legacy region, header, AVX at 576), or FXSAVE image on a
+	 * CPU without XSAVE; and the XCR0 the vCPU runs with */
+	uint8_t fpu[1024] __attribute__((aligned(64)));
+	uint64_t xcr0;
 };
 
 struct partition {
@@ -156,6 +162,7 @@ struct partition {
 	struct spinlock console_lock;
 	unsigned line_len;
 	char line[160];             /* console output not yet ended by a newline */
+	struct ratelimit console_rate; /* lines to the log (part_console) */
 };
 
 /* The vendor backend, chosen once at boot (Jailhouse-style: one ops table, no #ifdef). */
@@ -170,6 +177,7 @@ struct vendor_ops {
 	uint64_t (*get_rip)(struct vcpu *v);
 	void (*set_rip)(struct vcpu *v, uint64_t rip);
 	uint64_t (*get_cr3)(struct vcpu *v);
+	uint64_t (*get_cr4)(struct vcpu *v);     /* as the guest runs (CPUID OSXSAVE) */
 	void (*npt_changed)(struct vcpu *v);     /* v, current here, gets part->npt at next entry */
 	/* Full-virtualization vCPUs (hvm.c), on v's own CPU between its exit and its next
 	 * entry (vcpu_run calls hvm_prepare once the vCPU's state is reachable): */
@@ -189,10 +197,12 @@ extern const struct vendor_ops *vendor;
 extern const struct vendor_ops svm_ops;
 extern const struct vendor_ops vmx_ops;
 
-/* FXSAVE image of a CPU after FNINIT: FCW 0x37f, MXCSR 0x1f80 (SDM vol 1, Table 10-2). */
+/* The x87/SSE state of a CPU after FNINIT: FCW 0x37f, MXCSR 0x1f80 (SDM vol 1, Table 10-2);
+ * an XSAVE header of zeros puts every other component in its initial state (13.8). */
 static inline void vcpu_fpu_init(struct vcpu *v)
 {
 	__builtin_memset(v->fpu, 0, sizeof(v->fpu));
+	v->xcr0 = 3; /* XCR0_X87 | XCR0_SSE */
 	v->fpu[0] = 0x7f;
 	v->fpu[1] = 0x03;
 	v->fpu[24] = 0x80;

@@ -28,9 +28,32 @@
 #define CR0_TS (1ul << 3)
 #define CR0_NE (1ul << 5)
 #define CR0_WP (1ul << 16)
+#define CR4_PAE (1ul << 5)
+#define CR4_MCE (1ul << 6)
+#define CR4_PGE (1ul << 7)
 #define CR4_OSFXSR (1ul << 9)
 #define CR4_OSXMMEXCPT (1ul << 10)
-#define CR4_PGE (1ul << 7)
+#define CR4_LA57 (1ul << 12)
+#define CR4_OSXSAVE (1ul << 18)
+
+/* XCR0 state components (SDM vol 1, 13.3 "Enabling the XSAVE Feature Set") */
+#define XCR0_X87 (1ull << 0)
+#define XCR0_SSE (1ull << 1)
+#define XCR0_AVX (1ull << 2)
+#define XCR0_SWITCHED (XCR0_X87 | XCR0_SSE | XCR0_AVX) /* what vcpu.fpu holds */
+
+static inline uint64_t xgetbv(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void xsetbv(uint64_t xcr0)
+{
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)));
+}
 
 struct cpuid { uint32_t eax, ebx, ecx, edx; };
 

@@ -18,6 +18,7 @@ section .text
 global svm_world_switch
 
 %include "gpr.inc"
+%include "rsb.inc"
 
 svm_world_switch:
 	push rdx                        ; [rsp + 8] host area
@@ -27,6 +28,7 @@ svm_world_switch:
 	GUEST_GPRS_LOAD no_rax
 	vmrun
 	vmsave                      ; #VMEXIT: host RAX (VMCB) and RSP are back
+	RSB_FILL
 	push rdi
 	mov rdi, [rsp + 8]
 	GUEST_GPRS_STORE no_rax

@@ -21,10 +21,13 @@ static const uint8_t svm_reasons[SVM_EXIT_NR] = {
 	[SVM_EXIT_VMSAVE] = EXIT_FORBIDDEN,  [SVM_EXIT_STGI] = EXIT_FORBIDDEN,
 	[SVM_EXIT_CLGI] = EXIT_FORBIDDEN,    [SVM_EXIT_SKINIT] = EXIT_FORBIDDEN,
 	[SVM_EXIT_ICEBP] = EXIT_FORBIDDEN,   [SVM_EXIT_MONITOR] = EXIT_FORBIDDEN,
-	[SVM_EXIT_MWAIT] = EXIT_FORBIDDEN,   [SVM_EXIT_XSETBV] = EXIT_FORBIDDEN,
+	[SVM_EXIT_MWAIT] = EXIT_FORBIDDEN,   [SVM_EXIT_XSETBV] = EXIT_XSETBV,
 	[SVM_EXIT_DR_BASE ... SVM_EXIT_DR_BASE + 0x1f] = EXIT_DR_ACCESS,
 	[SVM_EXIT_VINTR] = EXIT_IRQ_WINDOW,
+	[SVM_EXIT_WBINVD] = EXIT_CACHE_FLUSH,
+	[SVM_EXIT_EXCP_BASE + 1] = EXIT_EXCEPTION,  /* #DB */
 	[SVM_EXIT_EXCP_BASE + 6] = EXIT_EXCEPTION,  /* #UD: maybe a VMCALL, see below */
+	[SVM_EXIT_EXCP_BASE + 17] = EXIT_EXCEPTION, /* #AC */
 	[SVM_EXIT_EXCP_BASE + 18] = EXIT_EXCEPTION, /* #MC */
 };
 
@@ -65,8 +68,10 @@ static inline void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb,
 			e->next_rip = vmcb->save.rip + insn_length(EXIT_HYPERCALL);
 		}
 		break;
+	case SVM_EXIT_EXCP_BASE + 1:
+	case SVM_EXIT_EXCP_BASE + 17:
 	case SVM_EXIT_EXCP_BASE + 18:
-		e->qual = 18;
+		e->qual = code - SVM_EXIT_EXCP_BASE;
 		break;
 	}
 }

@@ -139,8 +139,9 @@ static void control_init(struct vmcb_control *c, struct vcpu *v)
 			SVM_INT_MSR | SVM_INT_TASKSW | SVM_INT_FERR | SVM_INT_SHUTDOWN;
 	c->intercept2 = SVM_INT_VMRUN | SVM_INT_VMMCALL | SVM_INT_VMLOAD | SVM_INT_VMSAVE |
 			SVM_INT_STGI | SVM_INT_CLGI | SVM_INT_SKINIT | SVM_INT_ICEBP |
-			SVM_INT_MONITOR | SVM_INT_MWAIT | SVM_INT_XSETBV;
-	c->exceptions = (1u << 6) | (1u << 18); /* #UD (VMCALL on AMD), #MC */
+			SVM_INT_WBINVD | SVM_INT_MONITOR | SVM_INT_MWAIT | SVM_INT_XSETBV;
+	/* #UD (VMCALL on AMD), #MC, and #DB and #AC (exit_reflect) */
+	c->exceptions = (1u << 1) | (1u << 6) | (1u << 17) | (1u << 18);
 	c->dr_read = c->dr_write = 0xffff;      /* DR0-3 are not switched: partitions get none */
 	c->iopm_pa = v->part->ioperm ? v->part->ioperm : iopm_pa; /* its ports, or none */
 	c->msrpm_pa = msrpm_pa;
@@ -191,6 +192,11 @@ static void svm_set_rip(struct vcpu *v, uint64_t rip)
 static uint64_t svm_get_cr3(struct vcpu *v)
 {
 	return ((struct vmcb *)v->vendor)->save.cr3;
+}
+
+static uint64_t svm_get_cr4(struct vcpu *v)
+{
+	return ((struct vmcb *)v->vendor)->save.cr4;
 }
 
 static void svm_vcpu_run(struct vcpu *v, struct exit_info *e)
@@ -321,6 +327,7 @@ const struct vendor_ops svm_ops = {
 	.get_rip = svm_get_rip,
 	.set_rip = svm_set_rip,
 	.get_cr3 = svm_get_cr3,
+	.get_cr4 = svm_get_cr4,
 	.npt_changed = svm_npt_changed,
 	.irq_open = svm_irq_open,
 	.event_busy = svm_event_busy,

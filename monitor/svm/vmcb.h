@@ -128,6 +128,7 @@ BH_SIZE(vmcb, 0x1000);
 #define SVM_INT_CLGI     (1u << 5)
 #define SVM_INT_SKINIT   (1u << 6)
 #define SVM_INT_ICEBP    (1u << 8)
+#define SVM_INT_WBINVD   (1u << 9)
 #define SVM_INT_MONITOR  (1u << 10)
 #define SVM_INT_MWAIT    (1u << 11)
 #define SVM_INT_XSETBV   (1u << 13)
@@ -165,6 +166,7 @@ BH_SIZE(vmcb, 0x1000);
 #define SVM_EXIT_CLGI      0x085
 #define SVM_EXIT_SKINIT    0x086
 #define SVM_EXIT_ICEBP     0x088
+#define SVM_EXIT_WBINVD    0x089
 #define SVM_EXIT_MONITOR   0x08a
 #define SVM_EXIT_MWAIT     0x08b
 #define SVM_EXIT_XSETBV    0x08d

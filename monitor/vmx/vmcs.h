@@ -35,6 +35,7 @@ enum vmcs_field {
 	TSC_OFFSET = 0x2010,
 	VIRTUAL_APIC_ADDR = 0x2012,
 	EPT_POINTER = 0x201a,
+	ENCLS_EXITING_BITMAP = 0x202e,
 	GUEST_PHYS_ADDR = 0x2400,
 	VMCS_LINK_POINTER = 0x2800,
 	GUEST_DEBUGCTL = 0x2802,
@@ -158,8 +159,10 @@ VMCS_CHECK(HOST_RIP, WNAT, T_HOST);
 #define PROC2_EPT         (1u << 1)
 #define PROC2_RDTSCP      (1u << 3)
 #define PROC2_VPID        (1u << 5)
+#define PROC2_WBINVD      (1u << 6)
 #define PROC2_UNRESTRICTED (1u << 7)
 #define PROC2_INVPCID     (1u << 12)
+#define PROC2_ENCLS       (1u << 15)
 /* 25.7.1 "VM-Exit Controls" */
 #define EXIT_SAVE_DEBUG   (1u << 2)
 #define EXIT_HOST_64      (1u << 9)
@@ -214,6 +217,7 @@ enum { INV_SINGLE = 1, INV_ALL = 2 }; /* INVEPT / INVVPID types (31.3) */
 #define INTR_INFO_VECTOR(i) ((i) & 0xff)
 #define INTR_INFO_TYPE(i)   (((i) >> 8) & 7)
 #define INTR_TYPE_NMI       2
+#define INTR_TYPE_PRIV_SW   5 /* ICEBP (INT1) */
 /* Segment access rights (25.4.1 "Guest Register State"): descriptor bits 47:40 in 7:0,
  * 55:52 in 15:12, bit 16 = unusable. */
 #define AR_CODE64   0xa09bu /* G L P S, execute/read accessed */
@@ -255,6 +259,7 @@ enum vmx_exit {
 	VMX_EXIT_INVEPT = 50,
 	VMX_EXIT_PREEMPT_TIMER = 52,
 	VMX_EXIT_INVVPID = 53,
+	VMX_EXIT_WBINVD = 54,
 	VMX_EXIT_XSETBV = 55,
 	VMX_EXIT_VMFUNC = 59,
 	VMX_EXIT_ENCLS = 60,

@@ -21,12 +21,19 @@ section .text
 global vmx_world_switch, vmx_exit_stub, vmx_nmi_unblock
 
 %include "gpr.inc"
+%include "rsb.inc"
 %define HOST_RSP 0x6c14                 ; vmcs.h
+%define SEL_DATA 0x10                   ; percpu.h
+extern vmx_verw
 
 vmx_world_switch:
 	push rdi                        ; [rsp] = regs, where the exit finds it
 	mov eax, HOST_RSP
 	vmwrite rax, rsp
+	cmp byte [rel vmx_verw], 0      ; mitigate.c: this CPU's buffers need clearing (MDS)
+	je .no_verw
+	verw [rel verw_selector]        ; after the last host data it could leak
+.no_verw:
 	test esi, esi                   ; ZF = already launched; the MOVs below keep it
 	GUEST_GPRS_LOAD rax
 	jnz .launch
@@ -42,6 +49,7 @@ vmx_world_switch:
 	ret
 
 vmx_exit_stub:
+	RSB_FILL
 	push rdi                        ; guest RDI; [rsp + 8] = regs
 	mov rdi, [rsp + 8]
 	GUEST_GPRS_STORE rax
@@ -66,3 +74,6 @@ vmx_nmi_unblock:
 	iretq
 .back:
 	ret
+
+section .rodata
+verw_selector: dw SEL_DATA              ; VERW needs a writable data segment's selector

@@ -5,9 +5,10 @@
 #include "fmt.h"
 #include "../insn.h"
 #include "../log.h"
+#include "../percpu.h"
 #include "vmx.h"
 
-/* Exit reason 0: an NMI, or an exception the bitmap intercepts (#UD, #MC); 28.2.2
+/* Exit reason 0: an NMI, or an exception the bitmap intercepts (#DB, #UD, #AC, #MC); 28.2.2
  * "Information for VM Exits Due to Vectored Events". */
 static void decode_event(struct vcpu *v, struct exit_info *e, uint64_t rip)
 {
@@ -16,7 +17,10 @@ static void decode_event(struct vcpu *v, struct exit_info *e, uint64_t rip)
 	e->qual = INTR_INFO_VECTOR(info);
 	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
 		e->reason = EXIT_NMI;
+		this_cpu()->nmis++; /* it was taken by the exit: counted as trap.c would */
 		vmx_nmi_unblock();
+	} else if (e->qual == 1 && INTR_INFO_TYPE(info) == INTR_TYPE_PRIV_SW) {
+		e->reason = EXIT_FORBIDDEN; /* ICEBP (INT1), as SVM's intercept of it */
 	} else if (e->qual == 6 && insn_is_hypercall(v)) {
 		/* VMMCALL: the exit instruction length is not defined for a #UD (28.2.5) */
 		e->reason = EXIT_HYPERCALL;

@@ -24,7 +24,8 @@ _Static_assert(offsetof(struct gpr, rax) == 0 && offsetof(struct gpr, r15) == 11
 #define START_CR4     (CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT)
 #define START_PAT     0x0007040600070406ull              /* power-on PAT */
 #define CR4_PAE       (1ul << 5)
-#define EXCEPTIONS    ((1u << 6) | (1u << 18))           /* #UD (VMMCALL on Intel), #MC */
+/* #UD (VMMCALL on Intel), #MC, and #DB and #AC (exit_reflect) */
+#define EXCEPTIONS    ((1u << 1) | (1u << 6) | (1u << 17) | (1u << 18))
 
 /* ---- controls (25.6-25.8), checked against Appendix A ---- */
 
@@ -48,7 +49,8 @@ static const struct vmx_ctl ctl_specs[CTL_COUNT] = {
 			       PROC_MSR_BITMAPS | PROC_MONITOR | PROC_SECONDARY,
 		       0, PROC_CR3_LOAD | PROC_CR3_STORE | PROC_CR8_LOAD | PROC_CR8_STORE },
 	[CTL_PROC2] = { "secondary processor-based", MSR_VMX_PROCBASED2, 0,
-			PROC2_EPT | PROC2_VPID, PROC2_RDTSCP | PROC2_INVPCID, 0 },
+			PROC2_EPT | PROC2_VPID,
+			PROC2_RDTSCP | PROC2_INVPCID | PROC2_WBINVD | PROC2_ENCLS, 0 },
 	[CTL_EXIT] = { "VM-exit", MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT,
 		       EXIT_SAVE_DEBUG | EXIT_HOST_64 | EXIT_LOAD_PAT | EXIT_LOAD_EFER, 0,
 		       EXIT_ACK_INTR },
@@ -353,6 +355,14 @@ static struct vmx_cpu {
  * VMCLEARed so the vCPU's own CPU can make it current (25.11.1 "Software Use of Virtual-Machine Control Structures"). One VPID per
  * vCPU (never 0, the host's): two vCPUs of a partition may share a CPU with different guest
  * page tables. The backend state is never freed, so vmx_cpus never points to a reused one. */
+/* Every ENCLS leaf exits (25.6.16), where the CPU has SGX: enclaves are not partitions'. */
+static int encls_write(void)
+{
+	const struct vmcs_value t[] = { { ENCLS_EXITING_BITMAP, ~0ull } };
+
+	return ctl_values[CTL_PROC2] & PROC2_ENCLS ? WRITE_ALL(t) : 0;
+}
+
 static int vmx_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_t cr3)
 {
 	unsigned vpid = v->part->slot * MAX_VCPUS + v->index + 1;
@@ -374,7 +384,7 @@ static int vmx_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t stack, uint64_
 		r = -BH_EIO;
 	else
 		r = controls_write(v, vapic) | guest_write(entry, stack, cr3) | segments_write() |
-		    (v->part->hvm ? vmx_hvm_setup(v) : 0);
+		    encls_write() | (v->part->hvm ? vmx_hvm_setup(v) : 0);
 	r = vmclear(vmcs) && !r ? 0 : -BH_EIO;
 	/* Called from an exit handler (the ultravisor starting a partition): its VMCS must be
 	 * current again, for the rest of that exit (RIP advance) and its next entry. */
@@ -560,6 +570,11 @@ static uint64_t vmx_get_cr3(struct vcpu *v)
 	return vmread(GUEST_CR3);
 }
 
+static uint64_t vmx_get_cr4(struct vcpu *v)
+{
+	return vmread(GUEST_CR4);
+}
+
 /* v runs on this CPU (its VMCS is current) and its partition has new EPT tables. */
 static void vmx_npt_changed(struct vcpu *v)
 {
@@ -576,6 +591,7 @@ const struct vendor_ops vmx_ops = {
 	.get_rip = vmx_get_rip,
 	.set_rip = vmx_set_rip,
 	.get_cr3 = vmx_get_cr3,
+	.get_cr4 = vmx_get_cr4,
 	.npt_changed = vmx_npt_changed,
 	.irq_open = vmx_irq_open,
 	.event_busy = vmx_event_busy,

@@ -121,6 +121,25 @@ def test_kernel_boots_to_the_shell(linux):
     assert linux.run("uname -r") == [release]
 
 
+def test_xsave_state_is_the_guests(linux):
+    """The guest enables XSAVE with AVX where the CPU has it (QEMU's max does): the monitor
+    lets it set XCR0 and switches that state (docs/linux.md)."""
+    host_avx = " avx " in subprocess.run(
+        ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-nodefaults", "-display",
+         "none", "-S", "-qmp", "stdio"], input='{"execute":"qmp_capabilities"}\n'
+        '{"execute":"query-cpu-model-expansion","arguments":{"type":"full","model":'
+        '{"name":"max"}}}\n{"execute":"quit"}\n', capture_output=True, text=True).stdout \
+        .replace('"avx": true', " avx ")
+    line = [l for l in linux.run("dmesg | grep 'x86/fpu: Enabled xstate'") if "xstate" in l]
+    assert line, linux.cli.log
+    flags = linux.run("grep -m1 ^flags /proc/cpuinfo")[0].split()
+    if host_avx:
+        assert "0x7," in line[0] and "avx" in flags, (line, flags)
+    else:
+        assert "0x3," in line[0] and "avx" not in flags, (line, flags)
+    assert "xsave" in flags
+
+
 def test_two_vcpus_both_ticking(linux):
     """nproc is 2, and the local APIC timer interrupts of both CPUs grow."""
     assert linux.run("nproc") == ["2"]

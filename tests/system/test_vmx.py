@@ -50,12 +50,24 @@ def six(request):
     return boot(request.param, "six", "test=run", mods)
 
 
+def hostile_run(backend, name, cases):
+    mods = svm.hostile_modules(cases, NOT_ON, backend, on_two)
+    return boot(backend, name, f"test=run limit={LIMIT_MS} storm={svm.STORM_MS}", mods)
+
+
 @pytest.fixture(scope="module", params=list(MODELS))
 def hostile(request):
-    mods = [module(HOSTILE, f"name=h-{c} cpus={on_two(cpus)} mem=8 -- {c}")
-            for c, cpus, _ in HOSTILE_CASES if request.param not in NOT_ON.get(c, ())]
-    mods += [module(PROBE, f"name={n} cpus={on_two(c)} mem=8") for n, c in GOOD]
-    return boot(request.param, "hostile", f"test=run limit={LIMIT_MS}", mods)
+    return hostile_run(request.param, "hostile", HOSTILE_CASES)
+
+
+@pytest.fixture(scope="module", params=list(MODELS))
+def hostile2(request):
+    return hostile_run(request.param, "hostile2", svm.HOSTILE_CASES2)
+
+
+@pytest.fixture(scope="module", params=list(MODELS))
+def hostile3(request):
+    return hostile_run(request.param, "hostile3", svm.HOSTILE_CASES3)
 
 
 @pytest.mark.parametrize("name,cpus,mib,status", SIX, ids=[p[0] for p in SIX])
@@ -67,19 +79,43 @@ def test_all_six_end_and_the_machine_stops(six):
     svm.test_all_six_end_and_the_machine_stops(six)
 
 
+def contained(run, case, line):
+    if run.backend in NOT_ON.get(case, ()):
+        pytest.skip(f"Bochs {MODELS[run.backend]}: {NOT_ON[case][run.backend]}")
+    svm.check_contained(run, case, line)
+
+
 @pytest.mark.parametrize("case,cpus,line", HOSTILE_CASES, ids=[c[0] for c in HOSTILE_CASES])
 def test_hostile_partition_is_contained(hostile, case, cpus, line):
-    if hostile.backend in NOT_ON.get(case, ()):
-        pytest.skip(f"Bochs {MODELS[hostile.backend]}: {NOT_ON[case][hostile.backend]}")
-    svm.test_hostile_partition_is_contained(hostile, case, on_two(cpus), line)
+    contained(hostile, case, line)
 
 
-def test_well_behaved_partitions_finish_beside_hostile_ones(hostile):
-    if hostile.backend not in NOT_ON["s"]:
-        svm.test_well_behaved_partitions_finish_beside_hostile_ones(hostile)
-        return
-    # no spinner in this run: it may end before the time limit, once all have ended
-    assert hostile.status == 0, hostile.describe()
-    for name, _ in GOOD:
-        assert f"[{name}] probe: vmcall ok" in hostile.lines(), hostile.describe()
-        assert re.search(rf"^part: partition {name}: exited, status 0$", hostile.com1, re.M)
+@pytest.mark.parametrize("case,cpus,line", svm.HOSTILE_CASES2,
+                         ids=[c[0] for c in svm.HOSTILE_CASES2])
+def test_hostile_partition_is_contained_2(hostile2, case, cpus, line):
+    contained(hostile2, case, line)
+
+
+@pytest.mark.parametrize("case,cpus,line", svm.HOSTILE_CASES3,
+                         ids=[c[0] for c in svm.HOSTILE_CASES3])
+def test_hostile_partition_is_contained_3(hostile3, case, cpus, line):
+    contained(hostile3, case, line)
+
+
+def test_well_behaved_partitions_finish_beside_hostile_ones(hostile, hostile2, hostile3):
+    for run in (hostile, hostile2, hostile3):
+        assert run.status == 0, run.describe()
+        svm.check_good_finish(run)
+
+
+def test_sse_state_of_two_partitions_on_one_cpu(hostile3):
+    svm.test_sse_state_of_two_partitions_on_one_cpu(hostile3)
+
+
+def test_console_flood_is_rate_limited(hostile3):
+    svm.test_console_flood_is_rate_limited(hostile3)
+
+
+def test_nmis_and_stray_vectors_are_survived(hostile, hostile2, hostile3):
+    for run in (hostile, hostile2, hostile3):
+        svm.check_storm(run, CPUS)
