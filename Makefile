@@ -36,7 +36,7 @@ include monitor/monitor.mk
 include tools/tools.mk
 include tests/tests.mk
 include tests/probes/probes.mk
-include lib/newlib.mk lib/rt/rt.mk guest-pv/guest-pv.mk devmodel/devmodel.mk tests/pingpong/pingpong.mk \
+include lib/newlib.mk lib/rt/rt.mk guest-pv/guest-pv.mk devmodel/devmodel.mk tests/pingpong/pingpong.mk tests/hcfuzz/hcfuzz.mk \
 	tests/uvtest/uvtest.mk
 include tests/unit/elf.mk tests/unit/rt.mk tests/unit/db.mk tests/unit/chan.mk
 include tests/unit/console.mk
