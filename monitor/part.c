@@ -317,22 +317,26 @@ static void part_end(struct partition *p, enum part_state state, int status)
 		sched_kick(0); /* CPU 0 notices when the last partition has ended */
 }
 
-void part_stop(struct partition *p)
+/* Every vCPU of p (ended: its CPUs were kicked out of it) off its CPU, or -BH_EBUSY. */
+static int vcpus_off(const struct partition *p)
+{
+	int r = 0;
+
+	for (unsigned i = 0; i < p->vcpu_count; i++)
+		if (p->vcpus[i] && p->vcpus[i]->cpu != this_cpu()->id && sched_wait_off(p->vcpus[i]))
+			r = -BH_EBUSY;
+	return r;
+}
+
+int part_stop(struct partition *p)
 {
 	part_end(p, PART_IDLE, 0);
-	for (unsigned i = 0; i < p->vcpu_count; i++)
-		if (p->vcpus[i]->cpu != this_cpu()->id)
-			sched_wait_off(p->vcpus[i]);
+	return vcpus_off(p);
 }
 
 int part_quiesce(const struct partition *p)
 {
-	if (p->state == PART_RUNNING)
-		return -BH_EBUSY;
-	for (unsigned i = 0; i < p->vcpu_count; i++) /* ended: its CPUs were kicked out of it */
-		if (p->vcpus[i] && p->vcpus[i]->cpu != this_cpu()->id)
-			sched_wait_off(p->vcpus[i]);
-	return 0;
+	return p->state == PART_RUNNING ? -BH_EBUSY : vcpus_off(p);
 }
 
 void part_destroy(struct partition *p)

@@ -23,7 +23,7 @@ void part_free(struct partition *p);
  * vCPUs wait for a SIPI. 0, -BH_EBUSY (running), -BH_EINVAL, -BH_ENOMEM. */
 int part_start(struct partition *p, uint64_t entry, uint64_t stack_top, uint64_t boot_arg);
 /* Not running any more, and every vCPU off its CPU when this returns. No event. */
-void part_stop(struct partition *p);
+int part_stop(struct partition *p); /* 0, or -BH_EBUSY: a vCPU did not leave its CPU */
 /* Not running (-BH_EBUSY if it is), and when this returns no vCPU of it is in guest mode or
  * an exit handler any more: its memory and vCPUs may be changed. */
 int part_quiesce(const struct partition *p);

@@ -5,6 +5,7 @@
  * when something is due: a vCPU alone on its CPU with no deadline runs without ticks, and
  * an idle CPU halts until the earliest deadline among its vCPUs. */
 #define pr_fmt(fmt) "sched: " fmt
+#include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
 #include "clock.h"
 #include "cmdline.h"
@@ -59,10 +60,25 @@ void sched_retire(struct vcpu *v)
 	sched_kick(v->cpu);
 }
 
-void sched_wait_off(struct vcpu *v)
+int sched_wait_off(struct vcpu *v)
 {
-	while (__atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST))
+	uint64_t give_up = rdtsc() + clock_ns_to_tsc(WAIT_OFF_NS), kick = 0;
+
+	while (__atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST)) {
+		uint64_t now = rdtsc();
+		if (now >= give_up) {
+			pr_err("partition %s: vCPU %u still on cpu%u after %llu ms: its memory and "
+			       "devices stay where they are", v->part->name, v->index, v->cpu,
+			       WAIT_OFF_NS / 1000000);
+			return -BH_ETIMEDOUT;
+		}
+		if (now >= kick) { /* again, in case the CPU missed the first */
+			sched_kick(v->cpu);
+			kick = now + clock_ns_to_tsc(WAIT_OFF_NS / 10);
+		}
 		cpu_relax();
+	}
+	return 0;
 }
 
 /* Owner only: unlink retired vCPUs (their memory stays: nothing is freed under a reader). */

@@ -12,8 +12,12 @@
 void sched_add(struct vcpu *v);       /* from any CPU */
 /* v is dead for good: its CPU unlinks it soon (v's memory must stay valid). */
 void sched_retire(struct vcpu *v);
-/* Return once v (dead) is off its CPU: not in guest mode nor in an exit handler. */
-void sched_wait_off(struct vcpu *v);
+/* Return 0 once v (dead) is off its CPU: not in guest mode nor in an exit handler; or,
+ * after WAIT_OFF_NS, -BH_ETIMEDOUT (logged): a CPU that does not come back (stuck in an
+ * instruction that takes no interrupt) keeps the partition's resources from changing hands
+ * instead of hanging the caller. */
+#define WAIT_OFF_NS 100000000ull
+int sched_wait_off(struct vcpu *v);
 void sched_kick(unsigned cpu);        /* make cpu re-evaluate its vCPUs */
 void sched_replan(unsigned cpu);      /* from cpu itself: a deadline changed */
 /* v is about to enter on this CPU and has something due at deadline (TSC), before the plan

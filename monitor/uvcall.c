@@ -283,8 +283,7 @@ int64_t uv_stop(struct vcpu *v, uint64_t id, uint64_t a1, uint64_t a2, uint64_t 
 
 	if (!p)
 		return -BH_ENOENT;
-	part_stop(p);
-	return 0;
+	return part_stop(p);
 }
 
 int64_t uv_destroy(struct vcpu *v, uint64_t id, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -293,7 +292,8 @@ int64_t uv_destroy(struct vcpu *v, uint64_t id, uint64_t a1, uint64_t a2, uint64
 
 	if (!p)
 		return -BH_ENOENT;
-	part_stop(p); /* destroy implies stop; every vCPU off its CPU before its tables go */
+	if (part_stop(p)) /* destroy implies stop; every vCPU off its CPU before its tables go */
+		return -BH_EBUSY;
 	enforce_free(&p->npt);
 	part_destroy(p);
 	return 0;
