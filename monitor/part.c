@@ -97,17 +97,18 @@ void *gpa_to_host_rw(const struct partition *p, uint64_t gpa, uint64_t len)
 #define CONSOLE_BURST       512
 #define CONSOLE_LINES_PER_S 200
 
+static void console_dropped(struct partition *p, uint32_t n)
+{
+	if (n)
+		pr_warn("partition %s: %u console lines dropped (over %u a second)", p->name, n,
+			CONSOLE_LINES_PER_S);
+}
+
 static void console_line(struct partition *p)
 {
-	uint32_t dropped = p->console_rate.dropped;
-
 	if (!ratelimit_take(&p->console_rate, CONSOLE_BURST, CONSOLE_LINES_PER_S))
 		return;
-	if (dropped) {
-		pr_warn("partition %s: %u console lines dropped (over %u a second)", p->name,
-			dropped, CONSOLE_LINES_PER_S);
-		p->console_rate.dropped = 0;
-	}
+	console_dropped(p, ratelimit_report_due(&p->console_rate));
 	log_console(p->name, p->line, p->line_len);
 }
 
@@ -286,9 +287,7 @@ static void part_end(struct partition *p, enum part_state state, int status)
 	if (p->line_len)
 		console_line(p);
 	p->line_len = 0;
-	if (p->console_rate.dropped)
-		pr_warn("partition %s: %u console lines dropped (over %u a second)", p->name,
-			p->console_rate.dropped, CONSOLE_LINES_PER_S);
+	console_dropped(p, p->console_rate.dropped);
 	p->console_rate = (struct ratelimit){ 0 }; /* a restart starts with a full bucket */
 	spin_unlock(&p->console_lock);
 	for (unsigned i = 0; i < p->vcpu_count; i++) {

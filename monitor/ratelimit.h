@@ -12,12 +12,13 @@
 
 struct ratelimit {
 	uint64_t refill_tsc; /* when the last token was added */
+	uint64_t told_tsc;   /* when dropped events were last reported */
 	uint32_t tokens;
-	uint32_t dropped;    /* since the last event let through */
+	uint32_t dropped;    /* since the last report */
 };
 
-/* true: go ahead (and report r->dropped first if non-zero, then clear it); false: counted.
- * The caller serializes calls on one bucket. */
+/* true: go ahead; false: counted in r->dropped. The caller serializes calls on one bucket,
+ * and reports r->dropped when ratelimit_report_due() says so. */
 static inline bool ratelimit_take(struct ratelimit *r, uint32_t burst, uint32_t per_s)
 {
 	uint64_t now = rdtsc(), period = tsc_hz() / per_s, add;
@@ -37,6 +38,19 @@ static inline bool ratelimit_take(struct ratelimit *r, uint32_t burst, uint32_t 
 	}
 	r->dropped++;
 	return false;
+}
+
+/* Dropped events to report (at most once a second): the count, then cleared; or 0. */
+static inline uint32_t ratelimit_report_due(struct ratelimit *r)
+{
+	uint64_t now = rdtsc();
+	uint32_t n = r->dropped;
+
+	if (!n || (r->told_tsc && now - r->told_tsc < tsc_hz()))
+		return 0;
+	r->told_tsc = now;
+	r->dropped = 0;
+	return n;
 }
 
 #endif

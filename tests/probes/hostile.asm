@@ -21,6 +21,10 @@
 ; C  5000 console lines as fast as it can (rate-limited, the dropped ones counted)
 ; l  x87/SSE state: finds XMM0-15 zero at start, fills them with its own byte (second
 ;    character of its command line), yields 200 times and checks they still hold it
+; Z  100000 locked adds across a cache-line boundary (split locks: each locks the bus; under
+;    TCG each stops every vCPU); then exits normally
+; Y  AVX state: sets CR4.OSXSAVE and XCR0 = x87|SSE|AVX itself (only where the emulator has
+;    no XSETBV intercept: QEMU), then as l with YMM0-15's upper halves
 ; U  timer probe: twenty 10 ms timers; prints the latest one's lateness in microseconds
 ; Each case prints "hostile: <case>" first. If the act returns, it exits with status 42
 ; (for h that is success; for every other case the monitor must have stopped it first).
@@ -331,6 +335,59 @@ do_sse_leak:
 .lost:	SAY sse_lost
 	jmp fail
 
+;; ---- split locks ----
+do_split_lock:
+	mov ecx, 100000
+.l:	lock add dword [split + 62], 1        ; 4 bytes over a 64-byte line's end
+	dec ecx
+	jnz .l
+	SAY split_ok
+	jmp _start.done
+
+;; ---- AVX state stays the partition's own ----
+do_avx_leak:
+	mov rax, cr4
+	bts rax, 18                           ; OSXSAVE
+	mov cr4, rax
+	xor ecx, ecx
+	mov eax, 7                            ; x87 | SSE | AVX
+	xor edx, edx
+	xsetbv
+	vpxor ymm15, ymm15, ymm15             ; all sixteen upper halves zero at start?
+	%assign r 0
+	%rep 15
+	vpor ymm15, ymm15, ymm %+ r
+	%assign r r + 1
+	%endrep
+	vextracti128 xmm15, ymm15, 1
+	ptest xmm15, xmm15
+	jnz do_sse_leak.leak
+	movzx eax, byte [r15 + INFO_CMDLINE + 1]
+	movd xmm0, eax
+	vpbroadcastb ymm0, xmm0               ; its byte in all 32 lanes
+	%assign r 1
+	%rep 15
+	vmovdqa ymm %+ r, ymm0
+	%assign r r + 1
+	%endrep
+	vmovdqu [own32], ymm0
+	mov r12d, 200
+.yield:	mov eax, HC_YIELD
+	vmmcall
+	%assign r 0
+	%rep 16
+	vpcmpeqb ymm %+ r, ymm %+ r, [own32]
+	vpmovmskb eax, ymm %+ r
+	cmp eax, -1
+	jne do_sse_leak.lost
+	vmovdqu ymm %+ r, [own32]
+	%assign r r + 1
+	%endrep
+	dec r12d
+	jnz .yield
+	SAY avx_ok
+	jmp _start.done
+
 ;; ---- timer probe: 20 timers of 10 ms, the latest lateness printed ----
 do_timer:
 	mov r12d, 20
@@ -459,10 +516,18 @@ cases:
 	dq do_sse_leak
 	db 'U'
 	dq do_timer
+	db 'Z'
+	dq do_split_lock
+	db 'Y'
+	dq do_avx_leak
 	db 0
 null_idt:
 	dw 0
 	dq 0
+align 64
+split:	times 128 db 0
+align 32
+own32:	times 32 db 0
 align 16
 own:	times 16 db 0
 gdt:	dq 0
@@ -487,6 +552,10 @@ wbinvd_ok: db "hostile: wbinvd returned", 10
 wbinvd_ok_len equ $ - wbinvd_ok
 flood:	db "hostile: flood", 10
 flood_len equ $ - flood
+split_ok: db "hostile: split locks done", 10
+split_ok_len equ $ - split_ok
+avx_ok:	db "hostile: avx state kept", 10
+avx_ok_len equ $ - avx_ok
 sse_ok:	db "hostile: sse state kept", 10
 sse_ok_len equ $ - sse_ok
 sse_leak: db "hostile: sse state LEAKED in", 10

@@ -101,6 +101,7 @@ HOSTILE_CASES2 = [
     ("q", "2", r"(forbidden instruction|unhandled exception): "),
     ("W", "3", (EXITS, "hostile: wbinvd returned")),
     ("g", "0", SPIN),
+    ("Z", "1", (EXITS, "hostile: split locks done")),
 ]
 # The third (a boot takes at most 32 modules): MMIO, exceptions, floods, shared state.
 HOSTILE_CASES3 = [
@@ -111,6 +112,7 @@ HOSTILE_CASES3 = [
     ("C", "3", (EXITS, "hostile: flood")),
     ("l", "0", (EXITS, "hostile: sse state kept")),
     ("U", "2", (EXITS, "hostile: timers late by at most ")),
+    ("Y", "3", (EXITS, "hostile: avx state kept")),
 ]
 # Cases an emulator cannot express, per run kind (test_vmx.py adds Bochs'):
 # - b: QEMU 7.2's SVM has no XSETBV intercept (the instruction reaches XCR0 directly; no
@@ -119,7 +121,7 @@ HOSTILE_CASES3 = [
 NOT_ON = {"b": {"qemu-svm": "QEMU 7.2 does not implement the SVM XSETBV intercept"},
           "i": {"qemu-svm": "QEMU 7.2 reports INVD as a WBINVD exit"}}
 # Two instances of l share CPU 0, each with its own byte: neither may see the other's.
-EXTRA = {"l": [("h-l2", "lb")]}
+EXTRA = {"l": [("h-l2", "lb")], "Y": [("h-Y2", "Yb")]}
 GOOD = [("good0", "0"), ("good1", "1"), ("good2", "2"), ("good3", "3")]
 STORM_MS = 20
 
@@ -217,6 +219,15 @@ def test_sse_state_of_two_partitions_on_one_cpu(hostile3):
     """h-l and h-l2 fill XMM0-15 with different bytes and yield to each other 200 times."""
     check_contained(hostile3, "l", (EXITS, "hostile: sse state kept"))
     assert "[h-l2] hostile: sse state kept" in hostile3.lines(), hostile3.describe()
+
+
+def test_avx_state_of_two_partitions_on_one_cpu(hostile3):
+    """h-Y and h-Y2 enable AVX themselves (QEMU lets XSETBV through, test_vmx.py skips them)
+    and fill YMM0-15 with different bytes: the XSAVE switch keeps each one's own."""
+    if hostile3.backend in NOT_ON.get("Y", ()):
+        pytest.skip(NOT_ON["Y"][hostile3.backend])
+    check_contained(hostile3, "Y", (EXITS, "hostile: avx state kept"))
+    assert "[h-Y2] hostile: avx state kept" in hostile3.lines(), hostile3.describe()
 
 
 def test_console_flood_is_rate_limited(hostile3):
