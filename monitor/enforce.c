@@ -120,6 +120,10 @@ int enforce_build(const struct bh_view *v, struct pgtable *t)
 	for (unsigned i = 0; i < v->region_count && !r; i++) {
 		const struct bh_view_region *g = &v->regions[i];
 		uint64_t leaf = g->flags & BH_VIEW_W ? vendor->npt_leaf_rw : vendor->npt_leaf_ro;
+		uint64_t write = vendor->npt_leaf_rw & ~vendor->npt_leaf_ro;
+
+		if (g->kind == BH_VIEW_MMIO) /* uncached, and read-only unless BH_VIEW_W */
+			leaf = vendor->npt_leaf_mmio & ~(g->flags & BH_VIEW_W ? 0 : write);
 		r = pt_map(t, g->gpa, g->hpa, g->size, leaf);
 	}
 	if (r)

@@ -13,6 +13,7 @@
 #include "pci.h"
 #include "percpu.h"
 #include "sched.h"
+#include "timer.h"
 
 struct partition *partitions[MAX_PARTITIONS];
 unsigned partition_count;
@@ -106,9 +107,11 @@ static void console_dropped(struct partition *p, uint32_t n)
 
 static void console_line(struct partition *p)
 {
-	if (!ratelimit_take(&p->console_rate, CONSOLE_BURST, CONSOLE_LINES_PER_S))
+	uint64_t now = rdtsc();
+
+	if (!ratelimit_take(&p->console_rate, now, tsc_hz(), CONSOLE_BURST, CONSOLE_LINES_PER_S))
 		return;
-	console_dropped(p, ratelimit_report_due(&p->console_rate));
+	console_dropped(p, ratelimit_report_due(&p->console_rate, now, tsc_hz()));
 	log_console(p->name, p->line, p->line_len);
 }
 

@@ -259,6 +259,10 @@ static struct vcpu *next_vcpu(struct runq *q, uint64_t now)
 		if (!(cur = q->current) && !q->head)
 			return NULL;
 	}
+	/* At every slice end or event, whatever the exits were: a guest that exits at every
+	 * instruction (single-stepping) may never let an interrupt exit through (Bochs' SVM) */
+	take_interrupts();
+	trap_report();
 	if (cur)
 		cur->yielded = false;
 	v = pick(cur ? cur : q->head, now);
@@ -306,9 +310,7 @@ void sched_loop(void)
 		if (v->state != VCPU_DEAD)
 			exit_handle(v, &e);
 		__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
-		if (e.reason == EXIT_INTR || e.reason == EXIT_NMI) {
+		if (e.reason == EXIT_INTR || e.reason == EXIT_NMI)
 			take_interrupts(); /* otherwise none is pending: it would have exited */
-			trap_report();
-		}
 	}
 }

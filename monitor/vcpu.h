@@ -191,6 +191,7 @@ struct vendor_ops {
 	int (*msr_set)(struct vcpu *v, uint32_t msr, uint64_t val); /* checked by hvm-cpu.c */
 	const struct pt_format *npt_format;
 	uint64_t npt_leaf_rw, npt_leaf_ro;      /* leaf bits for RAM, read-write and read-only */
+	uint64_t npt_leaf_mmio;                 /* device MMIO: read-write, uncached */
 };
 
 extern const struct vendor_ops *vendor;

@@ -71,8 +71,9 @@ static int check_header(struct check *c)
 #define ALIAS (BH_VIEW_IDENT | BH_VIEW_IOREQ) /* flags of a second mapping of own RAM */
 
 /* An alias region (BH_VIEW_IDENT or BH_VIEW_IOREQ): private, its host range covered by the
- * view's other private regions (the partition's own RAM, seen a second time); an identity
- * region at gpa == hpa, the request ring of a device model one page. */
+ * view's other private regions (the partition's own RAM, seen a second time) and never
+ * writable or executable where they are not; an identity region at gpa == hpa, the request
+ * ring of a device model one page. */
 static bool alias_of_own_ram(const struct check *c, const struct bh_view_region *r)
 {
 	uint64_t at = r->hpa, end = r->hpa + r->size;
@@ -94,7 +95,8 @@ static bool alias_of_own_ram(const struct check *c, const struct bh_view_region 
 			    q->hpa + q->size > q->hpa && q->hpa <= at && at - q->hpa < q->size)
 				break;
 		}
-		if (j == c->v->region_count || j == BH_VIEW_REGIONS_MAX)
+		if (j == c->v->region_count || j == BH_VIEW_REGIONS_MAX ||
+		    (r->flags & (BH_VIEW_W | BH_VIEW_X) & ~q->flags))
 			return false;
 		at = q->hpa + q->size;
 	}

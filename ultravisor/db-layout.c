@@ -242,9 +242,17 @@ static void view_ram(const struct db_state *st, const struct db_part *p, struct 
 		} else {
 			add_region(v, g, e->base, e->size, BH_VIEW_PRIVATE, rwx);
 		}
-		if (p->kind == BH_CFG_KIND_IOPART)
+		if (p->kind == BH_CFG_KIND_IOPART && g == 0) {
+			/* the alias is never more permissive than the RAM (monitor/view.c): it
+			 * starts after the read-only info page (and page 0, which no device
+			 * needs either) */
+			uint64_t skip = BH_INFO_GPA + DB_PAGE;
+			add_region(v, e->base + skip, e->base + skip, e->size - skip, BH_VIEW_PRIVATE,
+				   BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT);
+		} else if (p->kind == BH_CFG_KIND_IOPART) {
 			add_region(v, e->base, e->base, e->size, BH_VIEW_PRIVATE,
 				   BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT);
+		}
 		g += e->size;
 	}
 }

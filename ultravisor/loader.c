@@ -78,6 +78,15 @@ static int build_tables(uint64_t pt[BH_PT_PAGES][512], uint64_t top, const struc
 	return 0;
 }
 
+/* Where RAM's GPA 0 lies on the host (its first private region), or 0. */
+static uint64_t ram_hpa(const struct bh_view *v)
+{
+	for (unsigned i = 0; i < v->region_count; i++)
+		if (v->regions[i].kind == BH_VIEW_PRIVATE && v->regions[i].gpa == 0)
+			return v->regions[i].hpa;
+	return 0;
+}
+
 static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 		      const char *cmdline, const struct load_peer *peers, uint64_t ram,
 		      uint64_t heap_start)
@@ -107,9 +116,13 @@ static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 		else if (v->regions[i].kind == BH_VIEW_MODULE) /* whole pages: the blob says its size */
 			info->mem[info->mem_count++] = (struct bh_mem_region){
 				v->regions[i].gpa, v->regions[i].size, BH_MEM_R, BH_MEM_KIND_MODULE };
-	for (unsigned i = 0; i < v->region_count; i++) /* RAM [0, ram) is one range at GPA = HPA */
-		if (v->regions[i].flags & BH_VIEW_IDENT && v->regions[i].size == ram)
-			info->ident_base = v->regions[i].gpa, info->ident_size = ram;
+	/* RAM [0, ram) is one range at GPA = HPA (less page 0 and the info page, db-layout.c)
+	 * when one alias region starts right after the info page of the RAM at GPA 0 */
+	for (unsigned i = 0; i < v->region_count; i++)
+		if (v->regions[i].flags & BH_VIEW_IDENT &&
+		    v->regions[i].gpa == ram_hpa(v) + BH_INFO_GPA + PAGE &&
+		    v->regions[i].size == ram - BH_INFO_GPA - PAGE)
+			info->ident_base = ram_hpa(v), info->ident_size = ram;
 	for (unsigned i = 0; i < v->pci_count && i < BH_INFO_PCI_MAX; i++)
 		info->pci_bdf[info->pci_count++] = v->pci[i];
 	info->heap_start = (heap_start + PAGE - 1) & ~(PAGE - 1);

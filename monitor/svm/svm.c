@@ -339,4 +339,7 @@ const struct vendor_ops svm_ops = {
 	.npt_format = &pt_format_x86,
 	.npt_leaf_rw = PTE_P | PTE_W | PTE_U, /* NPT walks are user accesses (15.25.5) */
 	.npt_leaf_ro = PTE_P | PTE_U,
+	/* PCD|PWT: host PAT entry 3, UC at power-on and never changed (15.25.8 "Combining
+	 * Memory Types, MTRRs"): a device's registers are never cached, whatever guest PAT */
+	.npt_leaf_mmio = PTE_P | PTE_W | PTE_U | PTE_PCD | PTE_PWT,
 };

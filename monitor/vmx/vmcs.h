@@ -208,6 +208,7 @@ enum { INV_SINGLE = 1, INV_ALL = 2 }; /* INVEPT / INVVPID types (31.3) */
 #define EPT_W       (1ull << 1)
 #define EPT_X       (1ull << 2)
 #define EPT_MT_WB   (6ull << 3) /* leaf memory type (29.3.7 "EPT and Memory Typing") */
+#define EPT_MT_UC   (0ull << 3)
 #define EPTP_WB     6ull
 #define EPTP_4LEVEL (3ull << 3) /* page-walk length - 1 */
 

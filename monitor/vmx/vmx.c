@@ -603,4 +603,7 @@ const struct vendor_ops vmx_ops = {
 	.npt_format = &pt_format_ept,
 	.npt_leaf_rw = EPT_R | EPT_W | EPT_X | EPT_MT_WB,
 	.npt_leaf_ro = EPT_R | EPT_X | EPT_MT_WB,
+	/* EPT replaces the MTRRs (29.3.7.2): device registers need UC here, which wins over
+	 * any guest PAT type */
+	.npt_leaf_mmio = EPT_R | EPT_W | EPT_MT_UC,
 };

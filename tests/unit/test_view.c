@@ -252,6 +252,12 @@ static void test_ident(void **s)
 	a.regions[2] = (struct bh_view_region){ 72 * MiB, 72 * MiB, 16 * MiB, BH_VIEW_PRIVATE,
 						BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT, 0, 0 };
 	expect(check(&a, &b, &c), -BH_EPERM, 2, "over the partition's own RAM"); /* runs past */
+	/* never more permissive than the RAM it aliases: writable over read-only */
+	a.regions[2] = (struct bh_view_region){ 64 * MiB, 64 * MiB, 16 * MiB, BH_VIEW_PRIVATE,
+						BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT, 0, 0 };
+	a.regions[0].flags = BH_VIEW_R | BH_VIEW_X;
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "over the partition's own RAM");
+	a.regions[0].flags = BH_VIEW_R | BH_VIEW_W | BH_VIEW_X;
 	/* a private region whose host range wraps cannot cover anything */
 	a.regions[3] = (struct bh_view_region){ 1ull << 40, ~0ull - 0xfff, 0x2000, BH_VIEW_PRIVATE,
 						BH_VIEW_R, 0, 0 };
