@@ -6,6 +6,7 @@
 #include "acpi.h"
 #include "enforce.h"
 #include "log.h"
+#include "msix.h"
 #include "palloc.h"
 #include "part.h"
 #include "pci.h"
@@ -108,6 +109,31 @@ void enforce_free(struct pgtable *t)
 	pt_free(t, npt_free);
 }
 
+/* Region g, device MMIO cut around the pages of MSI-X tables and PBAs, which are mapped
+ * read-only: a partition never writes a table entry (msix.h, PCIe 6.0 7.7.2). */
+static int map_region(struct pgtable *t, const struct bh_view_region *g)
+{
+	uint64_t leaf = g->flags & BH_VIEW_W ? vendor->npt_leaf_rw : vendor->npt_leaf_ro;
+	uint64_t at = g->hpa, end = g->hpa + g->size;
+	struct view_range ro;
+	int r = 0;
+
+	if (g->kind != BH_VIEW_MMIO)
+		return pt_map(t, g->gpa, g->hpa, g->size, leaf);
+	while (at < end && !r) {
+		bool hit = msix_ro_next(pci_msix_ro, pci_msix_ro_count, at, end, &ro);
+		uint64_t stop = hit ? ro.base : end;
+
+		if (stop > at)
+			r = pt_map(t, g->gpa + (at - g->hpa), at, stop - at, leaf);
+		if (!r && hit)
+			r = pt_map(t, g->gpa + (ro.base - g->hpa), ro.base, ro.end - ro.base,
+				   vendor->npt_leaf_ro);
+		at = hit ? ro.end : end;
+	}
+	return r;
+}
+
 int enforce_build(const struct bh_view *v, struct pgtable *t)
 {
 	int r = 0;
@@ -117,11 +143,8 @@ int enforce_build(const struct bh_view *v, struct pgtable *t)
 			       .max_leaf = this_cpu()->feat.np_1g ? PAGE_1G : PAGE_2M };
 	if (!(t->root = npt_alloc(NULL)))
 		return -BH_ENOMEM;
-	for (unsigned i = 0; i < v->region_count && !r; i++) {
-		const struct bh_view_region *g = &v->regions[i];
-		uint64_t leaf = g->flags & BH_VIEW_W ? vendor->npt_leaf_rw : vendor->npt_leaf_ro;
-		r = pt_map(t, g->gpa, g->hpa, g->size, leaf);
-	}
+	for (unsigned i = 0; i < v->region_count && !r; i++)
+		r = map_region(t, &v->regions[i]);
 	if (r)
 		enforce_free(t);
 	return r;
