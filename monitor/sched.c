@@ -62,6 +62,16 @@ void sched_wait_off(struct vcpu *v)
 		cpu_relax();
 }
 
+bool sched_wait_off_until(struct vcpu *v, uint64_t until)
+{
+	while (__atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST))
+		if (rdtsc() >= until)
+			return false;
+		else
+			cpu_relax();
+	return true;
+}
+
 /* Owner only: unlink retired vCPUs (their memory stays: nothing is freed under a reader). */
 static void reap(struct runq *q)
 {

@@ -14,6 +14,8 @@ void sched_add(struct vcpu *v);       /* from any CPU */
 void sched_retire(struct vcpu *v);
 /* Return once v (dead) is off its CPU: not in guest mode nor in an exit handler. */
 void sched_wait_off(struct vcpu *v);
+/* The same, giving up when the TSC reaches until. → true if v is off its CPU. */
+bool sched_wait_off_until(struct vcpu *v, uint64_t until);
 void sched_kick(unsigned cpu);        /* make cpu re-evaluate its vCPUs */
 void sched_replan(unsigned cpu);      /* from cpu itself: a deadline changed */
 /* v is about to enter on this CPU and has something due at deadline (TSC), before the plan
