@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* msix-attack.c - a test hook (`msix-attack=1`): the I/O partition turns hostile against its
+ * own NVMe function's MSI-X table and reports what the monitor let through
+ * (tests/system/test_iopart.py, test_msix_table_is_not_the_partitions).
+ *
+ *   1. BH_HC_PCI_MSI with hostile arguments: another function, an entry past the table,
+ *      an unknown operation; each answer is printed.
+ *   2. Entry 0 as the monitor programmed it, read back through the (read-only) table.
+ *   3. Direct writes of forged messages into entry 0: vector 0x30 broadcast, NMI, INIT,
+ *      another function's vector. The first store must fault and end this partition;
+ *      a line after it means the table was writable. */
+#include <stdint.h>
+#include <bulkhead/hypercall.h>
+#include "iopart.h"
+#include "msix-attack.h"
+#include "platform.h"
+#include "rt/hypercall.h"
+
+/* Forged messages (SDM vol 3, 11.11.1-2): address 0xFEE00000 | destination << 12; data
+ * delivery mode << 8 | vector. */
+static const struct { const char *what; uint32_t addr, data; } forged[] = {
+	{ "vector 0x30 broadcast", 0xfeeff000u, 0x0030 },
+	{ "NMI", 0xfee00000u, 4u << 8 },
+	{ "INIT", 0xfee00000u, 5u << 8 },
+	{ "another function's vector", 0xfee00000u, 0x0041 },
+};
+
+void msix_attack(const struct pci_dev *d)
+{
+	uint16_t other = d->bdf ^ 0x08; /* the next device number: not this partition's */
+	volatile uint32_t *e;
+
+	iopart_log("msix-attack: other function: %ld, entry past the table: %ld, unknown op: %ld",
+		   bh_hc3(BH_HC_PCI_MSI, other, 0, BH_PCI_MSI_PROGRAM),
+		   bh_hc3(BH_HC_PCI_MSI, d->bdf, d->msix_size, BH_PCI_MSI_PROGRAM),
+		   bh_hc3(BH_HC_PCI_MSI, d->bdf, 0, 7));
+	e = plat_mmio(d->bar[d->msix_table_bir] + d->msix_table_off, 16);
+	if (!d->msix_cap || !e) {
+		iopart_log("msix-attack: no MSI-X table to attack");
+		return;
+	}
+	iopart_log("msix-attack: entry 0 reads address %#x upper %#x data %#x control %#x", e[0],
+		   e[1], e[2], e[3]);
+	for (unsigned i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		iopart_log("msix-attack: writing entry 0 directly: %s", forged[i].what);
+		e[2] = forged[i].data;
+		e[0] = forged[i].addr;
+		iopart_log("msix-attack: the table took the write: entry 0 reads address %#x data %#x",
+			   e[0], e[2]);
+	}
+}
