@@ -256,7 +256,8 @@ static uint32_t writable(unsigned k, uint64_t off, uint64_t width)
 int64_t hc_pci_config(struct vcpu *v, uint64_t bdf, uint64_t off, uint64_t width, uint64_t write)
 {
 	int k = owned(v, bdf);
-	uint32_t mask = 0, r = 0;
+	uint32_t mask = 0;
+	int64_t r = -BH_EIO; /* released, or about to be: nothing re-enables it */
 
 	if (k < 0)
 		return -BH_EPERM;
@@ -269,14 +270,15 @@ int64_t hc_pci_config(struct vcpu *v, uint64_t bdf, uint64_t off, uint64_t width
 		return -BH_EPERM;
 	}
 	spin_lock(&cfg_lock);
-	if (__atomic_load_n(&v->part->ending, __ATOMIC_ACQUIRE))
-		r = (uint32_t)-BH_EIO; /* released, or about to be: nothing re-enables it */
-	else if (write)
+	bool ending = __atomic_load_n(&v->part->ending, __ATOMIC_ACQUIRE);
+	if (!ending && write) {
 		cfg_update((uint16_t)bdf, (unsigned)off, mask, (uint32_t)v->regs.r8);
-	else
+		r = 0;
+	} else if (!ending) {
 		r = cfg_in((uint16_t)bdf, (unsigned)off, (unsigned)width);
+	}
 	spin_unlock(&cfg_lock);
-	return r == (uint32_t)-BH_EIO ? -BH_EIO : (int64_t)r;
+	return r;
 }
 
 /* Entry e of function k: masked, written, then unmasked if asked (PCIe 6.0, 6.1.4.5: an
