@@ -368,7 +368,7 @@ int main(void)
 		console_poll(); /* the channels laid out already: their clients wait */
 	disk_open();
 	if (attack && have_disk)
-		msix_attack(&nvme_pci); /* test hook: ends this partition */
+		msix_attack(&nvme, &nvme_pci); /* test hook: ends this partition */
 	blk_find();
 	iopart_log("serving %u block channel(s)", nblks);
 	if (!(have_disk && nblks))
