@@ -103,8 +103,10 @@ unsigned acpi_kept_mmio(const struct bh_bootinfo *bi, struct acpi_mmio *out, uns
 	const uint8_t *end = NULL, *p;
 
 	mcfg(bi, &o);
-	walk(table(bi, "DMAR", HDR + 12, &end), end, 2, &o, drhd);
-	walk(table(bi, "IVRS", HDR + 12, &end), end, 2, &o, ivhd);
+	p = table(bi, "DMAR", HDR + 12, &end);
+	walk(p, end, 2, &o, drhd);
+	p = table(bi, "IVRS", HDR + 12, &end);
+	walk(p, end, 2, &o, ivhd);
 	if ((p = table(bi, "APIC", HDR + 8, &end))) {
 		add(&o, u32_at(p - 8), 0x1000, "the local APIC (MADT)");
 		walk(p, end, 0, &o, madt_entry);
