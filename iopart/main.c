@@ -27,6 +27,7 @@
 #include "console.h"
 #include "rt/console.h"
 #include "iopart.h"
+#include "msix-attack.h"
 #include "nvme.h"
 #include "pci.h"
 #include "platform.h"
@@ -343,7 +344,7 @@ static void bench_local(uint64_t mib)
 int main(void)
 {
 	char role[8] = "?", con[8] = "";
-	uint64_t bench = 0, bench_at = 0;
+	uint64_t bench = 0, bench_at = 0, attack = 0;
 
 	info = bh_info_page();
 	bh_arg("role", role, sizeof(role));
@@ -351,6 +352,7 @@ int main(void)
 	bh_arg_u64("fault-after", &fault_after);
 	bh_arg_u64("bench-local", &bench);
 	bh_arg_u64("bench-at", &bench_at);
+	bh_arg_u64("msix-attack", &attack);
 	if (!strcmp(con, "com1")) {
 		if (uart_init(&com1, 0x3f8))
 			printf("iopart: COM1 does not answer: no operator console\n");
@@ -365,6 +367,8 @@ int main(void)
 	if (console_owner)
 		console_poll(); /* the channels laid out already: their clients wait */
 	disk_open();
+	if (attack && have_disk)
+		msix_attack(&nvme, &nvme_pci); /* test hook: ends this partition */
 	blk_find();
 	iopart_log("serving %u block channel(s)", nblks);
 	if (!(have_disk && nblks))

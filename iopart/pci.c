@@ -12,16 +12,6 @@
 #define CAP_FIRST     0x40 /* capabilities live after the type 0 header */
 #define CFG_ERR       0xffffffffu
 
-static inline uint32_t mmio_read32(volatile uint32_t *p)
-{
-	return *p;
-}
-
-static inline void mmio_write32(volatile uint32_t *p, uint32_t v)
-{
-	*p = v;
-}
-
 /* ---- Capability list (PCI Local Bus 3.0, 6.7 Capabilities List) ---- */
 
 int pci_find_cap(uint16_t bdf, uint8_t cap_id)
@@ -180,48 +170,21 @@ static int msix_ctrl_write(const struct pci_dev *d, uint32_t set, uint32_t clear
 	return plat_pci_write(d->bdf, off, 2, (ctrl & ~clear) | set);
 }
 
-/* Entry layout: dword 0 message address, 1 upper address, 2 data, 3 vector control. */
-static void msix_program(volatile uint32_t *table, unsigned entries, unsigned vector,
-			 uint64_t addr, uint32_t data)
-{
-	for (unsigned i = 0; i < entries; i++) {
-		volatile uint32_t *e = table + 4 * i;
-
-		mmio_write32(&e[3], mmio_read32(&e[3]) | 1);
-	}
-	table += 4 * vector;
-	mmio_write32(&table[0], (uint32_t)addr);
-	mmio_write32(&table[1], (uint32_t)(addr >> 32));
-	mmio_write32(&table[2], data);
-	mmio_write32(&table[3], mmio_read32(&table[3]) & ~1u);
-}
-
-/* Order (PCI Local Bus 3.0, 6.8.3 MSI and MSI-X Operation): enable with the function
- * masked, so nothing fires from a half-written table; program and unmask the entry; then
- * lift the function mask. */
+/* Order (PCIe 6.0, 6.1.4 MSI and MSI-X Operation): enable with the function masked, so
+ * nothing fires from a half-written table; have the monitor mask every other entry and
+ * program ours (the table is read-only here: BH_HC_PCI_MSI writes it); then lift the
+ * function mask. */
 int pci_msix_enable(struct pci_dev *d, unsigned vector)
 {
-	const uint8_t bir = d->msix_table_bir;
-	volatile uint32_t *table;
-	uint64_t addr;
-	uint32_t data;
 	int err;
 
 	if (!d->msix_cap || vector >= d->msix_size)
 		return -BH_ENOTSUP;
-	if (bir >= PCI_BARS || !(d->bar_flags[bir] & PCI_BAR_MEM) || !d->bar[bir])
-		return -BH_EIO;
-	table = (volatile uint32_t *)plat_mmio(d->bar[bir] + d->msix_table_off,
-					       (uint64_t)d->msix_size * PCI_MSIX_ENTRY);
-	if (!table)
-		return -BH_EIO;
-	err = plat_pci_msi(d->bdf, &addr, &data);
+	err = msix_ctrl_write(d, PCI_MSIX_ENABLE | PCI_MSIX_MASKALL, 0);
+	for (unsigned i = 0; i < d->msix_size && !err; i++)
+		err = plat_pci_msix(d->bdf, i, i == vector ? PLAT_MSIX_PROGRAM : PLAT_MSIX_MASK);
 	if (!err)
-		err = msix_ctrl_write(d, PCI_MSIX_ENABLE | PCI_MSIX_MASKALL, 0);
-	if (err)
-		return err;
-	msix_program(table, d->msix_size, vector, addr, data);
-	err = msix_ctrl_write(d, 0, PCI_MSIX_MASKALL);
+		err = msix_ctrl_write(d, 0, PCI_MSIX_MASKALL);
 	if (err) {
 		msix_ctrl_write(d, 0, PCI_MSIX_ENABLE);
 		return err;

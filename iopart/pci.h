@@ -92,10 +92,10 @@ int pci_enable(const struct pci_dev *d);
 /* Bus master off: the function can no longer DMA (a driver giving up on a device). */
 int pci_stop_dma(const struct pci_dev *d);
 
-/* Needs memory space on. Programs MSI-X table entry `vector` with plat_pci_msi()'s message, unmasks it, and
- * enables MSI-X with the function mask off; every other entry stays masked. → 0;
- * -BH_ENOTSUP (no MSI-X, or vector beyond its table); -BH_EIO (the table's BAR is not
- * mapped); or the plat_* error. */
+/* Needs memory space on. Has the monitor program MSI-X table entry `vector` and mask every
+ * other one (plat_pci_msix: the table is read-only to the partition), and enables MSI-X
+ * with the function mask off. → 0; -BH_ENOTSUP (no MSI-X, or vector beyond its table); or
+ * the plat_* error. */
 int pci_msix_enable(struct pci_dev *d, unsigned vector);
 
 #endif

@@ -36,14 +36,12 @@ int plat_pci_write(uint16_t bdf, unsigned off, unsigned width, uint32_t v)
 	return (int)bh_hc5(BH_HC_PCI_CONFIG, bdf, off, width, 1, v);
 }
 
-int plat_pci_msi(uint16_t bdf, uint64_t *addr, uint32_t *data)
-{
-	static uint64_t out[2];
-	int r = (int)bh_hc2(BH_HC_PCI_MSI, bdf, bh_gpa(out));
+_Static_assert(PLAT_MSIX_PROGRAM == BH_PCI_MSI_PROGRAM && PLAT_MSIX_MASK == BH_PCI_MSI_MASK &&
+	       PLAT_MSIX_UNMASK == BH_PCI_MSI_UNMASK, "platform.h mirrors hypercall.h");
 
-	*addr = out[0];
-	*data = (uint32_t)out[1];
-	return r;
+int plat_pci_msix(uint16_t bdf, unsigned entry, unsigned op)
+{
+	return (int)bh_hc3(BH_HC_PCI_MSI, bdf, entry, op);
 }
 
 volatile void *plat_mmio(uint64_t bar_addr, uint64_t size)

@@ -31,9 +31,14 @@ uint32_t plat_pci_read(uint16_t bdf, unsigned off, unsigned width);
  * bits; drivers write whole registers read-modify-write, the other bits unchanged. */
 int plat_pci_write(uint16_t bdf, unsigned off, unsigned width, uint32_t v);
 
-/* BH_HC_PCI_MSI: the MSI message (address, data) for bdf's MSI-X table entries; its
- * interrupts then wake plat_wait_device(). → 0 or -BH_E*. */
-int plat_pci_msi(uint16_t bdf, uint64_t *addr, uint32_t *data);
+/* BH_HC_PCI_MSI: the monitor writes MSI-X table entry `entry` of bdf, which the partition
+ * may read but never write: PLAT_MSIX_PROGRAM the message the monitor chose (its
+ * interrupts then wake plat_wait_device()), unmasked; PLAT_MSIX_MASK / _UNMASK the mask
+ * bit only. → 0 or -BH_E*. */
+#define PLAT_MSIX_PROGRAM 0
+#define PLAT_MSIX_MASK    1
+#define PLAT_MSIX_UNMASK  2
+int plat_pci_msix(uint16_t bdf, unsigned entry, unsigned op);
 
 /* CPU pointer to [bar_addr, bar_addr + size) of a memory BAR, or NULL when that range is
  * not mapped for this partition (outside the function's BARs as the monitor published

@@ -167,6 +167,7 @@ static const struct { uint8_t port_off, len_off; } fadt_blocks[] = {
 	{ 84, 93 },  /* GPE1_BLK, GPE1_BLK_LEN */
 };
 #define FADT_RESET_REG 116 /* generic address: u8 space (1: I/O), width, offset, size, u64 */
+#define FADT_SMI_CMD   48  /* u32: the port that asks the firmware to enter SMM */
 
 unsigned acpi_pm_ports(const struct bh_bootinfo *bi, struct acpi_ports *out, unsigned max)
 {
@@ -182,6 +183,11 @@ unsigned acpi_pm_ports(const struct bh_bootinfo *bi, struct acpi_ports *out, uns
 		if (port && port < 0x10000 && t[fadt_blocks[i].len_off])
 			out[n++] = (struct acpi_ports){ (uint16_t)port, t[fadt_blocks[i].len_off] };
 	}
+	uint32_t smi = 0;
+	if (fadt && fadt->length >= FADT_SMI_CMD + 4)
+		memcpy(&smi, t + FADT_SMI_CMD, sizeof(smi));
+	if (smi && smi < 0x10000 && n < max)
+		out[n++] = (struct acpi_ports){ (uint16_t)smi, 1 };
 	if (fadt && fadt->length >= FADT_RESET_REG + 12 && t[FADT_RESET_REG] == 1 && n < max) {
 		uint64_t port;
 		memcpy(&port, t + FADT_RESET_REG + 4, sizeof(port));

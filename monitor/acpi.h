@@ -19,9 +19,20 @@ struct acpi_ports {
 	uint16_t base, count;
 };
 
-/* The FADT's PM1a/b event and control, PM2 control and GPE0/1 blocks, and its reset
- * register when that is an I/O port: ports that power off or reset the machine, which no
- * partition may be given. Returns how many ranges were stored (at most max). */
+/* The FADT's PM1a/b event and control, PM2 control and GPE0/1 blocks, its SMI command
+ * port, and its reset register when that is an I/O port: ports that power off or reset the
+ * machine or enter SMM, which no partition may be given. Returns how many ranges were
+ * stored (at most max). */
 unsigned acpi_pm_ports(const struct bh_bootinfo *bi, struct acpi_ports *out, unsigned max);
+
+struct acpi_mmio {
+	uint64_t base, size;
+	const char *name;
+};
+
+/* MMIO the firmware's tables name that no partition may map (acpi-mmio.c): ECAM (MCFG),
+ * IOMMU registers (DMAR, IVRS), I/O APICs and the local APIC (MADT), the HPET. Returns
+ * how many ranges were stored (at most max). */
+unsigned acpi_kept_mmio(const struct bh_bootinfo *bi, struct acpi_mmio *out, unsigned max);
 
 #endif

@@ -6,6 +6,7 @@
 #include "acpi.h"
 #include "enforce.h"
 #include "log.h"
+#include "msix.h"
 #include "palloc.h"
 #include "part.h"
 #include "pci.h"
@@ -19,12 +20,47 @@ static struct view_range pool[BH_BOOT_MMAP_MAX];
 static struct view_range ram[BH_BOOT_MMAP_MAX]; /* usable RAM as booted: the pool shrinks to
 						 * the claimed ranges, this never does */
 static unsigned ram_count;
-static struct view_range fw_ports[8]; /* the FADT's PM and reset ports (acpi.h) */
+static struct view_range fw_ports[10]; /* the FADT's PM, SMI and reset ports (acpi.h) */
 static unsigned fw_port_count;
 static struct view_range monitor_mem[2];
+static struct view_mmio kept_mmio[32];   /* the firmware's tables name these (acpi-mmio.c) */
+static struct view_mmio reserved_mmio[BH_BOOT_MMAP_MAX]; /* the memory map's reserved */
+static unsigned kept_mmio_count, reserved_mmio_count;
+static struct view_mmio platform_mmio[8]; /* view_platform_mmio that passed platform_init */
+static unsigned platform_mmio_count;
 static struct view_range modules[BH_BOOT_MODULES_MAX];
 static unsigned pool_count, monitor_count, module_count;
 static bool pool_claimed;
+
+/* The MMIO the firmware names (never mapped) and the memory map's reserved ranges (mapped
+ * only inside a BAR); the platform ranges that overlap neither. */
+static void platform_init(const struct bh_bootinfo *bi)
+{
+	struct acpi_mmio a[32];
+	unsigned n = acpi_kept_mmio(bi, a, 32);
+
+	for (unsigned i = 0; i < n; i++) {
+		kept_mmio[kept_mmio_count++] = (struct view_mmio){ a[i].base, a[i].base + a[i].size,
+								   a[i].name };
+		pr_info("MMIO [%#lx-%#lx) kept: %s", a[i].base, a[i].base + a[i].size, a[i].name);
+	}
+	for (uint32_t i = 0; i < bi->mmap_count; i++)
+		if (bi->mmap[i].type == BH_MEM_RESERVED)
+			reserved_mmio[reserved_mmio_count++] = (struct view_mmio){
+				bi->mmap[i].base, bi->mmap[i].base + bi->mmap[i].len,
+				"a range the firmware's memory map reserves" };
+	for (unsigned i = 0; i < view_platform_mmio_count && i < 8; i++) {
+		const struct view_mmio *p = &view_platform_mmio[i], *k;
+		uint64_t size = p->end - p->base;
+		if ((k = view_mmio_hit(kept_mmio, kept_mmio_count, p->base, size)) ||
+		    (k = view_mmio_hit(reserved_mmio, reserved_mmio_count, p->base, size))) {
+			pr_warn("platform MMIO [%#lx-%#lx) (%s) dropped: it overlaps %s", p->base,
+				p->end, p->name, k->name);
+			continue;
+		}
+		platform_mmio[platform_mmio_count++] = *p;
+	}
+}
 
 void enforce_init(const struct bh_bootinfo *bi)
 {
@@ -35,14 +71,15 @@ void enforce_init(const struct bh_bootinfo *bi)
 	monitor_mem[monitor_count++] = (struct view_range){ (uint64_t)__image_start,
 							    (uint64_t)__image_end };
 	monitor_mem[monitor_count++] = (struct view_range){ bi->info_start, bi->info_end };
-	struct acpi_ports pm[8];
-	unsigned n = acpi_pm_ports(bi, pm, 8);
+	struct acpi_ports pm[10];
+	unsigned n = acpi_pm_ports(bi, pm, 10);
 
 	for (unsigned i = 0; i < n; i++) {
 		fw_ports[fw_port_count++] = (struct view_range){ pm[i].base, pm[i].base + pm[i].count };
-		pr_info("I/O ports %#x-%#x kept: the firmware's power management or reset",
+		pr_info("I/O ports %#x-%#x kept: the firmware's power management, reset or SMI",
 			pm[i].base, pm[i].base + pm[i].count - 1);
 	}
+	platform_init(bi);
 	for (uint32_t i = 0; i < bi->module_count; i++) /* whole pages: they are mapped so */
 		modules[module_count++] = (struct view_range){ bi->modules[i].start & ~0xfffull,
 							       (bi->modules[i].end + 0xfff) & ~0xfffull };
@@ -108,6 +145,33 @@ void enforce_free(struct pgtable *t)
 	pt_free(t, npt_free);
 }
 
+/* Region g; device MMIO uncached, cut around the pages of MSI-X tables and PBAs, which are
+ * mapped read-only: a partition never writes a table entry (msix.h, PCIe 6.0 7.7.2). */
+static int map_region(struct pgtable *t, const struct bh_view_region *g)
+{
+	uint64_t leaf = g->flags & BH_VIEW_W ? vendor->npt_leaf_rw : vendor->npt_leaf_ro;
+	uint64_t write = vendor->npt_leaf_rw & ~vendor->npt_leaf_ro;
+	uint64_t at = g->hpa, end = g->hpa + g->size;
+	struct view_range ro;
+	int r = 0;
+
+	if (g->kind != BH_VIEW_MMIO)
+		return pt_map(t, g->gpa, g->hpa, g->size, leaf);
+	leaf = vendor->npt_leaf_mmio & ~(g->flags & BH_VIEW_W ? 0 : write); /* uncached */
+	while (at < end && !r) {
+		bool hit = msix_ro_next(pci_msix_ro, pci_msix_ro_count, at, end, &ro);
+		uint64_t stop = hit ? ro.base : end;
+
+		if (stop > at)
+			r = pt_map(t, g->gpa + (at - g->hpa), at, stop - at, leaf);
+		if (!r && hit)
+			r = pt_map(t, g->gpa + (ro.base - g->hpa), ro.base, ro.end - ro.base,
+				   leaf & ~write);
+		at = hit ? ro.end : end;
+	}
+	return r;
+}
+
 int enforce_build(const struct bh_view *v, struct pgtable *t)
 {
 	int r = 0;
@@ -117,15 +181,8 @@ int enforce_build(const struct bh_view *v, struct pgtable *t)
 			       .max_leaf = this_cpu()->feat.np_1g ? PAGE_1G : PAGE_2M };
 	if (!(t->root = npt_alloc(NULL)))
 		return -BH_ENOMEM;
-	for (unsigned i = 0; i < v->region_count && !r; i++) {
-		const struct bh_view_region *g = &v->regions[i];
-		uint64_t leaf = g->flags & BH_VIEW_W ? vendor->npt_leaf_rw : vendor->npt_leaf_ro;
-		uint64_t write = vendor->npt_leaf_rw & ~vendor->npt_leaf_ro;
-
-		if (g->kind == BH_VIEW_MMIO) /* uncached, and read-only unless BH_VIEW_W */
-			leaf = vendor->npt_leaf_mmio & ~(g->flags & BH_VIEW_W ? 0 : write);
-		r = pt_map(t, g->gpa, g->hpa, g->size, leaf);
-	}
+	for (unsigned i = 0; i < v->region_count && !r; i++)
+		r = map_region(t, &v->regions[i]);
 	if (r)
 		enforce_free(t);
 	return r;
@@ -163,7 +220,9 @@ int enforce_check(const struct bh_view *v, const struct partition *self)
 	const struct bh_view *others[MAX_PARTITIONS];
 	struct view_world w = { pool, pool_count, monitor_mem, monitor_count, modules,
 				module_count, others, 0, cpu_count, ram, ram_count, fw_ports,
-				fw_port_count, pci_fns, pci_fn_count };
+				fw_port_count, pci_fns, pci_fn_count, platform_mmio,
+				platform_mmio_count, kept_mmio, kept_mmio_count, reserved_mmio,
+				reserved_mmio_count };
 	char err[160];
 	int bad, r;
 

@@ -149,6 +149,8 @@ enum exit_action hypercall(struct vcpu *v, const struct exit_info *e)
 		v->regs.rax = (uint64_t)-BH_ENOSYS;
 	else if (nr >= BH_HC_UV_BOOTINFO && nr <= BH_HC_CHAN_DEAD && !v->part->privileged)
 		v->regs.rax = (uint64_t)-BH_EPERM; /* the ultravisor's calls */
+	else if (__atomic_load_n(&v->part->ending, __ATOMIC_ACQUIRE))
+		v->regs.rax = (uint64_t)-BH_EIO; /* its end is under way: nothing more it asks */
 	else
 		v->regs.rax = (uint64_t)fn(v, v->regs.rdi, v->regs.rsi, v->regs.rdx, v->regs.r10);
 	return EXIT_ADVANCE;

@@ -5,6 +5,7 @@
 #include "modspec.h"
 #include "palloc.h"
 #include "part.h"
+#include "pci.h"
 #include "percpu.h"
 
 static const struct bh_bootinfo *boot;
@@ -48,6 +49,48 @@ static int parse_cpus(const char *v, const char *end, struct part_spec *s)
 	return s->ncpus ? 0 : -BH_EINVAL;
 }
 
+/* Hex digits [w, end) → *v; → the end of the digits. */
+static const char *hex(const char *w, const char *end, uint64_t *v)
+{
+	*v = 0;
+	for (; w < end && *v >> 60 == 0; w++) {
+		unsigned d = *w >= '0' && *w <= '9' ? *w - '0' :
+			     *w >= 'a' && *w <= 'f' ? *w - 'a' + 10 : 16;
+		if (d == 16)
+			break;
+		*v = *v << 4 | d;
+	}
+	return w;
+}
+
+/* mmio=0x<base>+0x<size> */
+static int parse_mmio(const char *w, const char *end, struct part_spec *s)
+{
+	uint64_t base, size;
+
+	if (end - w < 3 || strncmp(w, "0x", 2) || s->nmmio == MMIO_MAX)
+		return -BH_EINVAL;
+	w = hex(w + 2, end, &base);
+	if (end - w < 4 || strncmp(w, "+0x", 3) || hex(w + 3, end, &size) != end || !size)
+		return -BH_EINVAL;
+	s->mmio[s->nmmio].base = base;
+	s->mmio[s->nmmio++].size = size;
+	return 0;
+}
+
+/* pci=<bus>:<device>.<function>, hex */
+static int parse_pci(const char *w, const char *end, struct part_spec *s)
+{
+	uint64_t bus, dev, fn;
+
+	w = hex(w, end, &bus);
+	if (w == end || *w++ != ':' || (w = hex(w, end, &dev)) == end || *w++ != '.' ||
+	    hex(w, end, &fn) != end || bus > 255 || dev > 31 || fn > 7 || s->npci == MMIO_MAX)
+		return -BH_EINVAL;
+	s->pci[s->npci++] = (uint16_t)(bus << 8 | dev << 3 | fn);
+	return 0;
+}
+
 static int parse_word(const char *w, const char *end, struct part_spec *s)
 {
 	size_t n = end - w;
@@ -75,6 +118,10 @@ static int parse_word(const char *w, const char *end, struct part_spec *s)
 		s->modules[s->nmodules++] = m;
 		return 0;
 	}
+	if (n > 5 && !strncmp(w, "mmio=", 5))
+		return parse_mmio(w + 5, end, s);
+	if (n > 4 && !strncmp(w, "pci=", 4))
+		return parse_pci(w + 4, end, s);
 	if (n > 4 && !strncmp(w, "mem=", 4)) {
 		s->mem_mib = 0;
 		for (w += 4; w < end && *w >= '0' && *w <= '9' && s->mem_mib < 65536; w++)
@@ -162,6 +209,40 @@ static int add_modules(struct partition *p, const struct part_spec *s)
 	return 0;
 }
 
+static int add_mmio(struct bh_view *v, uint64_t base, uint64_t size)
+{
+	if (v->region_count == BH_VIEW_REGIONS_MAX)
+		return -BH_E2BIG;
+	v->regions[v->region_count++] = (struct bh_view_region){
+		.gpa = base, .hpa = base, .size = size, .kind = BH_VIEW_MMIO,
+		.flags = BH_VIEW_R | BH_VIEW_W,
+	};
+	return 0;
+}
+
+/* mmio= ranges as given; pci= functions with their memory BARs, page-rounded as the
+ * ultravisor maps them (ultravisor/db-boot.c). Whether they are allowed is view_check's. */
+static int add_devices(struct partition *p, const struct part_spec *s)
+{
+	struct bh_view *v = &p->view;
+	int r = 0;
+
+	for (unsigned i = 0; i < s->nmmio && !r; i++)
+		r = add_mmio(v, s->mmio[i].base, s->mmio[i].size);
+	for (unsigned i = 0; i < s->npci && !r; i++) {
+		v->pci[v->pci_count++] = s->pci[i];
+		for (unsigned k = 0; k < pci_fn_count; k++)
+			for (unsigned b = 0; pci_fns[k].bdf == s->pci[i] && b < BH_UV_PCI_BARS && !r; b++) {
+				uint64_t base = pci_fns[k].bar[b].base & ~0xfffull;
+				uint64_t end = (pci_fns[k].bar[b].base + pci_fns[k].bar[b].size +
+						0xfff) & ~0xfffull;
+				if (pci_fns[k].bar[b].size)
+					r = add_mmio(v, base, end - base);
+			}
+	}
+	return r;
+}
+
 int modspec_view(struct partition *p, const struct part_spec *s)
 {
 	struct bh_view *v = &p->view;
@@ -181,5 +262,8 @@ int modspec_view(struct partition *p, const struct part_spec *s)
 						 .hpa = p->hpa + BH_INFO_GPA + PAGE_4K,
 						 .size = p->size - BH_INFO_GPA - PAGE_4K,
 						 .kind = BH_VIEW_PRIVATE, .flags = rwx };
-	return add_channels(p, s) ? -BH_ENOMEM : add_modules(p, s);
+	if (add_channels(p, s))
+		return -BH_ENOMEM;
+	add_modules(p, s);
+	return add_devices(p, s);
 }

@@ -2,8 +2,8 @@
 # monitor/: the host-mode code, linked with boot/ and lib/ into build/bulkhead.elf.
 include lib/config/config.mk
 MONITOR_C := main cmdline log serial stop trap percpu cpu cpufeat palloc frame memmap mb2 \
-	pgtable paging acpi lapic timer smp testhook clock insn exit hypercall part sched \
-	svm/svm vmx/vmx vmx/vmx-exit pic boot-efi enforce view modspec bootpart uvcall pci \
+	pgtable paging acpi acpi-mmio lapic timer smp testhook clock insn exit hypercall part sched \
+	svm/svm vmx/vmx vmx/vmx-exit pic boot-efi enforce view modspec bootpart uvcall pci msix \
 	hvm hvm-cpu vmx/vmx-hvm mitigate
 MONITOR_OBJS += $(patsubst %,$(BUILD)/monitor/%.o,$(MONITOR_C)) $(BUILD)/monitor/trap-entry.o \
 	$(BUILD)/monitor/svm/svm-entry.o $(BUILD)/monitor/vmx/vmx-entry.o $(BUILD)/monitor/uv-image.o $(BUILD)/lib/elf/elf-load.o \

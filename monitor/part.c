@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
+#include "clock.h"
 #include "enforce.h"
 #include "hvm.h"
 #include "log.h"
@@ -280,6 +281,24 @@ void part_device_event(struct partition *p)
 		post_event(v, BH_EVENT_DEVICE);
 }
 
+
+/* p's devices stop (pci_release) once none of its vCPUs is on another CPU, so that none is
+ * half-way through a PCI hypercall. Bounded: a CPU that does not answer its kick in time is
+ * logged and the release goes ahead; p->ending, checked under the PCI lock, already
+ * refuses every configuration or MSI-X write of p's from then on. */
+static void release_devices(struct partition *p)
+{
+	uint64_t until = rdtsc() + clock_ns_to_tsc(WAIT_OFF_NS); /* a kicked CPU leaves in microseconds */
+
+	for (unsigned i = 0; i < p->vcpu_count && p->view.pci_count; i++) {
+		struct vcpu *v = p->vcpus[i];
+		if (v && v->cpu != this_cpu()->id && !sched_wait_off_until(v, until))
+			pr_warn("partition %s: vCPU %u still on CPU %u after 100 ms: its PCI "
+				"functions are released anyway", p->name, i, v->cpu);
+	}
+	pci_release(&p->view, NULL); /* its devices stop writing memory that may change hands */
+}
+
 /* Mark p ended and its vCPUs dead; CPUs running one of them are kicked out of it. */
 static void part_end(struct partition *p, enum part_state state, int status)
 {
@@ -302,7 +321,7 @@ static void part_end(struct partition *p, enum part_state state, int status)
 	pr_notice("partition %s: %s, status %d", p->name, state_names[state], status);
 	if (p->view.flags & BH_VIEW_DEVMODEL)
 		hvm_devmodel_ends(p); /* its guest's vCPUs never wait for it again */
-	pci_release(&p->view, NULL); /* its devices stop writing memory that may change hands */
+	release_devices(p);
 	for (unsigned i = 0; i < p->view.region_count; i++) /* survivors hear of it */
 		if (p->view.regions[i].kind == BH_VIEW_CHANNEL)
 			part_signal(p, p->view.regions[i].chan_id);

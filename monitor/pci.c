@@ -5,16 +5,21 @@
  *     and sizes their memory BARs with decoding off (6.2.5.1);
  *   - gives the partition whose view holds a function its configuration space: reads of all
  *     256 bytes, writes only to the bits a driver must set (the command register's memory,
- *     bus-master and INTx-disable bits; MSI-X enable and function mask). A BAR stays where
- *     firmware put it, so device MMIO never moves over memory the view does not grant;
- *   - delivers each function's MSI (vector VEC_DEVICE + its index, fixed, to the CPU of the
- *     owner's vCPU 0) as BH_EVENT_DEVICE.
+ *     bus-master and INTx-disable bits; MSI-X enable and function mask), each one
+ *     read-modify-written under one lock. A BAR stays where firmware put it, so device MMIO
+ *     never moves over memory the view does not grant;
+ *   - writes MSI-X table entries itself (BH_HC_PCI_MSI): the table's pages are read-only in
+ *     every partition (msix.h), so the only message a function can send is the one the
+ *     monitor gave it: vector VEC_DEVICE + its index, fixed delivery, to the CPU of the
+ *     owner's vCPU 0; it arrives as BH_EVENT_DEVICE.
  * Without an IOMMU a device's DMA reaches all memory: the I/O partitions are trusted with
  * the devices they drive (docs/iopart.md). */
 #define pr_fmt(fmt) "pci: " fmt
 #include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
 #include "log.h"
+#include "msix.h"
+#include "paging.h"
 #include "part.h"
 #include "pci.h"
 #include "percpu.h"
@@ -43,21 +48,50 @@
 #define MSIX_MASK_ALL (1u << 14)
 #define MSIX_WRITABLE (MSIX_ENABLE | MSIX_MASK_ALL)
 
-#define MSI_ADDRESS   0xfee00000u /* physical destination, fixed delivery (SDM vol 3, 11.11) */
+#define REG_MSIX_TABLE 4 /* from the capability: table offset | BIR, then PBA */
+#define REG_MSIX_PBA   8
+
+/* Message address: physical destination mode, no redirection hint (SDM vol 3, 11.11.1);
+ * data: the vector, fixed delivery, edge (11.11.2); upper address zero. */
+#define MSI_ADDRESS   0xfee00000u
 
 struct bh_uv_pci pci_fns[BH_UV_PCI_MAX];
 unsigned pci_fn_count;
 static uint8_t msix_cap[BH_UV_PCI_MAX]; /* offset of the MSI-X capability, 0: none */
-static struct spinlock cfg_lock;        /* one address/data pair for every CPU */
+static struct msix_table msix[BH_UV_PCI_MAX]; /* entries == 0: none usable */
+struct view_range pci_msix_ro[2 * BH_UV_PCI_MAX];
+unsigned pci_msix_ro_count;
+/* One address/data pair for every CPU; held across a read-modify-write, a table entry's
+ * update, and a release, so none interleaves with another. */
+static struct spinlock cfg_lock;
+
+/* The raw accesses: the caller holds cfg_lock (or runs alone, at boot). */
+static uint32_t cfg_in(uint16_t bdf, unsigned off, unsigned width)
+{
+	outl(CFG_ADDR, 0x80000000u | (uint32_t)bdf << 8 | (off & 0xfc));
+	return width == 1 ? inb(CFG_DATA + (off & 3)) :
+	       width == 2 ? inw(CFG_DATA + (off & 2)) : inl(CFG_DATA);
+}
+
+static void cfg_out(uint16_t bdf, unsigned off, unsigned width, uint32_t v)
+{
+	outl(CFG_ADDR, 0x80000000u | (uint32_t)bdf << 8 | (off & 0xfc));
+	if (width == 2)
+		outw(CFG_DATA + (off & 2), (uint16_t)v);
+	else
+		outl(CFG_DATA, v);
+}
+
+/* The bits of mask in the 16-bit register at off become those of v, the others stay. */
+static void cfg_update(uint16_t bdf, unsigned off, uint32_t mask, uint32_t v)
+{
+	cfg_out(bdf, off, 2, (cfg_in(bdf, off, 2) & ~mask) | (v & mask));
+}
 
 static uint32_t cfg_read(uint16_t bdf, unsigned off, unsigned width)
 {
-	uint32_t v;
-
 	spin_lock(&cfg_lock);
-	outl(CFG_ADDR, 0x80000000u | (uint32_t)bdf << 8 | (off & 0xfc));
-	v = width == 1 ? inb(CFG_DATA + (off & 3)) :
-	    width == 2 ? inw(CFG_DATA + (off & 2)) : inl(CFG_DATA);
+	uint32_t v = cfg_in(bdf, off, width);
 	spin_unlock(&cfg_lock);
 	return v;
 }
@@ -65,11 +99,7 @@ static uint32_t cfg_read(uint16_t bdf, unsigned off, unsigned width)
 static void cfg_write(uint16_t bdf, unsigned off, unsigned width, uint32_t v)
 {
 	spin_lock(&cfg_lock);
-	outl(CFG_ADDR, 0x80000000u | (uint32_t)bdf << 8 | (off & 0xfc));
-	if (width == 2)
-		outw(CFG_DATA + (off & 2), (uint16_t)v);
-	else
-		outl(CFG_DATA, v);
+	cfg_out(bdf, off, width, v);
 	spin_unlock(&cfg_lock);
 }
 
@@ -156,9 +186,44 @@ static void scan_bus(unsigned bus, unsigned depth)
 		}
 }
 
+/* Function k's MSI-X table and PBA: located, mapped into the monitor (it alone writes the
+ * table), and their pages listed read-only for every partition. A table outside its BAR
+ * leaves the function without MSI-X: BH_HC_PCI_MSI refuses it. */
+static void msix_setup(unsigned k)
+{
+	const struct bh_uv_pci *f = &pci_fns[k];
+	unsigned cap = msix_cap[k];
+	struct view_range *ro = &pci_msix_ro[pci_msix_ro_count];
+
+	if (msix_locate(f, (uint16_t)cfg_in(f->bdf, cap + 2, 2), cfg_in(f->bdf, cap + REG_MSIX_TABLE, 4),
+			cfg_in(f->bdf, cap + REG_MSIX_PBA, 4), &msix[k])) {
+		pr_warn("%02x:%02x.%x: MSI-X table or PBA outside its BAR: no MSI-X", f->bdf >> 8,
+			f->bdf >> 3 & 31, f->bdf & 7);
+		msix[k].entries = 0;
+		return;
+	}
+	unsigned n = msix_pages(&msix[k], ro);
+
+	pci_msix_ro_count += n;
+	for (unsigned i = 0; i < n; i++)
+		for (uint64_t pa = ro[i].base; pa < ro[i].end; pa += 0x1000)
+			if (paging_map_mmio(pa)) {
+				pr_err("%02x:%02x.%x: no memory to map MSI-X page %#lx: no MSI-X",
+				       f->bdf >> 8, f->bdf >> 3 & 31, f->bdf & 7, pa);
+				msix[k].entries = 0;
+				return;
+			}
+	pr_info("%02x:%02x.%x: MSI-X table %#lx (%u entries), PBA %#lx: read-only for partitions",
+		f->bdf >> 8, f->bdf >> 3 & 31, f->bdf & 7, msix[k].table, msix[k].entries,
+		msix[k].pba);
+}
+
 void pci_init(void)
 {
 	scan_bus(0, 0);
+	for (unsigned k = 0; k < pci_fn_count; k++)
+		if (msix_cap[k])
+			msix_setup(k);
 	pr_info("%u functions", pci_fn_count);
 }
 
@@ -191,39 +256,67 @@ static uint32_t writable(unsigned k, uint64_t off, uint64_t width)
 int64_t hc_pci_config(struct vcpu *v, uint64_t bdf, uint64_t off, uint64_t width, uint64_t write)
 {
 	int k = owned(v, bdf);
-	uint64_t value = v->regs.r8;
-	uint32_t mask;
+	uint32_t mask = 0;
+	int64_t r = -BH_EIO; /* released, or about to be: nothing re-enables it */
 
 	if (k < 0)
 		return -BH_EPERM;
 	if ((width != 1 && width != 2 && width != 4) || off > 256 - width || off & (width - 1) ||
 	    write > 1)
 		return -BH_EINVAL;
-	if (!write)
-		return cfg_read((uint16_t)bdf, (unsigned)off, (unsigned)width);
-	if (!(mask = writable((unsigned)k, off, width))) {
+	if (write && !(mask = writable((unsigned)k, off, width))) {
 		pr_warn("partition %s: config write %02lx:%02lx.%lx+%#lx refused", v->part->name,
 			bdf >> 8, bdf >> 3 & 31, bdf & 7, off);
 		return -BH_EPERM;
 	}
-	uint32_t cur = cfg_read((uint16_t)bdf, (unsigned)off, 2);
-
-	cfg_write((uint16_t)bdf, (unsigned)off, 2, (cur & ~mask) | ((uint32_t)value & mask));
-	return 0;
+	spin_lock(&cfg_lock);
+	bool ending = __atomic_load_n(&v->part->ending, __ATOMIC_ACQUIRE);
+	if (!ending && write) {
+		cfg_update((uint16_t)bdf, (unsigned)off, mask, (uint32_t)v->regs.r8);
+		r = 0;
+	} else if (!ending) {
+		r = cfg_in((uint16_t)bdf, (unsigned)off, (unsigned)width);
+	}
+	spin_unlock(&cfg_lock);
+	return r;
 }
 
-int64_t hc_pci_msi(struct vcpu *v, uint64_t bdf, uint64_t gpa, uint64_t a2, uint64_t a3)
+/* Entry e of function k: masked, written, then unmasked if asked (PCIe 6.0, 6.1.4.5: an
+ * entry is changed only while masked). The caller holds cfg_lock. */
+static void msix_write(unsigned k, unsigned e, const struct partition *p, uint64_t op)
+{
+	volatile uint32_t *t = (volatile uint32_t *)(msix[k].table + (uint64_t)e * MSIX_ENTRY);
+
+	t[3] |= MSIX_CTRL_MASK;
+	if (op == BH_PCI_MSI_PROGRAM) {
+		t[0] = MSI_ADDRESS | (uint32_t)(cpus[p->view.cpus[0]].apic_id & 0xff) << 12;
+		t[1] = 0;
+		t[2] = VEC_DEVICE + k;
+	}
+	if (op != BH_PCI_MSI_MASK)
+		t[3] &= ~MSIX_CTRL_MASK;
+}
+
+int64_t hc_pci_msi(struct vcpu *v, uint64_t bdf, uint64_t entry, uint64_t op, uint64_t a3)
 {
 	int k = owned(v, bdf);
-	uint64_t *out;
+	int64_t r = 0;
 
 	if (k < 0)
 		return -BH_EPERM;
-	if (!(out = gpa_to_host_rw(v->part, gpa, 2 * sizeof(*out))))
-		return -BH_EFAULT;
-	out[0] = MSI_ADDRESS | (uint64_t)(cpus[v->part->view.cpus[0]].apic_id & 0xff) << 12;
-	out[1] = VEC_DEVICE + (unsigned)k;
-	return 0;
+	if (!msix[k].entries)
+		return -BH_ENOTSUP;
+	if (entry >= msix[k].entries || op > BH_PCI_MSI_UNMASK)
+		return -BH_EINVAL;
+	spin_lock(&cfg_lock);
+	if (__atomic_load_n(&v->part->ending, __ATOMIC_ACQUIRE))
+		r = -BH_EIO;
+	else if (!(cfg_in((uint16_t)bdf, REG_COMMAND, 2) & CMD_MEMORY))
+		r = -BH_EIO; /* the table does not answer: writes would be lost */
+	else
+		msix_write((unsigned)k, (unsigned)entry, v->part, op);
+	spin_unlock(&cfg_lock);
+	return r;
 }
 
 void pci_irq(uint64_t vector)
@@ -232,7 +325,8 @@ void pci_irq(uint64_t vector)
 
 	if (vector - VEC_DEVICE >= pci_fn_count)
 		return; /* a vector no function was given: a forged MSI */
-	bdf = pci_fns[vector - VEC_DEVICE].bdf;	for (unsigned i = 0; i < partition_count; i++) {
+	bdf = pci_fns[vector - VEC_DEVICE].bdf;
+	for (unsigned i = 0; i < partition_count; i++) {
 		struct partition *p = __atomic_load_n(&partitions[i], __ATOMIC_ACQUIRE);
 		if (p && view_holds_pci(&p->view, bdf)) {
 			part_device_event(p);
@@ -241,9 +335,22 @@ void pci_irq(uint64_t vector)
 	}
 }
 
+/* Function k: every table entry masked while memory still decodes, then MSI-X disabled and
+ * masked, memory decoding and bus mastering off. The caller holds cfg_lock. */
+static void release_one(unsigned k)
+{
+	uint16_t bdf = pci_fns[k].bdf;
+
+	if (msix[k].entries && cfg_in(bdf, REG_COMMAND, 2) & CMD_MEMORY)
+		for (unsigned e = 0; e < msix[k].entries; e++)
+			msix_write(k, e, NULL, BH_PCI_MSI_MASK);
+	if (msix_cap[k])
+		cfg_update(bdf, msix_cap[k] + 2u, MSIX_WRITABLE, MSIX_MASK_ALL);
+	cfg_update(bdf, REG_COMMAND, CMD_MEMORY | CMD_MASTER, 0);
+}
+
 /* The functions of a view whose partition ended, or that a new view drops: no more DMA and
- * no more interrupts (memory decoding and bus mastering off, MSI-X disabled and masked),
- * before the memory they may still write is given to anyone else. */
+ * no more interrupts, before the memory they may still write is given to anyone else. */
 void pci_release(const struct bh_view *v, const struct bh_view *keep)
 {
 	for (unsigned i = 0; i < v->pci_count && i < BH_VIEW_PCI_MAX; i++) {
@@ -252,11 +359,10 @@ void pci_release(const struct bh_view *v, const struct bh_view *keep)
 
 		if (k < 0 || (keep && view_holds_pci(keep, bdf)))
 			continue;
-		cfg_write(bdf, REG_COMMAND, 2, cfg_read(bdf, REG_COMMAND, 2) & ~(CMD_MEMORY | CMD_MASTER));
-		if (msix_cap[k])
-			cfg_write(bdf, msix_cap[k] + 2u, 2,
-				  (cfg_read(bdf, msix_cap[k] + 2u, 2) & ~MSIX_ENABLE) | MSIX_MASK_ALL);
-		pr_info("%02x:%02x.%x released: bus mastering, memory and MSI-X off", bdf >> 8,
-			bdf >> 3 & 31, bdf & 7);
+		spin_lock(&cfg_lock);
+		release_one((unsigned)k);
+		spin_unlock(&cfg_lock);
+		pr_info("%02x:%02x.%x released: MSI-X entries masked, bus mastering, memory and "
+			"MSI-X off", bdf >> 8, bdf >> 3 & 31, bdf & 7);
 	}
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <bulkhead/uvcall.h>
 #include <bulkhead/view.h>
+#include "view.h"
 
 struct vcpu;
 
@@ -20,13 +21,19 @@ void pci_init(void);
 extern struct bh_uv_pci pci_fns[BH_UV_PCI_MAX];
 extern unsigned pci_fn_count;
 
-/* The functions of view v that keep (NULL: none) does not hold: bus mastering, memory
- * decoding and MSI-X off. When a partition ends (part_end), and when a view replaces v. */
+/* The pages of every MSI-X table and PBA found (msix.h): read-only in every nested table
+ * (enforce_build), whoever holds the function. */
+extern struct view_range pci_msix_ro[2 * BH_UV_PCI_MAX];
+extern unsigned pci_msix_ro_count;
+
+/* The functions of view v that keep (NULL: none) does not hold: MSI-X entries masked, bus
+ * mastering, memory decoding and MSI-X off. When a partition ends (part_end, once no vCPU
+ * of it is on a CPU), and when a view replaces v. */
 void pci_release(const struct bh_view *v, const struct bh_view *keep);
 
 /* BH_HC_PCI_CONFIG and BH_HC_PCI_MSI (hypercall.h). */
 int64_t hc_pci_config(struct vcpu *v, uint64_t bdf, uint64_t off, uint64_t width, uint64_t write);
-int64_t hc_pci_msi(struct vcpu *v, uint64_t bdf, uint64_t gpa, uint64_t a2, uint64_t a3);
+int64_t hc_pci_msi(struct vcpu *v, uint64_t bdf, uint64_t entry, uint64_t op, uint64_t a3);
 
 /* The interrupt of vector VEC_DEVICE..VEC_DEVICE_LAST arrived, acknowledged (trap.c
  * irq_entry): tell the partition whose view holds the function. */

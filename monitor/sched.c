@@ -60,25 +60,30 @@ void sched_retire(struct vcpu *v)
 	sched_kick(v->cpu);
 }
 
-int sched_wait_off(struct vcpu *v)
+bool sched_wait_off_until(struct vcpu *v, uint64_t until)
 {
-	uint64_t give_up = rdtsc() + clock_ns_to_tsc(WAIT_OFF_NS), kick = 0;
+	uint64_t kick = 0;
 
 	while (__atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST)) {
 		uint64_t now = rdtsc();
-		if (now >= give_up) {
-			pr_err("partition %s: vCPU %u still on cpu%u after %llu ms: its memory and "
-			       "devices stay where they are", v->part->name, v->index, v->cpu,
-			       WAIT_OFF_NS / 1000000);
-			return -BH_ETIMEDOUT;
-		}
+		if (now >= until)
+			return false;
 		if (now >= kick) { /* again, in case the CPU missed the first */
 			sched_kick(v->cpu);
 			kick = now + clock_ns_to_tsc(WAIT_OFF_NS / 10);
 		}
 		cpu_relax();
 	}
-	return 0;
+	return true;
+}
+
+int sched_wait_off(struct vcpu *v)
+{
+	if (sched_wait_off_until(v, rdtsc() + clock_ns_to_tsc(WAIT_OFF_NS)))
+		return 0;
+	pr_err("partition %s: vCPU %u still on cpu%u after %llu ms: its memory and devices stay "
+	       "where they are", v->part->name, v->index, v->cpu, WAIT_OFF_NS / 1000000);
+	return -BH_ETIMEDOUT;
 }
 
 /* Owner only: unlink retired vCPUs (their memory stays: nothing is freed under a reader). */

@@ -18,6 +18,9 @@ void sched_retire(struct vcpu *v);
  * instead of hanging the caller. */
 #define WAIT_OFF_NS 100000000ull
 int sched_wait_off(struct vcpu *v);
+/* The same without the message, giving up when the TSC reaches until. → true if v is off
+ * its CPU. */
+bool sched_wait_off_until(struct vcpu *v, uint64_t until);
 void sched_kick(unsigned cpu);        /* make cpu re-evaluate its vCPUs */
 void sched_replan(unsigned cpu);      /* from cpu itself: a deadline changed */
 /* v is about to enter on this CPU and has something due at deadline (TSC), before the plan

@@ -8,12 +8,19 @@
 #define PAGE 0x1000ull
 #define PCI_CLASS_BRIDGE 0x06 /* host, ISA, PCI-to-PCI, ... (PCI Code and ID Assignment) */
 
-/* MMIO the monitor keeps: interrupt delivery and timers (the x86 platform's fixed ranges). */
-static const struct { uint64_t base, size; } kept_mmio[] = {
-	{ 0xfec00000, 0x100000 }, /* I/O APICs */
-	{ 0xfed00000, 0x1000 },   /* HPET */
-	{ 0xfee00000, 0x100000 }, /* local APIC; MSI writes land here */
+/* MMIO the monitor keeps whatever the firmware's tables say: the x86 platform's fixed
+ * interrupt, timer and firmware ranges (the firmware-named ones come in the world). */
+static const struct view_mmio fixed_kept[] = {
+	{ 0xfec00000, 0xfed00000, "the I/O APICs' window" },
+	{ 0xfed00000, 0xfed01000, "the HPET" },
+	{ 0xfee00000, 0xfef00000, "the local APIC (MSI writes land here)" },
+	{ 0xff000000, 0x100000000, "firmware flash (the top of 4 GiB)" },
 };
+
+const struct view_mmio view_platform_mmio[] = {
+	{ 0xfed40000, 0xfed45000, "a TPM (TCG PC Client Platform TPM Profile, localities 0-4)" },
+};
+const unsigned view_platform_mmio_count = sizeof(view_platform_mmio) / sizeof(view_platform_mmio[0]);
 
 struct check {
 	const struct bh_view *v;
@@ -35,9 +42,38 @@ static int fail(struct check *c, int region, int code, const char *rule)
 	return code;
 }
 
+/* An MMIO region refused: the line names the partition, the region, the host-physical
+ * range and what lies there. */
+static int fail_mmio(struct check *c, int region, const char *what, const char *why)
+{
+	const struct bh_view_region *r = &c->v->regions[region];
+
+	*c->bad = region;
+	bh_snprintf(c->err, c->errlen, "partition %u (%.32s): region %d: MMIO [%#lx-%#lx) %s%s",
+		    c->v->partition_id, c->v->name, region, r->hpa, r->hpa + r->size, what, why);
+	return -BH_EPERM;
+}
+
 static int overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;
+}
+
+const struct view_mmio *view_mmio_hit(const struct view_mmio *m, unsigned n, uint64_t base,
+				      uint64_t size)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (overlap(base, size, m[i].base, m[i].end - m[i].base))
+			return &m[i];
+	return NULL;
+}
+
+static bool mmio_inside(const struct view_mmio *m, unsigned n, uint64_t base, uint64_t size)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (base >= m[i].base && size <= m[i].end - base && base < m[i].end)
+			return true;
+	return false;
 }
 
 int view_inside(uint64_t base, uint64_t size, const struct view_range *r, unsigned n)
@@ -144,6 +180,49 @@ static bool mmio_of_others(const struct check *c, const struct bh_view_region *r
 	return false;
 }
 
+/* Is r inside one memory BAR (page-rounded, as the ultravisor maps it) of a function the
+ * view holds? */
+static bool in_held_bar(const struct check *c, const struct bh_view_region *r)
+{
+	for (unsigned k = 0; k < c->w->pci_count; k++) {
+		const struct bh_uv_pci *f = &c->w->pci[k];
+		for (unsigned b = 0; b < BH_UV_PCI_BARS && view_holds_pci(c->v, f->bdf); b++) {
+			uint64_t base = f->bar[b].base & ~(PAGE - 1);
+			uint64_t end = (f->bar[b].base + f->bar[b].size + PAGE - 1) & ~(PAGE - 1);
+			if (f->bar[b].size && r->hpa >= base && r->size <= end - r->hpa && r->hpa < end)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* MMIO by allow-list: never a range the monitor keeps, nor RAM, nor another function's
+ * BAR; and only inside a BAR of a function the view holds or a named platform range. */
+static int check_region_mmio(struct check *c, unsigned i)
+{
+	const struct bh_view_region *r = &c->v->regions[i];
+	const struct view_world *w = c->w;
+	const struct view_mmio *k;
+
+	if (r->kind != BH_VIEW_MMIO)
+		return 0;
+	if ((k = view_mmio_hit(fixed_kept, sizeof(fixed_kept) / sizeof(fixed_kept[0]), r->hpa,
+			       r->size)) ||
+	    (k = view_mmio_hit(w->kept_mmio, w->kept_mmio_count, r->hpa, r->size)))
+		return fail_mmio(c, i, "overlaps ", k->name);
+	for (unsigned m = 0; m < w->ram_count; m++)
+		if (overlap(r->hpa, r->size, w->ram[m].base, w->ram[m].end - w->ram[m].base))
+			return fail(c, i, -BH_EPERM, "MMIO region over RAM"); /* the monitor's too */
+	if (mmio_of_others(c, r))
+		return fail(c, i, -BH_EPERM, "maps a BAR of a PCI function the view does not hold");
+	if (in_held_bar(c, r) || mmio_inside(w->platform_mmio, w->platform_mmio_count, r->hpa, r->size))
+		return 0;
+	if ((k = view_mmio_hit(w->reserved_mmio, w->reserved_mmio_count, r->hpa, r->size)))
+		return fail_mmio(c, i, "overlaps ", k->name);
+	return fail_mmio(c, i, "is neither a BAR of a PCI function the view holds nor a "
+			 "platform range", "");
+}
+
 /* PCI functions: each one found at boot, listed once, held by no other partition. */
 static int check_pci(struct check *c)
 {
@@ -188,14 +267,6 @@ static int check_region_memory(struct check *c, unsigned i)
 	for (unsigned m = 0; m < w->module_count; m++)
 		if (overlap(r->hpa, r->size, w->modules[m].base, w->modules[m].end - w->modules[m].base))
 			return fail(c, i, -BH_EPERM, "maps a boot module");
-	for (unsigned k = 0; r->kind == BH_VIEW_MMIO && k < sizeof(kept_mmio) / sizeof(kept_mmio[0]); k++)
-		if (overlap(r->hpa, r->size, kept_mmio[k].base, kept_mmio[k].size))
-			return fail(c, i, -BH_EPERM, "maps the interrupt controllers or the HPET");
-	if (r->kind == BH_VIEW_MMIO && mmio_of_others(c, r))
-		return fail(c, i, -BH_EPERM, "maps a BAR of a PCI function the view does not hold");
-	for (unsigned m = 0; r->kind == BH_VIEW_MMIO && m < w->ram_count; m++)
-		if (overlap(r->hpa, r->size, w->ram[m].base, w->ram[m].end - w->ram[m].base))
-			return fail(c, i, -BH_EPERM, "MMIO region over RAM"); /* the monitor's too */
 	if ((r->kind == BH_VIEW_PRIVATE || r->kind == BH_VIEW_CHANNEL) &&
 	    !view_inside(r->hpa, r->size, w->pool, w->pool_count))
 		return fail(c, i, -BH_EPERM, "RAM outside the partition memory pool");
@@ -227,11 +298,12 @@ static int check_region_sharing(struct check *c, unsigned i)
 /* I/O ports the monitor keeps whatever a view says: the legacy interrupt controllers and
  * timer it programs, the ports that reset the machine or mask NMIs, its log port COM2, PCI
  * configuration space (mediated, never passed through; 0xcf9 resets too), and the
- * emulators' exit port its test hook uses. The firmware's own (the FADT's) come in the
- * world: view_world.ports. */
+ * emulators' exit port its test hook uses. The firmware's own (the FADT's power
+ * management, reset and SMI command ports) come in the world: view_world.ports. */
 static const struct { uint16_t base, count; } kept_ports[] = {
 	{ 0x0020, 2 },  /* PIC 1 */
 	{ 0x0040, 4 },  /* PIT */
+	{ 0x0061, 1 },  /* system control port B: NMI status and masks, PIT gate */
 	{ 0x0064, 1 },  /* keyboard controller command: can reset the machine */
 	{ 0x0070, 2 },  /* CMOS index (and the NMI mask) and data */
 	{ 0x0092, 1 },  /* system control port A: fast reset */
@@ -264,7 +336,7 @@ int view_check(const struct bh_view *v, const struct view_world *w, int *bad_reg
 	       size_t errlen)
 {
 	static int (*const region_checks[])(struct check *, unsigned) = {
-		check_region_shape, check_region_memory, check_region_sharing,
+		check_region_shape, check_region_memory, check_region_mmio, check_region_sharing,
 	};
 	struct check c = { v, w, bad_region, err, errlen };
 	int r;

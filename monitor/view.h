@@ -14,6 +14,12 @@ struct view_range {
 	uint64_t base, end; /* [base, end) host-physical */
 };
 
+/* A named host-physical MMIO range: [base, end). */
+struct view_mmio {
+	uint64_t base, end;
+	const char *name; /* "the local APIC", "ECAM (MCFG)", ... for the refusal line */
+};
+
 /* What a view is checked against. */
 struct view_world {
 	const struct view_range *pool;     /* memory partitions may have */
@@ -32,7 +38,26 @@ struct view_world {
 	unsigned port_count;
 	const struct bh_uv_pci *pci;       /* the PCI functions found at boot */
 	unsigned pci_count;
+	/* MMIO by allow-list: a view maps only BARs of the functions it holds and these
+	 * platform ranges; the kept ranges (firmware-named: ECAM, IOMMUs, interrupt
+	 * controllers, HPET) never, even inside a BAR; the reserved ones (the memory map's)
+	 * only inside a BAR, they name the refusal otherwise. */
+	const struct view_mmio *platform_mmio;
+	unsigned platform_mmio_count;
+	const struct view_mmio *kept_mmio;
+	unsigned kept_mmio_count;
+	const struct view_mmio *reserved_mmio;
+	unsigned reserved_mmio_count;
 };
+
+/* The named platform ranges a view may map besides its BARs: the monitor's world holds
+ * those of them that overlap nothing the firmware names (enforce.c). */
+extern const struct view_mmio view_platform_mmio[];
+extern const unsigned view_platform_mmio_count;
+
+/* The first of the n ranges m[] that [base, base + size) overlaps, or NULL. */
+const struct view_mmio *view_mmio_hit(const struct view_mmio *m, unsigned n, uint64_t base,
+				      uint64_t size);
 
 /* Does view v hold PCI function bdf? */
 bool view_holds_pci(const struct bh_view *v, uint16_t bdf);
@@ -41,7 +66,8 @@ bool view_holds_pci(const struct bh_view *v, uint16_t bdf);
 int view_inside(uint64_t base, uint64_t size, const struct view_range *r, unsigned n);
 
 /* 0 if v may be enforced; otherwise -BH_EINVAL / -BH_EPERM with a message in err naming the
- * partition, the region index and the rule, and *bad_region set (-1: not a region). */
+ * partition, the region index and the rule (for MMIO, the host-physical range and what
+ * lies there), and *bad_region set (-1: not a region). */
 int view_check(const struct bh_view *v, const struct view_world *w, int *bad_region, char *err,
 	       size_t errlen);
 

@@ -59,9 +59,14 @@ enum bh_hypercall {
 				  * memory, bus-master and INTx-disable bits and the MSI-X enable
 				  * and mask bits; -BH_EPERM (not this partition's function, or a
 				  * write elsewhere), -BH_EINVAL (offset, width) */
-	BH_HC_PCI_MSI       = 21, /* (bdf, gpa out): out[0] = MSI address, out[1] = MSI data to
-				  * program into the function's MSI-X table; its interrupts then
-				  * reach vCPU 0 as BH_EVENT_DEVICE */
+	BH_HC_PCI_MSI       = 21, /* (bdf, entry, op BH_PCI_MSI_*): the monitor writes MSI-X
+				  * table entry `entry` itself (the table is read-only to the
+				  * partition): PROGRAM = the message it chose (fixed delivery,
+				  * the function's own vector, the CPU of vCPU 0), unmasked;
+				  * MASK / UNMASK = the entry's mask bit only. Its interrupts
+				  * reach vCPU 0 as BH_EVENT_DEVICE. -BH_EPERM (not its
+				  * function), -BH_ENOTSUP (no usable MSI-X), -BH_EINVAL (entry
+				  * past the table, unknown op), -BH_EIO (memory decoding off) */
 	/* a device model (BH_VIEW_DEVMODEL), for its own guest only (include/bulkhead/ioreq.h) */
 	BH_HC_DM_ANSWER     = 22, /* (guest vCPU, value, seq): the IN that vCPU waits on, request
 				  * seq, reads value; -BH_EINVAL: that vCPU waits on no such IN
@@ -75,6 +80,11 @@ enum bh_hypercall {
 };
 
 #define BH_CONSOLE_MAX 4096 /* bytes per console write */
+
+/* BH_HC_PCI_MSI operations */
+#define BH_PCI_MSI_PROGRAM 0
+#define BH_PCI_MSI_MASK    1
+#define BH_PCI_MSI_UNMASK  2
 
 /* Event bits returned by BH_HC_WAIT. */
 #define BH_EVENT_TIMER   (1u << 0)

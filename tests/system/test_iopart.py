@@ -8,6 +8,7 @@ disk image afterwards."""
 import re
 import struct
 import subprocess
+import time
 
 import pytest
 
@@ -246,3 +247,62 @@ def test_console_under_bochs_vmx(tmp_path):
         any(re.match(r"\[ultravisor\] ultravisor: beat: loaded -> running", l) for l in lines)
     assert any(l.startswith("[beat] uvtest: beat beat ") for l in lines), r.describe()
     assert not [l for l in r.lines("com2") if l.startswith("[beat] ")]  # all through iopart
+
+
+def test_msix_table_is_not_the_partitions(tmp_path):
+    """iopart-b turns hostile against its NVMe function's MSI-X table (iopart/msix-attack.c):
+    BH_HC_PCI_MSI with another function, an entry past the table and an unknown op is
+    refused; entry 0 reads back as the monitor programmed it (the CPU of iopart-b's vCPU,
+    the vector of 00:05.0, fixed delivery, unmasked); a direct write of a forged message
+    faults on the read-only page and contains iopart-b only. Its restart rule (3 restarts)
+    gives it four runs, one forged message each: vector 0x30 broadcast, NMI, INIT, another
+    function's vector. The others go on: guest-1's disk workload through iopart-a (CPUs 2
+    and 3, CPU 1) is verified, guest-2 exits 0, the CLI answers (CPU 0)."""
+    name = "iopart-msix"
+    forged = ["vector 0x30 broadcast", "NMI", "INIT", "another function's vector"]
+    fault = (r"^part: partition iopart-b: vcpu 0: access outside its memory \(nested page "
+             r"fault\): rip=\S+ addr=(0x[0-9a-f]+)")
+    cli, image = boot(tmp_path, name, edits=[
+        ("iopart-b", "msix-attack=1"),
+        ("guest-1", "disk-test=pattern disk-mib=4 disk-seed=5 disk-linger=1")])
+    try:
+        cli.wait_for("[command] ready", timeout=180)
+        for run, what in enumerate(forged):
+            cli.wait_for(f"[iopart-b] msix-attack: run {run}: writing entry 0 directly: {what}",
+                         timeout=120)
+        end = time.monotonic() + 60
+        while len(re.findall(fault, com2(name), re.M)) < len(forged):
+            assert time.monotonic() < end, com2(name)
+            time.sleep(0.5)
+        m = cli.wait_re(r"\[guest-1\] guest-pv: disk: verified (\d+) sectors, (\d+) bad",
+                        timeout=300)
+        assert (int(m.group(1)), int(m.group(2))) == (8192, 0), cli.log
+        b = said(cli, "iopart-b")
+        refusals = "msix-attack: other function: -1, entry past the table: -22, unknown op: -22"
+        assert b.count(refusals) == len(forged), b
+        log2 = com2(name)
+        fns = re.findall(r"^pci: ([0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) [0-9a-f]{4}:", log2, re.M)
+        apic = dict(re.findall(r"^cpu(\d+): apic=(\d+) ", log2, re.M))
+        entries = [re.match(r"msix-attack: entry 0 reads address (\S+) upper (\S+) data (\S+) "
+                            r"control (\S+)$", l) for l in b]
+        entries = [tuple(int(x, 16) for x in e.groups()) for e in entries if e]
+        assert len(entries) == len(forged), b
+        for addr, upper, data, ctrl in entries:  # each run: what the monitor programmed
+            assert addr == 0xfee00000 | int(apic["1"]) << 12, hex(addr)  # iopart-b: CPU 1
+            assert upper == 0 and ctrl & 1 == 0, (upper, ctrl)
+            assert data == 0x40 + fns.index("00:05.0"), hex(data)  # its vector, fixed
+        assert not [l for l in b if "the table took the write" in l], b
+        table = re.search(r"^pci: 00:05\.0: MSI-X table (0x[0-9a-f]+) ", log2, re.M)
+        for addr in re.findall(fault, log2, re.M):
+            assert int(addr, 16) >> 12 == int(table.group(1), 16) >> 12, (addr, table)
+        assert log2.count("pci: 00:05.0 released: MSI-X entries masked") >= len(forged)
+        assert not re.search(r"partition (?!iopart-b)\S+: (vcpu \d+: |crashed)", log2), log2
+        p = cli.parts()  # CPU 0 answers
+        for n in ("ultravisor", "command", "opspolicy", "iopart-a", "guest-1"):
+            assert p[n]["STATE"] == "running", p
+        # guest-2 (CPUs 2 and 3) ran its checks on both vCPUs and exited 0
+        assert "[guest-2] guest-pv: 1 secondary vCPUs checked in" in cli.seen
+        assert "part: partition guest-2: exited, status 0" in log2
+    finally:
+        opconsole.close(cli)
+    assert bad_sectors(image, 5, 0, 8192) == []

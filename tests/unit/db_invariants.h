@@ -205,7 +205,8 @@ static inline const char *inv_views_check(const struct db *db)
 	struct view_range pool[BH_CFG_POOL_MAX];
 	const struct bh_view *others[DB_PARTS_MAX];
 	struct view_world w = { .pool = pool, .pool_count = st->pool_count, .others = others,
-				.cpu_count = st->cpu_count };
+				.cpu_count = st->cpu_count, .platform_mmio = view_platform_mmio,
+				.platform_mmio_count = view_platform_mmio_count };
 	uint32_t n = 0;
 	char err[200];
 	int bad;

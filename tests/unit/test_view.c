@@ -22,7 +22,13 @@ static const struct bh_uv_pci pci[] = {
 	{ .bdf = 0x20, .class = 0x010802, .bar = { { 0xfebf0000, 0x4000 } } },
 	{ .bdf = 0x28, .class = 0x010802, .bar = { { 0xfebf4000, 0x2000 } } },
 	{ .bdf = 0x00, .class = 0x060000 }, /* the host bridge */
+	{ .bdf = 0x38, .class = 0x020000, .bar = { { 0xfeff8000, 0x1000 }, { 0xb0000000, 0x1000 } } },
 };
+/* MMIO by allow-list: a TPM may be mapped; ECAM never; the memory map's reserved range
+ * only inside a BAR (00:07.0's BAR lies in it). */
+static const struct view_mmio platform[] = { { 0xfed40000, 0xfed45000, "a TPM" } };
+static const struct view_mmio kept[] = { { 0xb0000000, 0xc0000000, "ECAM (MCFG)" } };
+static const struct view_mmio reserved[] = { { 0xfeff0000, 0xff000000, "reserved" } };
 static struct bh_view a, b, c;
 static char err[200];
 static int bad;
@@ -68,7 +74,7 @@ static int check(const struct bh_view *v, const struct bh_view *o1, const struct
 {
 	const struct bh_view *others[] = { o1, o2 };
 	struct view_world w = { pool, 1, monitor_mem, 2, modules, 1, others, 2, 4, all_ram, 1, fw_ports, 1,
-				pci, 3 };
+				pci, 4, platform, 1, kept, 1, reserved, 1 };
 
 	return view_check(v, &w, &bad, err, sizeof(err));
 }
@@ -102,9 +108,11 @@ static void test_header(void **s)
 
 static void test_mmio_over_ram(void **s)
 {
-	a.regions[2] = (struct bh_view_region){ 0xfe000000, 0xfe000000, 0x1000, BH_VIEW_MMIO,
+	a.regions[2] = (struct bh_view_region){ 0xfebf0000, 0xfebf0000, 0x1000, BH_VIEW_MMIO,
 						BH_VIEW_R | BH_VIEW_W, 0, 0 };
 	a.region_count = 3;
+	a.pci_count = 1;
+	a.pci[0] = 0x20;
 	assert_int_equal(check(&a, &b, &c), 0); /* a device's BAR: not RAM */
 	a.regions[2].hpa = 10 * MiB; /* RAM: the monitor's allocations live there too */
 	expect(check(&a, &b, &c), -BH_EPERM, 2, "MMIO region over RAM");
@@ -121,6 +129,8 @@ static void test_ports(void **s)
 	a.ports[1] = (struct bh_view_ports){ 0xcfc, 4 };
 	expect(check(&a, &b, &c), -BH_EPERM, -1, "grants an I/O port the monitor keeps");
 	a.ports[1] = (struct bh_view_ports){ 0x92, 1 }; /* fast reset */
+	expect(check(&a, &b, &c), -BH_EPERM, -1, "grants an I/O port the monitor keeps");
+	a.ports[1] = (struct bh_view_ports){ 0x60, 2 }; /* reaches port B: NMI masks */
 	expect(check(&a, &b, &c), -BH_EPERM, -1, "grants an I/O port the monitor keeps");
 	a.ports[1] = (struct bh_view_ports){ 0x604, 2 }; /* PM1a control: power off */
 	expect(check(&a, &b, &c), -BH_EPERM, -1, "power-management or reset port");
@@ -228,13 +238,44 @@ static void test_pci(void **s)
 	expect(check(&a, &b, &c), -BH_EPERM, -1, "a PCI bridge");
 	a.pci_count = BH_VIEW_PCI_MAX + 1;
 	expect(check(&a, &b, &c), -BH_EINVAL, -1, "PCI function count out of range");
-	a.pci_count = 0;
-	a.regions[2] = mmio(0xfee00000, 0x1000); /* the local APIC */
-	expect(check(&a, &b, &c), -BH_EPERM, 2, "maps the interrupt controllers or the HPET");
-	a.regions[2] = mmio(0xfec00000, 0x1000); /* the I/O APIC */
-	expect(check(&a, &b, &c), -BH_EPERM, 2, "maps the interrupt controllers or the HPET");
-	a.regions[2] = mmio(0xfed40000, 0x5000); /* a TPM beside the HPET: a device like others */
+}
+
+/* MMIO by allow-list: what is kept is named in the refusal with its range. */
+static void test_mmio_allow_list(void **s)
+{
+	static const struct { uint64_t at, size; const char *text; } refused[] = {
+		{ 0xfee00000, 0x1000, "MMIO [0xfee00000-0xfee01000) overlaps the local APIC" },
+		{ 0xfec00000, 0x1000, "MMIO [0xfec00000-0xfec01000) overlaps the I/O APICs" },
+		{ 0xfed00000, 0x1000, "MMIO [0xfed00000-0xfed01000) overlaps the HPET" },
+		{ 0xffff0000, 0x10000, "MMIO [0xffff0000-0x100000000) overlaps firmware flash" },
+		{ 0xb0100000, 0x1000, "MMIO [0xb0100000-0xb0101000) overlaps ECAM (MCFG)" },
+		{ 0xfeffc000, 0x1000, "MMIO [0xfeffc000-0xfeffd000) overlaps reserved" },
+		{ 0xfe000000, 0x1000, "MMIO [0xfe000000-0xfe001000) is neither a BAR of a PCI "
+				      "function the view holds nor a platform range" },
+		{ 0xfed40000, 0x6000, "is neither a BAR" }, /* runs past the TPM */
+	};
+
+	a.region_count = 3;
+	for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		a.regions[2] = mmio(refused[i].at, refused[i].size);
+		expect(check(&a, &b, &c), -BH_EPERM, 2, refused[i].text);
+		assert_non_null(strstr(err, "partition 1 (alpha): region 2: "));
+	}
+	a.regions[2] = mmio(0xfed40000, 0x5000); /* the TPM: a named platform range */
 	assert_int_equal(check(&a, &b, &c), 0);
+	a.pci_count = 1;
+	a.pci[0] = 0x38; /* a BAR inside a reserved range: its own */
+	a.regions[2] = mmio(0xfeff8000, 0x1000);
+	assert_int_equal(check(&a, &b, &c), 0);
+	a.regions[2] = mmio(0xb0000000, 0x1000); /* a BAR over ECAM: ECAM wins */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "overlaps ECAM (MCFG)");
+	a.pci[0] = 0x20;
+	a.regions[2] = mmio(0xfebf1000, 0x2000); /* part of its BAR */
+	assert_int_equal(check(&a, &b, &c), 0);
+	a.regions[2] = mmio(0xfebf1000, 0x4000); /* runs past it, into 00:05.0's */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "maps a BAR of a PCI function the view does not hold");
+	a.regions[2] = mmio(0xfeff8000, 0x1000); /* 00:07.0's BAR, not its own */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "maps a BAR of a PCI function the view does not hold");
 }
 
 /* An I/O partition's RAM seen again at guest-physical = host-physical. */
@@ -271,6 +312,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_good_world, setup),
 		cmocka_unit_test_setup(test_pci, setup),
+		cmocka_unit_test_setup(test_mmio_allow_list, setup),
 		cmocka_unit_test_setup(test_ident, setup),
 		cmocka_unit_test_setup(test_header, setup),
 		cmocka_unit_test_setup(test_shape, setup),

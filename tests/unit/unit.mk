@@ -15,7 +15,7 @@ UNIT_HOST     := $(UNIT_OUT)/host
 UNIT_DATA_DIR ?= tests/unit/data
 UNIT_CFLAGS   := -I. -DBH_TEST_DATA_DIR='"$(UNIT_DATA_DIR)"'
 
-UNIT_NAMES := mb2 mb2_errors memmap frame view bhcfg fmt pgtable ratelimit
+UNIT_NAMES := mb2 mb2_errors memmap frame view bhcfg fmt pgtable msix acpi_mmio ratelimit
 UNIT_SRCS_mb2        := tests/unit/test_mb2.c monitor/mb2.c monitor/memmap.c lib/fmt.c
 UNIT_SRCS_mb2_errors := tests/unit/test_mb2_errors.c monitor/mb2.c monitor/memmap.c lib/fmt.c
 UNIT_SRCS_memmap     := tests/unit/test_memmap.c monitor/memmap.c
@@ -25,6 +25,8 @@ UNIT_SRCS_bhcfg      := tests/unit/test_bhcfg.c boot/efi/bhcfg.c lib/fmt.c
 UNIT_SRCS_fmt        := tests/unit/test_fmt.c lib/fmt.c
 UNIT_SRCS_pgtable    := tests/unit/test_pgtable.c monitor/pgtable.c
 UNIT_SRCS_ratelimit  := tests/unit/test_ratelimit.c
+UNIT_SRCS_msix       := tests/unit/test_msix.c monitor/msix.c
+UNIT_SRCS_acpi_mmio  := tests/unit/test_acpi_mmio.c monitor/acpi.c monitor/acpi-mmio.c
 
 UNIT_BINS  := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%)
 UNIT_TESTS += $(UNIT_BINS)
