@@ -12,6 +12,7 @@
 #include "serial.h"
 #include "percpu.h"
 #include "view.h"
+#include "iommu/iommu.h"
 
 extern const char __image_start[], __image_end[];
 
@@ -159,7 +160,8 @@ int enforce_check(const struct bh_view *v, const struct partition *self)
 	const struct bh_view *others[MAX_PARTITIONS];
 	struct view_world w = { pool, pool_count, monitor_mem, monitor_count, modules,
 				module_count, others, 0, cpu_count, ram, ram_count, fw_ports,
-				fw_port_count, pci_fns, pci_fn_count };
+				fw_port_count, pci_fns, pci_fn_count, iommu_mmio,
+				iommu_mmio_count };
 	char err[160];
 	int bad, r;
 

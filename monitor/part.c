@@ -11,6 +11,7 @@
 #include "palloc.h"
 #include "part.h"
 #include "pci.h"
+#include "iommu/iommu.h"
 #include "percpu.h"
 #include "sched.h"
 
@@ -278,6 +279,7 @@ static void part_end(struct partition *p, enum part_state state, int status)
 	if (p->view.flags & BH_VIEW_DEVMODEL)
 		hvm_devmodel_ends(p); /* its guest's vCPUs never wait for it again */
 	pci_release(&p->view, NULL); /* its devices stop writing memory that may change hands */
+	iommu_block(p); /* and cannot, whatever they do: the invalidation is waited for */
 	for (unsigned i = 0; i < p->view.region_count; i++) /* survivors hear of it */
 		if (p->view.regions[i].kind == BH_VIEW_CHANNEL)
 			part_signal(p, p->view.regions[i].chan_id);
@@ -316,6 +318,7 @@ void part_destroy(struct partition *p)
 {
 	vcpus_retire(p, 0);
 	enforce_free_ports(p);
+	iommu_free(&p->dma); /* blocked when it ended */
 	part_free(p);
 	pr_notice("partition %s: id %u destroyed", p->name, p->id);
 }

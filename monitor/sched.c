@@ -6,6 +6,7 @@
  * an idle CPU halts until the earliest deadline among its vCPUs. */
 #define pr_fmt(fmt) "sched: " fmt
 #include <bulkhead/hypercall.h>
+#include "iommu/iommu.h"
 #include "clock.h"
 #include "cmdline.h"
 #include "exit.h"
@@ -251,6 +252,7 @@ void sched_loop(void)
 
 		if (test_stop_at_tsc && q == runqs)
 			testhook_check_limit(now);
+		iommu_poll(now); /* fault records, at most every millisecond */
 		if (!v) {
 			idle(q, now);
 			continue;

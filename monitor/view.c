@@ -7,6 +7,7 @@
 
 #define PAGE 0x1000ull
 #define PCI_CLASS_BRIDGE 0x06 /* host, ISA, PCI-to-PCI, ... (PCI Code and ID Assignment) */
+#define PCI_CLASS_IOMMU  0x0806 /* base system peripheral, IOMMU: AMD-Vi's own function */
 
 /* MMIO the monitor keeps: interrupt delivery and timers (the x86 platform's fixed ranges). */
 static const struct { uint64_t base, size; } kept_mmio[] = {
@@ -159,6 +160,8 @@ static int check_pci(struct check *c)
 		if (c->w->pci[k].class >> 16 == PCI_CLASS_BRIDGE)
 			return fail(c, -1, -BH_EPERM, "a PCI bridge: it forwards other functions' "
 				    "memory and DMA");
+		if (c->w->pci[k].class >> 8 == PCI_CLASS_IOMMU)
+			return fail(c, -1, -BH_EPERM, "an IOMMU: it confines every device's DMA");
 		for (unsigned j = 0; j < i; j++)
 			if (v->pci[j] == v->pci[i])
 				return fail(c, -1, -BH_EINVAL, "a PCI function listed twice");
@@ -189,6 +192,9 @@ static int check_region_memory(struct check *c, unsigned i)
 	for (unsigned k = 0; r->kind == BH_VIEW_MMIO && k < sizeof(kept_mmio) / sizeof(kept_mmio[0]); k++)
 		if (overlap(r->hpa, r->size, kept_mmio[k].base, kept_mmio[k].size))
 			return fail(c, i, -BH_EPERM, "maps the interrupt controllers or the HPET");
+	for (unsigned k = 0; r->kind == BH_VIEW_MMIO && k < w->kept_count; k++)
+		if (overlap(r->hpa, r->size, w->kept[k].base, w->kept[k].end - w->kept[k].base))
+			return fail(c, i, -BH_EPERM, "maps the registers of an IOMMU");
 	if (r->kind == BH_VIEW_MMIO && mmio_of_others(c, r))
 		return fail(c, i, -BH_EPERM, "maps a BAR of a PCI function the view does not hold");
 	for (unsigned m = 0; r->kind == BH_VIEW_MMIO && m < w->ram_count; m++)

@@ -32,6 +32,9 @@ struct view_world {
 	unsigned port_count;
 	const struct bh_uv_pci *pci;       /* the PCI functions found at boot */
 	unsigned pci_count;
+	const struct view_range *kept;     /* MMIO the monitor keeps besides view.c's fixed
+					    * list: the IOMMUs' registers (iommu.h) */
+	unsigned kept_count;
 };
 
 /* Does view v hold PCI function bdf? */
