@@ -78,6 +78,8 @@ static int build_tables(uint64_t pt[BH_PT_PAGES][512], uint64_t top, const struc
 	return 0;
 }
 
+bool loader_dma_by_gpa;
+
 static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 		      const char *cmdline, const struct load_peer *peers, uint64_t ram,
 		      uint64_t heap_start)
@@ -112,6 +114,7 @@ static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 			info->ident_base = v->regions[i].gpa, info->ident_size = ram;
 	for (unsigned i = 0; i < v->pci_count && i < BH_INFO_PCI_MAX; i++)
 		info->pci_bdf[info->pci_count++] = v->pci[i];
+	info->dma_flags = loader_dma_by_gpa && v->pci_count ? BH_INFO_DMA_GPA : 0;
 	info->heap_start = (heap_start + PAGE - 1) & ~(PAGE - 1);
 	info->heap_end = ram - v->vcpu_count * BH_STACK_SIZE;
 	info->tsc_hz = bh_info_page()->tsc_hz;
