@@ -2,7 +2,10 @@
 /* testhook.c - the test= words:
  *   boot      stop with status 0 once bring-up is done
  *   run       run the partitions, stop with status 0 when every one has ended, or when
- *             limit=<ms> (optional) has passed since they started
+ *             limit=<ms> (optional) has passed since they started; with canary=<address>
+ *             the monitor takes that page (outside the pool: above every partition's
+ *             GPAs), fills it with a pattern and reports at the limit whether it changed:
+ *             a device's DMA aimed at monitor memory (test_iommu.py) must not change it
  *   fault     write to an unmapped address after bring-up (#PF dump, status 3)
  *   dump-mbi  print the raw Multiboot2 information block in hex on COM2, then stop (status 0);
  *             tools/record-mbi.py turns it into a unit-test fixture */
@@ -11,12 +14,19 @@
 #include "clock.h"
 #include "cmdline.h"
 #include "log.h"
+#include "palloc.h"
 #include "stop.h"
 #include "testhook.h"
 
 #define UNMAPPED_ADDRESS 0xdead0000000ull /* above any RAM of the test machines */
 
 uint64_t test_stop_at_tsc;
+static volatile uint8_t *canary;
+
+static uint8_t canary_byte(unsigned i)
+{
+	return (uint8_t)(0x5a ^ i ^ i >> 8);
+}
 
 static void dump_mbi(const struct bh_bootinfo *bi)
 {
@@ -45,6 +55,24 @@ void testhook_early(const struct bh_bootinfo *bi)
 	}
 }
 
+static void canary_take(void)
+{
+	char s[24];
+	uint64_t pa = 0;
+
+	if (!cmdline_get("canary", s, sizeof(s)))
+		return;
+	for (const char *c = s + (s[0] == '0' && s[1] == 'x' ? 2 : 0); *c; c++)
+		pa = pa << 4 | (uint64_t)(*c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10);
+	if (pa & 0xfff || palloc_take(pa, 1)) {
+		pr_err("canary=%s: not a free page of RAM", s);
+		return;
+	}
+	canary = (volatile uint8_t *)pa;
+	for (unsigned i = 0; i < 4096; i++)
+		canary[i] = canary_byte(i);
+}
+
 void testhook_late(void)
 {
 	const char *t = cmdline_test();
@@ -61,6 +89,7 @@ void testhook_late(void)
 			for (const char *c = ms; *c >= '0' && *c <= '9' && n < 1000000; c++)
 				n = n * 10 + (*c - '0');
 		test_stop_at_tsc = n ? clock_ns_to_deadline(clock_ns() + n * 1000000) : 0;
+		canary_take();
 		return;
 	}
 	if (!strcmp(t, "fault"))
@@ -72,6 +101,12 @@ void testhook_late(void)
 void testhook_check_limit(uint64_t now_tsc)
 {
 	if (test_stop_at_tsc && now_tsc >= test_stop_at_tsc) {
+		unsigned bad = 0;
+		for (unsigned i = 0; canary && i < 4096; i++)
+			bad += canary[i] != canary_byte(i);
+		if (canary)
+			pr_notice("monitor canary at %#lx: %s (%u bytes changed)", (uint64_t)canary,
+				  bad ? "overwritten" : "intact", bad);
 		pr_notice("time limit reached");
 		machine_stop(STOP_OK);
 	}
