@@ -22,7 +22,9 @@ static const struct bh_uv_pci pci[] = {
 	{ .bdf = 0x20, .class = 0x010802, .bar = { { 0xfebf0000, 0x4000 } } },
 	{ .bdf = 0x28, .class = 0x010802, .bar = { { 0xfebf4000, 0x2000 } } },
 	{ .bdf = 0x00, .class = 0x060000 }, /* the host bridge */
+	{ .bdf = 0x18, .class = 0x080600 }, /* AMD-Vi's own function (QEMU amd-iommu) */
 };
+static const struct view_range iommu_regs[] = { { 0xfed80000, 0xfed84000 } };
 static struct bh_view a, b, c;
 static char err[200];
 static int bad;
@@ -68,7 +70,7 @@ static int check(const struct bh_view *v, const struct bh_view *o1, const struct
 {
 	const struct bh_view *others[] = { o1, o2 };
 	struct view_world w = { pool, 1, monitor_mem, 2, modules, 1, others, 2, 4, all_ram, 1, fw_ports, 1,
-				pci, 3 };
+				pci, 4, iommu_regs, 1 };
 
 	return view_check(v, &w, &bad, err, sizeof(err));
 }
@@ -237,6 +239,18 @@ static void test_pci(void **s)
 	assert_int_equal(check(&a, &b, &c), 0);
 }
 
+/* The IOMMU confines every device: neither its registers nor its PCI function are granted. */
+static void test_iommu(void **s)
+{
+	a.regions[2] = mmio(0xfed83000, 0x1000);
+	a.region_count = 3;
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "maps the registers of an IOMMU");
+	a.region_count = 2;
+	a.pci_count = 1;
+	a.pci[0] = 0x18;
+	expect(check(&a, &b, &c), -BH_EPERM, -1, "an IOMMU: it confines every device's DMA");
+}
+
 /* An I/O partition's RAM seen again at guest-physical = host-physical. */
 static void test_ident(void **s)
 {
@@ -264,6 +278,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_good_world, setup),
+		cmocka_unit_test_setup(test_iommu, setup),
 		cmocka_unit_test_setup(test_pci, setup),
 		cmocka_unit_test_setup(test_ident, setup),
 		cmocka_unit_test_setup(test_header, setup),
