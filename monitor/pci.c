@@ -8,12 +8,14 @@
  *     bus-master and INTx-disable bits; MSI-X enable and function mask). A BAR stays where
  *     firmware put it, so device MMIO never moves over memory the view does not grant;
  *   - delivers each function's MSI (vector VEC_DEVICE + its index, fixed, to the CPU of the
- *     owner's vCPU 0) as BH_EVENT_DEVICE.
+ *     owner's vCPU 0) as BH_EVENT_DEVICE; through the IOMMU's interrupt remapping when it
+ *     has one, so the device can raise that vector on that CPU and nothing else.
  * Without an IOMMU a device's DMA reaches all memory: the I/O partitions are trusted with
- * the devices they drive (docs/iopart.md). */
+ * the devices they drive (docs/iopart.md, docs/iommu.md). */
 #define pr_fmt(fmt) "pci: " fmt
 #include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
+#include "iommu/iommu.h"
 #include "log.h"
 #include "part.h"
 #include "pci.h"
@@ -162,8 +164,7 @@ void pci_init(void)
 	pr_info("%u functions", pci_fn_count);
 }
 
-/* The index of bdf among the functions found if v's partition holds it, else -1. */
-static int fn_index(uint64_t bdf)
+int pci_fn_index(uint64_t bdf)
 {
 	for (unsigned k = 0; k < pci_fn_count; k++)
 		if (pci_fns[k].bdf == bdf)
@@ -173,7 +174,7 @@ static int fn_index(uint64_t bdf)
 
 static int owned(const struct vcpu *v, uint64_t bdf)
 {
-	return bdf <= 0xffff && view_holds_pci(&v->part->view, (uint16_t)bdf) ? fn_index(bdf) : -1;
+	return bdf <= 0xffff && view_holds_pci(&v->part->view, (uint16_t)bdf) ? pci_fn_index(bdf) : -1;
 }
 
 /* The write mask of (off, width) on function k: the bits a driver may change there. */
@@ -221,8 +222,15 @@ int64_t hc_pci_msi(struct vcpu *v, uint64_t bdf, uint64_t gpa, uint64_t a2, uint
 		return -BH_EPERM;
 	if (!(out = gpa_to_host_rw(v->part, gpa, 2 * sizeof(*out))))
 		return -BH_EFAULT;
-	out[0] = MSI_ADDRESS | (uint64_t)(cpus[v->part->view.cpus[0]].apic_id & 0xff) << 12;
-	out[1] = VEC_DEVICE + (unsigned)k;
+	uint32_t apic = cpus[v->part->view.cpus[0]].apic_id, data;
+	uint64_t addr;
+
+	if (iommu_msi((uint16_t)bdf, (unsigned)k, apic, (uint8_t)(VEC_DEVICE + k), &addr, &data)) {
+		addr = MSI_ADDRESS | (uint64_t)(apic & 0xff) << 12; /* compatibility format */
+		data = VEC_DEVICE + (unsigned)k;
+	}
+	out[0] = addr;
+	out[1] = data;
 	return 0;
 }
 
@@ -248,7 +256,7 @@ void pci_release(const struct bh_view *v, const struct bh_view *keep)
 {
 	for (unsigned i = 0; i < v->pci_count && i < BH_VIEW_PCI_MAX; i++) {
 		uint16_t bdf = v->pci[i];
-		int k = fn_index(bdf);
+		int k = pci_fn_index(bdf);
 
 		if (k < 0 || (keep && view_holds_pci(keep, bdf)))
 			continue;

@@ -163,6 +163,19 @@ void iommu_block(struct partition *p)
 		  count);
 }
 
+int iommu_msi(uint16_t bdf, unsigned k, uint32_t apic_id, uint8_t vector, uint64_t *addr,
+	      uint32_t *data)
+{
+	int r;
+
+	if (!ops)
+		return -BH_ENOTSUP;
+	spin_lock(&lock);
+	r = ops->msi(bdf, k, apic_id, vector, addr, data);
+	spin_unlock(&lock);
+	return r;
+}
+
 static const char *owner_of(uint16_t bdf)
 {
 	for (unsigned i = 0; i < partition_count; i++) {

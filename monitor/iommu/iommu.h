@@ -36,6 +36,11 @@ struct iommu_ops {
 	void (*flush)(const uint16_t *bdfs, unsigned n, unsigned dom);
 	/* Report and clear recorded faults through iommu_fault(). */
 	void (*poll)(void);
+	/* Interrupt remapping: function bdf (index k among those found) may raise vector on
+	 * apic_id and nothing else (vector 0: nothing at all); → the MSI address and data its
+	 * driver programs. -BH_ENOTSUP without remapping. Flushed and waited for. */
+	int (*msi)(uint16_t bdf, unsigned k, uint32_t apic_id, uint8_t vector, uint64_t *addr,
+		   uint32_t *data);
 };
 
 extern const struct iommu_ops vtd_ops, amdvi_ops;
@@ -59,6 +64,10 @@ void iommu_free(struct pgtable *t);
 void iommu_switch(struct partition *p, const struct bh_view *n, struct pgtable *t);
 /* p ended: its functions blocked, flushed and waited for. Its tables stay until iommu_free. */
 void iommu_block(struct partition *p);
+
+/* ops->msi under the lock; -BH_ENOTSUP without an IOMMU or interrupt remapping. */
+int iommu_msi(uint16_t bdf, unsigned k, uint32_t apic_id, uint8_t vector, uint64_t *addr,
+	      uint32_t *data);
 
 /* A driver saw a fault: log device, address, access and owner. */
 void iommu_fault(uint16_t bdf, uint64_t addr, bool write, unsigned reason);

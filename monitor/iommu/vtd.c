@@ -2,7 +2,8 @@
 /* vtd.c - Intel VT-d in legacy mode (Intel VT-d spec 3.x): a root table with one context
  * table per bus that has a function; a context entry only for a function a view holds
  * (absent = blocked, and its DMA is a recorded fault); second-level tables from dmamap.c.
- * Register-based invalidation: it is complete when the hardware clears the bit (6.5). */
+ * Invalidation through the queue when the unit has one (vtd-ir.c, which also remaps
+ * interrupts), else through registers: complete when the unit clears the bit (6.5). */
 #define pr_fmt(fmt) "vt-d: " fmt
 #include <bulkhead/errno.h>
 #include "../log.h"
@@ -12,12 +13,11 @@
 #include "../percpu.h"
 #include "../sched.h"
 #include "iommu.h"
+#include "vtd.h"
 
 /* Register offsets (11.4 "Register Descriptions") */
 #define REG_CAP    0x08
 #define REG_ECAP   0x10
-#define REG_GCMD   0x18
-#define REG_GSTS   0x1c
 #define REG_RTADDR 0x20
 #define REG_CCMD   0x28
 #define REG_FSTS   0x34
@@ -47,23 +47,12 @@
 
 #define CTX_AW_48  2 /* context entry high qword: AW 48 bits, 4 levels (9.3) */
 
-struct unit {
-	volatile uint8_t *regs;
-	uint64_t cap, ecap;
-};
-
 static struct unit vtd[IOMMU_UNITS_MAX];
 static unsigned count;
 static uint64_t *root; /* 256 x 16 bytes (9.1 "Root Entry") */
 static bool coherent = true;
 
-static uint32_t rd32(const struct unit *u, unsigned off) { return *(volatile uint32_t *)(u->regs + off); }
-static uint64_t rd64(const struct unit *u, unsigned off) { return *(volatile uint64_t *)(u->regs + off); }
-static void wr32(struct unit *u, unsigned off, uint32_t v) { *(volatile uint32_t *)(u->regs + off) = v; }
-static void wr64(struct unit *u, unsigned off, uint64_t v) { *(volatile uint64_t *)(u->regs + off) = v; }
-
-/* A command through GCMD and its status bit in GSTS (11.4.4): wait until it shows. */
-static int command(struct unit *u, uint32_t bit)
+int vtd_command(struct unit *u, uint32_t bit)
 {
 	wr32(u, REG_GCMD, (rd32(u, REG_GSTS) & GCMD_ONCE) | bit);
 	for (unsigned n = 0; n < 10000000; n++)
@@ -78,11 +67,16 @@ static void wait_clear(struct unit *u, unsigned off, uint64_t bit)
 		cpu_relax();
 }
 
-/* Global context-cache, then global IOTLB invalidation, each waited for (6.5.1, 6.5.2). */
+/* Global context-cache, then global IOTLB invalidation, each waited for (6.5.1): through
+ * the queue once it is on (registers are refused then). */
 static void invalidate(struct unit *u)
 {
 	if (!coherent)
 		__asm__ volatile("wbinvd" ::: "memory");
+	if (u->queue) {
+		vtd_qi_flush(u);
+		return;
+	}
 	wr64(u, REG_CCMD, CCMD_ICC | CCMD_GLOBAL);
 	wait_clear(u, REG_CCMD, CCMD_ICC);
 	wr64(u, ECAP_IRO(u->ecap) + 8, IOTLB_IVT | IOTLB_GLOBAL | IOTLB_DRAIN);
@@ -130,13 +124,17 @@ static int unit_init(struct unit *u, const struct iommu_unit *a)
 	wr32(u, REG_FEADDR, 0xfee00000u | (cpus[0].apic_id & 0xff) << 12);
 	wr32(u, REG_FECTL, 0);
 	wr64(u, REG_RTADDR, (uint64_t)root);
-	if (command(u, GCMD_SRTP))
+	if (vtd_command(u, GCMD_SRTP))
+		return -BH_EIO;
+	if (ECAP_QI(u->ecap) && vtd_qi_init(u))
 		return -BH_EIO;
 	invalidate(u);
-	if (command(u, GCMD_TE))
+	if (vtd_command(u, GCMD_TE))
 		return -BH_EIO;
-	pr_info("unit at %#lx: CAP %#lx ECAP %#lx, translation on, every function blocked",
-		a->base, u->cap, u->ecap);
+	if (u->queue && ECAP_IR(u->ecap) && vtd_ir_init(u))
+		return -BH_EIO;
+	pr_info("unit at %#lx: CAP %#lx ECAP %#lx, translation on, every function blocked; "
+		"interrupt remapping %s", a->base, u->cap, u->ecap, vtd_ir_on() ? "on" : "off");
 	return 0;
 }
 
@@ -171,12 +169,30 @@ static void vtd_set(uint16_t bdf, unsigned dom, uint64_t pt)
 {
 	uint64_t *ctx = context_table(bdf >> 8);
 
+	int k = pci_fn_index(bdf);
+	uint64_t addr;
+	uint32_t data;
+
+	if (!pt && k >= 0 && k < 256 && vtd_ir_on())
+		vtd_ir_set((unsigned)k, bdf, 0, 0, &addr, &data); /* no interrupt either */
 	if (!ctx)
 		return; /* no function on that bus at boot: blocked for good */
 	ctx += 2 * (bdf & 0xff);
 	ctx[0] = 0; /* not present before it changes */
 	ctx[1] = pt ? CTX_AW_48 | (uint64_t)dom << 8 : 0;
 	ctx[0] = pt ? pt | 1 : 0;
+}
+
+/* Remapping table entry k for bdf; its MSI in remappable format. */
+static int vtd_msi(uint16_t bdf, unsigned k, uint32_t apic_id, uint8_t vector, uint64_t *addr,
+		   uint32_t *data)
+{
+	if (!vtd_ir_on() || k >= 256 || (apic_id > 0xff && !ECAP_EIM(vtd[0].ecap)))
+		return -BH_ENOTSUP;
+	vtd_ir_set(k, bdf, apic_id, vector, addr, data);
+	for (unsigned i = 0; i < count; i++)
+		invalidate(&vtd[i]);
+	return 0;
 }
 
 static void vtd_flush(const uint16_t *bdfs, unsigned n, unsigned dom)
@@ -223,4 +239,5 @@ const struct iommu_ops vtd_ops = {
 	.set = vtd_set,
 	.flush = vtd_flush,
 	.poll = vtd_poll,
+	.msi = vtd_msi,
 };
