@@ -7,9 +7,11 @@
  *   dma-monitor=<addr>  READ 8 sectors from DMA_ATTACK_LBA over it (monitor memory)
  *   dma-msi=1           READ 1 sector from DMA_MSI_LBA to 0xfee00000 (the MSI window)
  *   dma-at=<ms>         not before the monitor's clock reads this (the victim is ready)
+ *   dma-exit=1          end the partition after the shots (its function is then blocked)
  *
  * The controller reports success whatever the IOMMU did: the statuses are logged, never
  * evidence. The oracles are the victim's bytes, the monitor's, the disk and the fault log. */
+#include <stdlib.h>
 #include <bulkhead/errno.h>
 #include "iopart.h"
 #include "nvme.h"
@@ -29,12 +31,13 @@ static void shot(const char *what, int r)
 
 void dma_attack(struct nvme *n)
 {
-	uint64_t victim = 0, monitor = 0, msi = 0, at = 0;
+	uint64_t victim = 0, monitor = 0, msi = 0, at = 0, quit = 0;
 
 	bh_arg_u64("dma-victim", &victim);
 	bh_arg_u64("dma-monitor", &monitor);
 	bh_arg_u64("dma-msi", &msi);
 	bh_arg_u64("dma-at", &at);
+	bh_arg_u64("dma-exit", &quit);
 	if (!victim && !monitor && !msi)
 		return;
 	while ((uint64_t)bh_time_ns() < at * 1000000) {
@@ -51,4 +54,6 @@ void dma_attack(struct nvme *n)
 	if (msi)
 		shot("read into the MSI window", nvme_read_dma(n, DMA_MSI_LBA, 1, MSI_WINDOW));
 	iopart_log("dma-attack: done");
+	if (quit)
+		exit(0);
 }

@@ -240,13 +240,16 @@ void pci_irq(uint64_t vector)
 
 	if (vector - VEC_DEVICE >= pci_fn_count)
 		return; /* a vector no function was given: a forged MSI */
-	bdf = pci_fns[vector - VEC_DEVICE].bdf;	for (unsigned i = 0; i < partition_count; i++) {
+	bdf = pci_fns[vector - VEC_DEVICE].bdf;
+	for (unsigned i = 0; i < partition_count; i++) {
 		struct partition *p = __atomic_load_n(&partitions[i], __ATOMIC_ACQUIRE);
 		if (p && view_holds_pci(&p->view, bdf)) {
 			part_device_event(p);
 			return;
 		}
 	}
+	pr_warn_once("vector %#lx of %02x:%02x.%x, which no partition holds, arrived: a forged "
+		     "MSI (dropped)", vector, bdf >> 8, bdf >> 3 & 31, bdf & 7);
 }
 
 /* The functions of a view whose partition ended, or that a new view drops: no more DMA and

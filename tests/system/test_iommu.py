@@ -20,12 +20,14 @@ VICTIM_BASE = 0x9000000   # the victim's RAM, GPA 0 at this HPA (phys-base)
 MONITOR_PAGE = 0x10000000  # the monitor's canary (test=run canary=): outside the pool
 AT_MS = 2500               # the shots (the victim has set its canary by then)
 CHECK_MS = 5000            # the victim's verdict, after the shots
-LIMIT_MS = 9000            # the monitor stops the machine (and checks its own canary)
+LIMIT_MS = 12000           # the monitor stops the machine (and checks its own canary)
 SECTOR = 512
 ATTACK_LBA, MSI_LBA, LEAK_LBA = 2048, 2056, 4096  # iopart/dma-attack.c
 CANARY = b"BH-CANARY-PAGE-0"
 OVERWRITE = b"DMA-OVERWRITE!!!"
 MSI_DATA = (0x40).to_bytes(4, "little")  # vector 0x40, fixed: a forged device interrupt
+FORGED = "pci: vector 0x40 of 00:00.0, which no partition holds, arrived: a forged MSI"
+
 
 
 def symbol(elf, name):
@@ -38,7 +40,7 @@ def symbol(elf, name):
 def run(tmp_path, name, qemu):
     """Boot the scenario under QEMU with `qemu` added; → (Result, disk image bytes)."""
     victim_page = VICTIM_BASE + symbol(PARTS / "uvtest.elf", "uvtest_canary")
-    attack = f"dma-at={AT_MS} dma-victim={victim_page:#x} dma-monitor={MONITOR_PAGE:#x} dma-msi=1"
+    attack = f"dma-at={AT_MS} dma-victim={victim_page:#x} dma-monitor={MONITOR_PAGE:#x} dma-msi=1 dma-exit=1"
     text = CONFIG.read_text()
     for k, v in (("ATTACK", attack), ("VICTIM_BASE", hex(VICTIM_BASE)),
                  ("AT_MS", str(AT_MS)), ("CHECK_MS", str(CHECK_MS))):
@@ -87,6 +89,10 @@ def contained(r, disk, fault_log):
     assert re.search(r"monitor canary at 0x[0-9a-f]+: intact", r.com2), r.describe()
     assert not leaked(disk), r.describe()
     assert "no DMA containment" not in r.com1 + r.com2, r.describe()
+    # the hostile partition ends: its function blocked and the invalidation waited for
+    assert "part: partition hostile: exited, status 0" in r.com2, r.describe()
+    assert "iommu: partition hostile: its 1 PCI function(s) blocked, IOTLB invalidated" in \
+        r.com2, r.describe()
     # the other partitions finish or run on: the victim exits 0, beat keeps beating
     assert re.search(r"partition victim: exited, status 0", r.com2), r.describe()
     beats = [l for l in said(r, "beat") if re.match(r"uvtest: beat beat \d+", l)]
@@ -103,16 +109,21 @@ def contained(r, disk, fault_log):
 
 
 def test_intel_iommu_contains_a_hostile_device(tmp_path):
+    """Faults recorded with device, address and partition. (QEMU 7.2 lets compatibility-
+    format MSIs through even with interrupt remapping on, where hardware blocks them: the
+    forged vector 0x40 may arrive; the monitor drops it.)"""
     r, disk = run(tmp_path, "iommu-vtd", ["-device", "intel-iommu,aw-bits=48"])
     assert "iommu: VT-d: 1 unit(s)" in r.com2, r.describe()
     contained(r, disk, fault_log=True)
 
 
 def test_amd_iommu_contains_a_hostile_device(tmp_path):
-    """QEMU 7.2's AMD-Vi logs no event (IOMMU.md): containment is judged by the bytes."""
+    """QEMU 7.2's AMD-Vi logs no event (IOMMU.md): containment is judged by the bytes. Its
+    interrupt remapping aborts the forged MSIs the device writes into the MSI window."""
     r, disk = run(tmp_path, "iommu-amdvi", ["-device", "amd-iommu"])
     assert "iommu: AMD-Vi: 1 unit(s)" in r.com2, r.describe()
     contained(r, disk, fault_log=False)
+    assert FORGED not in r.com2, r.describe()
 
 
 def test_without_an_iommu_the_attack_succeeds(tmp_path):
@@ -126,3 +137,4 @@ def test_without_an_iommu_the_attack_succeeds(tmp_path):
         r.describe()
     assert re.search(r"monitor canary at 0x[0-9a-f]+: overwritten", r.com2), r.describe()
     assert leaked(disk), r.describe()
+    assert FORGED in r.com2, r.describe()  # the MSI window: a vector the device was not given

@@ -421,6 +421,7 @@ static int canary(void)
 		printf("uvtest: canary overwritten: first at offset %u\n", first);
 	else
 		printf("uvtest: canary intact\n");
+	fflush(stdout);
 	return 0;
 }
 
