@@ -318,7 +318,8 @@ void part_destroy(struct partition *p)
 {
 	vcpus_retire(p, 0);
 	enforce_free_ports(p);
-	iommu_free(&p->dma); /* blocked when it ended */
+	iommu_block(p); /* a partition destroyed before it ever ran never ended */
+	iommu_free(&p->dma);
 	part_free(p);
 	pr_notice("partition %s: id %u destroyed", p->name, p->id);
 }

@@ -229,7 +229,7 @@ int64_t uv_view_publish(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t fla
 			part_free(p);
 		return r;
 	}
-	if (self) /* the ultravisor holds no PCI function (view.c) */
+	if (self) /* no DMA tables: a function in the ultravisor's view stays blocked */
 		return (r = relocate(v, &n, &npt)) ? (enforce_free(&npt), r) : 0;
 	if ((r = iommu_build(&n, &dma))) {
 		enforce_free(&npt);

@@ -68,7 +68,7 @@ static int dmar_entry(struct iommu_acpi *o, const uint8_t *e, unsigned len, unsi
 	if (type == DMAR_DRHD) {
 		if (len < 16)
 			return refuse(o, "DRHD shorter than 16 bytes", off);
-		uint64_t pages = e[5] < 8 ? 1ull << e[5] : 0; /* size: 2^N pages (VT-d 3.x) */
+		uint64_t pages = 1ull << (e[5] & 15); /* size: 2^N pages (VT-d 3.x) */
 		return add_unit(o, (struct iommu_unit){ .base = rd64(e + 8), .size = pages << 12,
 							.segment = rd16(e + 6),
 							.all = e[4] & DRHD_ALL }, off);
@@ -131,7 +131,7 @@ static int ivrs_entry(struct iommu_acpi *o, const uint8_t *e, unsigned len, unsi
 		for (unsigned i = 0; i < o->count; i++)
 			if (o->units[i].base == rd64(e + 8))
 				return 0;
-		return add_unit(o, (struct iommu_unit){ .base = rd64(e + 8), .size = 0x4000,
+		return add_unit(o, (struct iommu_unit){ .base = rd64(e + 8), .size = 0x80000, /* 512 KiB on hardware */
 							.segment = rd16(e + 16),
 							.devid = rd16(e + 4), .all = true }, off);
 	}

@@ -137,7 +137,8 @@ void iommu_switch(struct partition *p, const struct bh_view *n, struct pgtable *
 	for (unsigned i = 0; i < p->view.pci_count && i < BH_VIEW_PCI_MAX; i++)
 		if (!view_holds_pci(n, p->view.pci[i]))
 			ops->set(bdfs[count++] = p->view.pci[i], 0, 0);
-	ops->flush(bdfs, count, domain_of(p));
+	if (count)
+		ops->flush(bdfs, count, domain_of(p));
 	spin_unlock(&lock);
 	iommu_free(&p->dma);
 	p->dma = *t;
@@ -186,11 +187,15 @@ static const char *owner_of(uint16_t bdf)
 	return "(none)";
 }
 
+/* The first 32 faults, then one in 1024: a device cannot flood the log (or CPU 0). */
 void iommu_fault(uint16_t bdf, uint64_t addr, bool write, unsigned reason)
 {
-	pr_warn("DMA fault: device %02x:%02x.%x %s address %#lx reason %#x partition %s: blocked",
-		bdf >> 8, bdf >> 3 & 31, bdf & 7, write ? "write" : "read", addr, reason,
-		owner_of(bdf));
+	static uint64_t n;
+
+	if (n++ < 32 || n % 1024 == 0)
+		pr_warn("DMA fault: device %02x:%02x.%x %s address %#lx reason %#x partition %s: "
+			"blocked (%lu so far)", bdf >> 8, bdf >> 3 & 31, bdf & 7,
+			write ? "write" : "read", addr, reason, owner_of(bdf), n);
 }
 
 void iommu_poll(uint64_t now_tsc)

@@ -173,6 +173,11 @@ static void vtd_set(uint16_t bdf, unsigned dom, uint64_t pt)
 	uint64_t addr;
 	uint32_t data;
 
+	if (pt && dom >= 1u << (4 + 2 * (vtd[0].cap & 7))) { /* CAP.ND */
+		pr_err("%02x:%02x.%x: domain %u beyond the unit's count: blocked", bdf >> 8,
+		       bdf >> 3 & 31, bdf & 7, dom);
+		pt = 0;
+	}
 	if (!pt && k >= 0 && k < 256 && vtd_ir_on())
 		vtd_ir_set((unsigned)k, bdf, 0, 0, &addr, &data); /* no interrupt either */
 	if (!ctx)
