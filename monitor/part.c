@@ -214,6 +214,7 @@ int part_start(struct partition *p, uint64_t entry, uint64_t stack_top, uint64_t
 	p->exit_status = 0;
 	p->event_pending = false;
 	p->line_len = 0;
+	iommu_attach(p); /* blocked when it last ended; its memory is reloaded by now */
 	p->ending = false;
 	__atomic_store_n(&p->state, PART_RUNNING, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < n; i++) {

@@ -148,6 +148,22 @@ void iommu_switch(struct partition *p, const struct bh_view *n, struct pgtable *
 			"blocked");
 }
 
+void iommu_attach(struct partition *p)
+{
+	uint16_t bdfs[BH_VIEW_PCI_MAX];
+	unsigned count = 0;
+
+	if (!ops || !p->dma.root)
+		return;
+	spin_lock(&lock);
+	for (unsigned i = 0; i < p->view.pci_count && i < BH_VIEW_PCI_MAX; i++)
+		ops->set(bdfs[count++] = p->view.pci[i], domain_of(p), p->dma.root);
+	ops->flush(bdfs, count, domain_of(p));
+	spin_unlock(&lock);
+	pr_notice("partition %s: its %u PCI function(s) translate through its view again", p->name,
+		  count);
+}
+
 void iommu_block(struct partition *p)
 {
 	uint16_t bdfs[BH_VIEW_PCI_MAX];

@@ -64,6 +64,8 @@ void iommu_free(struct pgtable *t);
 void iommu_switch(struct partition *p, const struct bh_view *n, struct pgtable *t);
 /* p ended: its functions blocked, flushed and waited for. Its tables stay until iommu_free. */
 void iommu_block(struct partition *p);
+/* p starts (again) in the view it had: its functions translate through its tables again. */
+void iommu_attach(struct partition *p);
 
 /* ops->msi under the lock; -BH_ENOTSUP without an IOMMU or interrupt remapping. */
 int iommu_msi(uint16_t bdf, unsigned k, uint32_t apic_id, uint8_t vector, uint64_t *addr,
