@@ -160,7 +160,7 @@ void iommu_attach(struct partition *p)
 		ops->set(bdfs[count++] = p->view.pci[i], domain_of(p), p->dma.root);
 	ops->flush(bdfs, count, domain_of(p));
 	spin_unlock(&lock);
-	pr_notice("partition %s: its %u PCI function(s) translate through its view again", p->name,
+	pr_notice("partition %s starts: its %u PCI function(s) attached to its DMA tables", p->name,
 		  count);
 }
 
