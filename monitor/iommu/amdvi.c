@@ -69,8 +69,14 @@ static uint64_t *devtab;
 static volatile uint64_t done; /* COMPLETION_WAIT stores here */
 static uint32_t *irt[BH_UV_PCI_MAX]; /* per function found: its interrupt remapping table */
 
-static uint64_t rd64(const struct unit *u, unsigned off) { return *(volatile uint64_t *)(u->regs + off); }
-static void wr64(struct unit *u, unsigned off, uint64_t v) { *(volatile uint64_t *)(u->regs + off) = v; }
+static uint64_t rd64(const struct unit *u, unsigned off)
+{
+	return *(volatile uint64_t *)(u->regs + off);
+}
+static void wr64(struct unit *u, unsigned off, uint64_t v)
+{
+	*(volatile uint64_t *)(u->regs + off) = v;
+}
 
 /* One 16-byte command at the tail; waits while the ring is full. */
 static void submit(struct unit *u, uint64_t lo, uint64_t hi)

@@ -13,9 +13,23 @@
 #define DMAR_DRHD 0 /* VT-d 8.3: flags@4, size@5, segment@6, base@8, scopes@16 */
 #define DMAR_RMRR 1 /* VT-d 8.4: segment@6, base@8, limit@16, scopes@24 */
 #define DRHD_ALL  1 /* INCLUDE_PCI_ALL */
+#define IVHD_REGS 0x80000 /* 512 KiB of registers on hardware (QEMU: 16 KiB) */
 
-static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static uint16_t rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
 
 static int refuse(struct iommu_acpi *o, const char *what, unsigned off)
 {
@@ -121,7 +135,8 @@ int iommu_parse_dmar(const void *table, uint32_t len, struct iommu_acpi *o)
 
 /* IVHD (AMD-Vi 5.2.2): u8 type, u8 flags, u16 length, u16 IOMMU device id, u16 capability
  * offset, u64 base, u16 segment, u16 info, u32 feature. Types 10h, 11h, 40h describe the
- * same unit at different detail: the first one found counts. IVMD (5.2.3, types 20h-22h):
+ * same unit at different detail: the first one found counts. IVMD (5.2.3, types 20h all
+ * devices, 21h one, 22h a range: taken as all):
  * u16 device id @4, start @16, length @24. */
 static int ivrs_entry(struct iommu_acpi *o, const uint8_t *e, unsigned len, unsigned off)
 {
@@ -131,14 +146,14 @@ static int ivrs_entry(struct iommu_acpi *o, const uint8_t *e, unsigned len, unsi
 		for (unsigned i = 0; i < o->count; i++)
 			if (o->units[i].base == rd64(e + 8))
 				return 0;
-		return add_unit(o, (struct iommu_unit){ .base = rd64(e + 8), .size = 0x80000, /* 512 KiB on hardware */
+		return add_unit(o, (struct iommu_unit){ .base = rd64(e + 8), .size = IVHD_REGS,
 							.segment = rd16(e + 16),
 							.devid = rd16(e + 4), .all = true }, off);
 	}
 	if (e[0] >= 0x20 && e[0] <= 0x22) {
 		if (len < 32 || rd64(e + 16) + rd64(e + 24) < rd64(e + 16))
 			return refuse(o, "IVMD shorter than 32 bytes or range wraps", off);
-		return add_reserved(o, (struct iommu_reserved){ rd16(e + 4), e[0] == 0x20,
+		return add_reserved(o, (struct iommu_reserved){ rd16(e + 4), e[0] != 0x21,
 								rd64(e + 16), rd64(e + 16) + rd64(e + 24) },
 				    off);
 	}

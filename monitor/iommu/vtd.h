@@ -23,10 +23,22 @@ struct unit {
 	uint32_t tail;     /* its next free byte */
 };
 
-static inline uint32_t rd32(const struct unit *u, unsigned off) { return *(volatile uint32_t *)(u->regs + off); }
-static inline uint64_t rd64(const struct unit *u, unsigned off) { return *(volatile uint64_t *)(u->regs + off); }
-static inline void wr32(struct unit *u, unsigned off, uint32_t v) { *(volatile uint32_t *)(u->regs + off) = v; }
-static inline void wr64(struct unit *u, unsigned off, uint64_t v) { *(volatile uint64_t *)(u->regs + off) = v; }
+static inline uint32_t rd32(const struct unit *u, unsigned off)
+{
+	return *(volatile uint32_t *)(u->regs + off);
+}
+static inline uint64_t rd64(const struct unit *u, unsigned off)
+{
+	return *(volatile uint64_t *)(u->regs + off);
+}
+static inline void wr32(struct unit *u, unsigned off, uint32_t v)
+{
+	*(volatile uint32_t *)(u->regs + off) = v;
+}
+static inline void wr64(struct unit *u, unsigned off, uint64_t v)
+{
+	*(volatile uint64_t *)(u->regs + off) = v;
+}
 
 /* A command through GCMD and its status bit in GSTS (11.4.4): 0 once it shows. */
 int vtd_command(struct unit *u, uint32_t bit);

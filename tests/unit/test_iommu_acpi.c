@@ -119,6 +119,28 @@ static void too_many_units(void **state)
 	refused(t, sizeof(t), 1, "more remapping units");
 }
 
+/* An IVMD (type 21h) for 00:04.0: that function must never be assigned. */
+static void ivrs_ivmd(void **state)
+{
+	uint8_t t[sizeof(ivrs) + 32] = { 0 };
+	struct iommu_acpi a;
+
+	memcpy(t, ivrs, sizeof(ivrs));
+	t[sizeof(ivrs)] = 0x21;
+	t[sizeof(ivrs) + 2] = 32;
+	t[sizeof(ivrs) + 4] = 0x20;          /* device id 00:04.0 */
+	t[sizeof(ivrs) + 19] = 0x7f;         /* start 0x7f000000 */
+	t[sizeof(ivrs) + 26] = 0x10;         /* length 1 MiB */
+	assert_int_equal(iommu_parse_ivrs(t, sizeof(t), &a), 0);
+	assert_int_equal(a.reserved_count, 1);
+	assert_int_equal(a.reserved[0].bdf, 0x20);
+	assert_false(a.reserved[0].all);
+	assert_int_equal(a.reserved[0].base, 0x7f000000);
+	assert_int_equal(a.reserved[0].end, 0x7f100000);
+	memset(t + sizeof(ivrs) + 24, 0xff, 8); /* length wraps */
+	refused(t, sizeof(t), 0, "range wraps");
+}
+
 static void hostile_ivrs(void **state)
 {
 	uint8_t t[sizeof(ivrs)];
@@ -137,7 +159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(qemu_dmar),     cmocka_unit_test(qemu_ivrs),
 		cmocka_unit_test(hostile_dmar),  cmocka_unit_test(too_many_units),
-		cmocka_unit_test(hostile_ivrs),
+		cmocka_unit_test(hostile_ivrs),  cmocka_unit_test(ivrs_ivmd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
