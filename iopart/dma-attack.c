@@ -3,10 +3,13 @@
  * NVMe controller's DMA at memory that is not its own, by bus address:
  *
  *   dma-victim=<addr>   WRITE 8 sectors from it (another partition's canary page) to
- *                       DMA_LEAK_LBA, then READ 8 sectors from DMA_ATTACK_LBA over it
+ *                       DMA_LEAK_LBA + 8 * round, then READ 8 sectors from DMA_ATTACK_LBA
+ *                       over it
  *   dma-monitor=<addr>  READ 8 sectors from DMA_ATTACK_LBA over it (monitor memory)
  *   dma-msi=1           READ 1 sector from DMA_MSI_LBA to 0xfee00000 (the MSI window)
  *   dma-at=<ms>         not before the monitor's clock reads this (the victim is ready)
+ *   dma-rounds=<n>      all of the above n times (1), dma-period-ms=<ms> apart (250): a
+ *                       victim that starts late is still hit after it set its canary
  *   dma-exit=1          end the partition after the shots (its function is then blocked)
  *
  * The controller reports success whatever the IOMMU did: the statuses are logged, never
@@ -29,31 +32,46 @@ static void shot(const char *what, int r)
 	iopart_log("dma-attack: %s: controller status %d (no evidence either way)", what, r);
 }
 
-void dma_attack(struct nvme *n)
+static void sleep_until(uint64_t ns)
 {
-	uint64_t victim = 0, monitor = 0, msi = 0, at = 0, quit = 0;
-
-	bh_arg_u64("dma-victim", &victim);
-	bh_arg_u64("dma-monitor", &monitor);
-	bh_arg_u64("dma-msi", &msi);
-	bh_arg_u64("dma-at", &at);
-	bh_arg_u64("dma-exit", &quit);
-	if (!victim && !monitor && !msi)
-		return;
-	while ((uint64_t)bh_time_ns() < at * 1000000) {
-		bh_timer_set((int64_t)(at * 1000000));
+	while ((uint64_t)bh_time_ns() < ns) {
+		bh_timer_set(ns);
 		bh_wait();
 	}
+}
+
+static void one_round(struct nvme *n, uint64_t victim, uint64_t monitor, uint64_t msi,
+		      unsigned round)
+{
 	if (victim)
 		shot("write of the victim's page to the disk",
-		     nvme_write_dma(n, DMA_LEAK_LBA, 8, victim));
+		     nvme_write_dma(n, DMA_LEAK_LBA + 8 * round, 8, victim));
 	if (victim)
 		shot("read over the victim's page", nvme_read_dma(n, DMA_ATTACK_LBA, 8, victim));
 	if (monitor)
 		shot("read over monitor memory", nvme_read_dma(n, DMA_ATTACK_LBA, 8, monitor));
 	if (msi)
 		shot("read into the MSI window", nvme_read_dma(n, DMA_MSI_LBA, 1, MSI_WINDOW));
-	iopart_log("dma-attack: done");
+}
+
+void dma_attack(struct nvme *n)
+{
+	uint64_t victim = 0, monitor = 0, msi = 0, at = 0, quit = 0, rounds = 1, period = 250;
+
+	bh_arg_u64("dma-victim", &victim);
+	bh_arg_u64("dma-monitor", &monitor);
+	bh_arg_u64("dma-msi", &msi);
+	bh_arg_u64("dma-at", &at);
+	bh_arg_u64("dma-exit", &quit);
+	bh_arg_u64("dma-rounds", &rounds);
+	bh_arg_u64("dma-period-ms", &period);
+	if ((!victim && !monitor && !msi) || !rounds || rounds > 64)
+		return;
+	for (unsigned i = 0; i < rounds; i++) {
+		sleep_until((at + i * period) * 1000000);
+		one_round(n, victim, monitor, msi, i);
+	}
+	iopart_log("dma-attack: done, %u round(s)", (unsigned)rounds);
 	if (quit)
 		exit(0);
 }
