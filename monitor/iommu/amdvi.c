@@ -104,10 +104,10 @@ static void wait_done(struct unit *u)
 
 static int unit_init(struct unit *u, const struct iommu_unit *a)
 {
-	u->regs = (volatile uint8_t *)a->base;
 	for (uint64_t off = 0; off < 0x3000; off += 0x1000)
 		if (paging_map_mmio(a->base + off))
 			return -BH_ENOMEM;
+	u->regs = (volatile uint8_t *)a->base; /* mapped */
 	if (!(u->cmd = (uint64_t *)palloc(1, 0, 0)) || !(u->evt = (uint64_t *)palloc(1, 0, 0)))
 		return -BH_ENOMEM;
 	wr64(u, REG_CONTROL, 0);
@@ -140,8 +140,12 @@ static int amdvi_init(const struct iommu_acpi *a)
 		if (!(irt[k] = (uint32_t *)palloc(IRT_PAGES, 0, 0)))
 			return -BH_ENOMEM;
 	for (unsigned i = 0; i < a->count; i++)
-		if ((r = unit_init(&amd[count++], &a->units[i])))
+		if ((r = unit_init(&amd[count++], &a->units[i]))) {
+			while (count) /* as without an IOMMU: every unit off again */
+				if (amd[--count].regs)
+					wr64(&amd[count], REG_CONTROL, 0);
 			return r;
+		}
 	return 0;
 }
 

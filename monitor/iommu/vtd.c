@@ -108,9 +108,9 @@ static int tables_init(void)
 
 static int unit_init(struct unit *u, const struct iommu_unit *a)
 {
-	u->regs = (volatile uint8_t *)a->base;
 	if (paging_map_mmio(a->base) || paging_map_mmio(a->base + 0x1000))
 		return -BH_ENOMEM;
+	u->regs = (volatile uint8_t *)a->base; /* mapped */
 	u->cap = rd64(u, REG_CAP);
 	u->ecap = rd64(u, REG_ECAP);
 	coherent &= ECAP_C(u->ecap);
@@ -138,6 +138,19 @@ static int unit_init(struct unit *u, const struct iommu_unit *a)
 	return 0;
 }
 
+/* A unit that failed, or that came before one that did: remapping, translation and the
+ * queue off again, one bit per write (11.4.4), so the machine runs as without an IOMMU. */
+static void unit_off(struct unit *u)
+{
+	static const uint32_t bits[] = { GCMD_IRE, GCMD_TE, GCMD_QIE };
+
+	for (unsigned i = 0; u->regs && i < sizeof(bits) / sizeof(bits[0]); i++) {
+		wr32(u, REG_GCMD, rd32(u, REG_GSTS) & GCMD_ONCE & ~bits[i]);
+		for (unsigned n = 0; n < 10000000 && rd32(u, REG_GSTS) & bits[i]; n++)
+			cpu_relax();
+	}
+}
+
 static int vtd_init(const struct iommu_acpi *a)
 {
 	int r;
@@ -145,8 +158,11 @@ static int vtd_init(const struct iommu_acpi *a)
 	if ((r = tables_init()))
 		return r;
 	for (unsigned i = 0; i < a->count; i++)
-		if ((r = unit_init(&vtd[count++], &a->units[i])))
+		if ((r = unit_init(&vtd[count++], &a->units[i]))) {
+			while (count)
+				unit_off(&vtd[--count]);
 			return r;
+		}
 	return 0;
 }
 
