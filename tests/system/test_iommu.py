@@ -142,6 +142,20 @@ def test_without_an_iommu_the_attack_succeeds(tmp_path):
     assert FORGED in r.com2, r.describe()  # the MSI window: a vector the device was not given
 
 
+def test_a_unit_the_driver_cannot_use_is_left_off(tmp_path):
+    """intel-iommu with its default 39-bit (3-level) tables: the driver refuses it with a
+    message naming the unit and what is missing, turns nothing on, and the machine runs as
+    without an IOMMU (the warning on both ports; the I/O partition's NVMe works through its
+    identity alias, and the attack reaches the victim)."""
+    r, disk = run(tmp_path, "iommu-vtd-39", ["-device", "intel-iommu"])
+    assert re.search(r"vt-d: unit at 0xfed90000: no 4-level \(48-bit\) second-level tables",
+                     r.com2), r.describe()
+    warning = "iommu: WARNING: no usable IOMMU (ACPI DMAR/IVRS): no DMA containment"
+    assert warning in r.com1 and warning in r.com2, r.describe()
+    attacked(r)
+    assert any(l.startswith("uvtest: canary overwritten") for l in said(r, "victim")), \
+        r.describe()
+
 @pytest.mark.parametrize("unit,device", [("VT-d", "intel-iommu,aw-bits=48"),
                                          ("AMD-Vi", "amd-iommu")])
 def test_failover_under_an_iommu(tmp_path, unit, device):
