@@ -42,7 +42,7 @@ include tests/unit/elf.mk tests/unit/rt.mk tests/unit/db.mk tests/unit/chan.mk
 include tests/unit/console.mk
 include tests/unit/nvme.mk tests/unit/blk.mk tests/unit/devmodel.mk
 include tests/unit/linux_boot.mk
-include tests/unit/vlapic.mk
+include tests/unit/vlapic.mk tests/unit/iommu.mk
 include ultravisor/ultravisor.mk
 include opspolicy/opspolicy.mk tests/unit/policy.mk
 include command/command.mk tests/unit/cli.mk

@@ -12,7 +12,8 @@
  * fault-after=<n> (test only: crash on purpose after serving n block requests),
  * bench-local=<MiB> (benchmark: read that much from the disk directly, in requests the
  * size a channel carries, once the monitor's clock passes bench-at=<ms> (default 0: before
- * serving anyone); the time is printed).
+ * serving anyone); the time is printed), dma-victim= dma-monitor= dma-msi= (test only: aim
+ * the NVMe controller's DMA elsewhere, dma-attack.c).
  */
 #include <malloc.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include "blk/blk-server.h"
 #include "chan/chan.h"
 #include "console.h"
+#include "dma-attack.h"
 #include "rt/console.h"
 #include "iopart.h"
 #include "msix-attack.h"
@@ -369,6 +371,8 @@ int main(void)
 	disk_open();
 	if (attack && have_disk)
 		msix_attack(&nvme, &nvme_pci); /* test hook: ends this partition */
+	if (have_disk)
+		dma_attack(&nvme); /* test only: nothing without dma-* arguments */
 	blk_find();
 	iopart_log("serving %u block channel(s)", nblks);
 	if (!(have_disk && nblks))

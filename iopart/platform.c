@@ -51,13 +51,23 @@ volatile void *plat_mmio(uint64_t bar_addr, uint64_t size)
 	return (volatile void *)(uintptr_t)bar_addr;
 }
 
-/* RAM through the identity alias; a channel mapped at GPA = HPA as it is. */
+/* With an IOMMU (BH_INFO_DMA_GPA) RAM and channels as they are: IOVA = GPA. Without, RAM
+ * through the identity alias, a channel mapped at GPA = HPA as it is. */
 uint64_t plat_dma_addr(const void *p, size_t len)
 {
 	const struct bh_partition_info *info = bh_info_page();
 	uintptr_t a = (uintptr_t)p;
 
 	if (a + len < a)
+		return 0;
+	for (uint32_t i = 0; info->dma_flags & BH_INFO_DMA_GPA && i < info->mem_count &&
+	     i < BH_INFO_MEM_MAX; i++) {
+		const struct bh_mem_region *m = &info->mem[i];
+		if ((m->kind & 0xff) <= BH_MEM_KIND_CHANNEL && m->flags & BH_MEM_W &&
+		    a >= m->gpa && a + len <= m->gpa + m->size)
+			return a;
+	}
+	if (info->dma_flags & BH_INFO_DMA_GPA)
 		return 0;
 	if (info->ident_base && a + len <= info->ident_size)
 		return info->ident_base + a;

@@ -13,6 +13,7 @@
 #include "serial.h"
 #include "percpu.h"
 #include "view.h"
+#include "iommu/iommu.h"
 
 extern const char __image_start[], __image_end[];
 
@@ -222,7 +223,7 @@ int enforce_check(const struct bh_view *v, const struct partition *self)
 				module_count, others, 0, cpu_count, ram, ram_count, fw_ports,
 				fw_port_count, pci_fns, pci_fn_count, platform_mmio,
 				platform_mmio_count, kept_mmio, kept_mmio_count, reserved_mmio,
-				reserved_mmio_count };
+				reserved_mmio_count, iommu_mmio, iommu_mmio_count };
 	char err[160];
 	int bad, r;
 

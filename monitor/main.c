@@ -4,6 +4,7 @@
 #include <string.h>
 #include "acpi.h"
 #include "pci.h"
+#include "iommu/iommu.h"
 #include "bootpart.h"
 #include "clock.h"
 #include "cmdline.h"
@@ -175,6 +176,7 @@ __attribute__((noreturn)) void monitor_main(struct bh_bootinfo *bi)
 		machine_stop(STOP_BAD_BOOT);
 	cpu_start(&cpus[0]);
 	cpus_init(bi, trampoline);
+	iommu_init(bi); /* before any partition: every function blocked */
 	log_raw(LOG_NOTICE, "bulkhead: %u cpus online, %s, %lu MiB RAM", cpu_count,
 		virt_name(cpus[0].feat.virt), memmap_ram_bytes(bi) >> 20);
 	testhook_late();

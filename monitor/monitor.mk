@@ -4,7 +4,8 @@ include lib/config/config.mk
 MONITOR_C := main cmdline log serial stop trap percpu cpu cpufeat palloc frame memmap mb2 \
 	pgtable paging acpi acpi-mmio lapic timer smp testhook clock insn exit hypercall part sched \
 	svm/svm vmx/vmx vmx/vmx-exit pic boot-efi enforce view modspec bootpart uvcall pci msix \
-	hvm hvm-cpu vmx/vmx-hvm mitigate
+	hvm hvm-cpu vmx/vmx-hvm mitigate iommu/iommu iommu/iommu-acpi iommu/dmamap iommu/vtd \
+	iommu/vtd-ir iommu/amdvi
 MONITOR_OBJS += $(patsubst %,$(BUILD)/monitor/%.o,$(MONITOR_C)) $(BUILD)/monitor/trap-entry.o \
 	$(BUILD)/monitor/svm/svm-entry.o $(BUILD)/monitor/vmx/vmx-entry.o $(BUILD)/monitor/uv-image.o $(BUILD)/lib/elf/elf-load.o \
 	$(patsubst %.c,$(BUILD)/%.o,$(CONFIG_LIB_SRCS))

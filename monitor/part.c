@@ -12,6 +12,7 @@
 #include "palloc.h"
 #include "part.h"
 #include "pci.h"
+#include "iommu/iommu.h"
 #include "percpu.h"
 #include "sched.h"
 #include "timer.h"
@@ -237,6 +238,7 @@ int part_start(struct partition *p, uint64_t entry, uint64_t stack_top, uint64_t
 	p->exit_status = 0;
 	p->event_pending = false;
 	p->line_len = 0;
+	iommu_attach(p); /* blocked when it last ended; its memory is reloaded by now */
 	p->ending = false;
 	__atomic_store_n(&p->state, PART_RUNNING, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < n; i++) {
@@ -322,6 +324,7 @@ static void part_end(struct partition *p, enum part_state state, int status)
 	if (p->view.flags & BH_VIEW_DEVMODEL)
 		hvm_devmodel_ends(p); /* its guest's vCPUs never wait for it again */
 	release_devices(p);
+	iommu_block(p); /* and cannot, whatever they do: the invalidation is waited for */
 	for (unsigned i = 0; i < p->view.region_count; i++) /* survivors hear of it */
 		if (p->view.regions[i].kind == BH_VIEW_CHANNEL)
 			part_signal(p, p->view.regions[i].chan_id);
@@ -364,6 +367,8 @@ void part_destroy(struct partition *p)
 {
 	vcpus_retire(p, 0);
 	enforce_free_ports(p);
+	iommu_block(p); /* a partition destroyed before it ever ran never ended */
+	iommu_free(&p->dma);
 	part_free(p);
 	pr_notice("partition %s: id %u destroyed", p->name, p->id);
 }

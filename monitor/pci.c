@@ -11,12 +11,15 @@
  *   - writes MSI-X table entries itself (BH_HC_PCI_MSI): the table's pages are read-only in
  *     every partition (msix.h), so the only message a function can send is the one the
  *     monitor gave it: vector VEC_DEVICE + its index, fixed delivery, to the CPU of the
- *     owner's vCPU 0; it arrives as BH_EVENT_DEVICE.
+ *     owner's vCPU 0, through the IOMMU's interrupt remapping where it has one (so that not
+ *     even a DMA write to the interrupt window raises anything else); it arrives as
+ *     BH_EVENT_DEVICE.
  * Without an IOMMU a device's DMA reaches all memory: the I/O partitions are trusted with
- * the devices they drive (docs/iopart.md). */
+ * the devices they drive (docs/iopart.md, docs/iommu.md). */
 #define pr_fmt(fmt) "pci: " fmt
 #include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
+#include "iommu/iommu.h"
 #include "log.h"
 #include "msix.h"
 #include "paging.h"
@@ -227,8 +230,7 @@ void pci_init(void)
 	pr_info("%u functions", pci_fn_count);
 }
 
-/* The index of bdf among the functions found if v's partition holds it, else -1. */
-static int fn_index(uint64_t bdf)
+int pci_fn_index(uint64_t bdf)
 {
 	for (unsigned k = 0; k < pci_fn_count; k++)
 		if (pci_fns[k].bdf == bdf)
@@ -238,7 +240,7 @@ static int fn_index(uint64_t bdf)
 
 static int owned(const struct vcpu *v, uint64_t bdf)
 {
-	return bdf <= 0xffff && view_holds_pci(&v->part->view, (uint16_t)bdf) ? fn_index(bdf) : -1;
+	return bdf <= 0xffff && view_holds_pci(&v->part->view, (uint16_t)bdf) ? pci_fn_index(bdf) : -1;
 }
 
 /* The write mask of (off, width) on function k: the bits a driver may change there. */
@@ -287,11 +289,18 @@ static void msix_write(unsigned k, unsigned e, const struct partition *p, uint64
 {
 	volatile uint32_t *t = (volatile uint32_t *)(msix[k].table + (uint64_t)e * MSIX_ENTRY);
 
+	uint32_t apic = cpus[p->view.cpus[0]].apic_id, data;
+	uint64_t addr;
+
 	t[3] |= MSIX_CTRL_MASK;
 	if (op == BH_PCI_MSI_PROGRAM) {
-		t[0] = MSI_ADDRESS | (uint32_t)(cpus[p->view.cpus[0]].apic_id & 0xff) << 12;
-		t[1] = 0;
-		t[2] = VEC_DEVICE + k;
+		if (iommu_msi(pci_fns[k].bdf, k, apic, (uint8_t)(VEC_DEVICE + k), &addr, &data)) {
+			addr = MSI_ADDRESS | (uint64_t)(apic & 0xff) << 12; /* compatibility format */
+			data = VEC_DEVICE + k;
+		}
+		t[0] = (uint32_t)addr;
+		t[1] = (uint32_t)(addr >> 32);
+		t[2] = data;
 	}
 	if (op != BH_PCI_MSI_MASK)
 		t[3] &= ~MSIX_CTRL_MASK;
@@ -333,6 +342,8 @@ void pci_irq(uint64_t vector)
 			return;
 		}
 	}
+	pr_warn_once("vector %#lx of %02x:%02x.%x, which no partition holds, arrived: a forged "
+		     "MSI (dropped)", vector, bdf >> 8, bdf >> 3 & 31, bdf & 7);
 }
 
 /* Function k: every table entry masked while memory still decodes, then MSI-X disabled and
@@ -355,7 +366,7 @@ void pci_release(const struct bh_view *v, const struct bh_view *keep)
 {
 	for (unsigned i = 0; i < v->pci_count && i < BH_VIEW_PCI_MAX; i++) {
 		uint16_t bdf = v->pci[i];
-		int k = fn_index(bdf);
+		int k = pci_fn_index(bdf);
 
 		if (k < 0 || (keep && view_holds_pci(keep, bdf)))
 			continue;

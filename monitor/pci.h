@@ -17,6 +17,9 @@ struct vcpu;
  * before any partition runs. */
 void pci_init(void);
 
+/* The index of bdf among the functions found, or -1. */
+int pci_fn_index(uint64_t bdf);
+
 /* The functions found, as the ultravisor and view checks see them. */
 extern struct bh_uv_pci pci_fns[BH_UV_PCI_MAX];
 extern unsigned pci_fn_count;

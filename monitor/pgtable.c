@@ -17,6 +17,23 @@ const struct pt_format pt_format_ept = {
 	.table_bits = 0x7,
 };
 
+/* VT-d second level: an entry is in use when R or W (bits 1:0) is set; bit 7 is PS in a
+ * leaf above 4 KiB and must be clear in a pointer; bit 11 stays clear (VT-d 3.x, 9.8
+ * "Second-Level Paging Entries"). */
+const struct pt_format pt_format_vtd = {
+	.present_mask = 0x3,
+	.table_bits = 0x3,
+};
+
+/* AMD-Vi: PR (bit 0) marks an entry in use; a pointer carries the level of the table it
+ * points to in NextLevel (bits 11:9) and grants IR (61) and IW (62); a leaf has NextLevel 0
+ * (AMD IOMMU spec 48882, 2.2.3 "I/O Page Tables for Host Translations"). */
+const struct pt_format pt_format_amdvi = {
+	.present_mask = 0x1,
+	.table_bits = 0x1 | 1ull << 61 | 1ull << 62,
+	.level_shift = 9,
+};
+
 /* Level 3 = PML4 ... level 0 = PT; a level-l entry spans 4 KiB << 9l. */
 static uint64_t level_span(int level)
 {
@@ -45,7 +62,8 @@ static uint64_t *entry_at(struct pgtable *pt, uint64_t va, int level, int *confl
 			uint64_t pa = pt->alloc_table(pt->ctx);
 			if (!pa)
 				return NULL;
-			*e = pa | pt->fmt->table_bits;
+			*e = pa | pt->fmt->table_bits |
+			     (pt->fmt->level_shift ? (uint64_t)l << pt->fmt->level_shift : 0);
 		} else if (*e & PT_LARGE) {
 			*conflict = 1;
 			return NULL;

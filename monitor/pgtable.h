@@ -31,10 +31,14 @@
 struct pt_format {
 	uint64_t present_mask; /* any of these set = entry in use */
 	uint64_t table_bits;   /* bits of an entry pointing to a lower-level table */
+	uint8_t  level_shift;  /* 0, or where a pointer to a lower table carries that table's
+				* level, 1 (PT) .. 3 (PDPT): AMD-Vi's NextLevel, bits 11:9 */
 };
 
 extern const struct pt_format pt_format_x86; /* host paging and NPT */
 extern const struct pt_format pt_format_ept; /* Intel EPT */
+extern const struct pt_format pt_format_vtd; /* Intel VT-d second-level tables */
+extern const struct pt_format pt_format_amdvi; /* AMD-Vi I/O page tables */
 
 struct pgtable {
 	const struct pt_format *fmt;

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "sched: " fmt
 #include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
+#include "iommu/iommu.h"
 #include "clock.h"
 #include "cmdline.h"
 #include "cpu.h"
@@ -296,6 +297,7 @@ void sched_loop(void)
 
 		if (test_deadline_tsc && q == runqs && now >= test_deadline_tsc)
 			testhook_tick(now);
+		iommu_poll(now); /* fault records, at most every millisecond */
 		if (!v) {
 			idle(q, now);
 			continue;

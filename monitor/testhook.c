@@ -4,7 +4,11 @@
  *   run       run the partitions, stop with status 0 when every one has ended, or when
  *             limit=<ms> (optional) has passed since they started; with storm=<ms>, every
  *             <ms> CPU 0 sends every CPU (itself too) an NMI and fixed IPIs on vectors no
- *             handler expects, as a hostile device's forged MSIs would (trap.c)
+ *             handler expects, as a hostile device's forged MSIs would (trap.c); with
+ *             canary=<address> the monitor takes that page (outside the pool: above every
+ *             partition's GPAs), fills it with a pattern and reports at the limit whether it
+ *             changed: a device's DMA aimed at monitor memory (test_iommu.py) must not
+ *             change it
  *   fault     write to an unmapped address after bring-up (#PF dump, status 3)
  *   dump-mbi  print the raw Multiboot2 information block in hex on COM2, then stop (status 0);
  *             tools/record-mbi.py turns it into a unit-test fixture */
@@ -15,6 +19,7 @@
 #include "lapic.h"
 #include "log.h"
 #include "percpu.h"
+#include "palloc.h"
 #include "stop.h"
 #include "testhook.h"
 #include "x86.h"
@@ -25,6 +30,12 @@ uint64_t test_deadline_tsc;
 static uint64_t stop_at_tsc, storm_tsc, storm_next_tsc;
 /* 17 (#AC) and 19 (#XM) land on exception gates; 0x30 and 0xa5 on no handler's vector. */
 static const uint8_t storm_vectors[] = { 17, 19, 0x30, 0xa5 };
+static volatile uint8_t *canary;
+
+static uint8_t canary_byte(unsigned i)
+{
+	return (uint8_t)(0x5a ^ i ^ i >> 8);
+}
 
 static void dump_mbi(const struct bh_bootinfo *bi)
 {
@@ -80,6 +91,24 @@ static void storm(void)
 	}
 }
 
+static void canary_take(void)
+{
+	char s[24];
+	uint64_t pa = 0;
+
+	if (!cmdline_get("canary", s, sizeof(s)))
+		return;
+	for (const char *c = s + (s[0] == '0' && s[1] == 'x' ? 2 : 0); *c; c++)
+		pa = pa << 4 | (uint64_t)(*c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10);
+	if (pa & 0xfff || palloc_take(pa, 1)) {
+		pr_err("canary=%s: not a free page of RAM", s);
+		return;
+	}
+	canary = (volatile uint8_t *)pa;
+	for (unsigned i = 0; i < 4096; i++)
+		canary[i] = canary_byte(i);
+}
+
 void testhook_late(void)
 {
 	const char *t = cmdline_test();
@@ -96,6 +125,7 @@ void testhook_late(void)
 		storm_tsc = storm ? clock_ns_to_tsc(storm * 1000000) : 0;
 		storm_next_tsc = storm ? rdtsc() + storm_tsc : 0;
 		deadline_update();
+		canary_take();
 		return;
 	}
 	if (!strcmp(t, "fault"))
@@ -107,6 +137,12 @@ void testhook_late(void)
 void testhook_tick(uint64_t now_tsc)
 {
 	if (stop_at_tsc && now_tsc >= stop_at_tsc) {
+		unsigned bad = 0;
+		for (unsigned i = 0; canary && i < 4096; i++)
+			bad += canary[i] != canary_byte(i);
+		if (canary)
+			pr_notice("monitor canary at %#lx: %s (%u bytes changed)", (uint64_t)canary,
+				  bad ? "overwritten" : "intact", bad);
 		pr_notice("time limit reached");
 		machine_stop(STOP_OK);
 	}

@@ -13,6 +13,7 @@
 #include "palloc.h"
 #include "part.h"
 #include "pci.h"
+#include "iommu/iommu.h"
 #include "percpu.h"
 #include "timer.h"
 #include "uvcall.h"
@@ -81,6 +82,7 @@ int64_t uv_bootinfo(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t a2, uin
 		if (boot->mmap[i].type == BH_MEM_USABLE)
 			b.ram[b.ram_count++] = (struct bh_uv_range){ boot->mmap[i].base,
 								     boot->mmap[i].len };
+	b.flags = iommu_active() ? BH_UV_BOOT_IOMMU : 0;
 	b.pci_count = pci_fn_count;
 	memcpy(b.pci, pci_fns, sizeof(b.pci));
 	memcpy(dst, &b, len);
@@ -164,11 +166,13 @@ static bool channel_is_new(const struct partition *self, const struct bh_view_re
 	return true;
 }
 
-static void install(struct partition *p, const struct bh_view *n, struct pgtable *npt)
+static void install(struct partition *p, const struct bh_view *n, struct pgtable *npt,
+		    struct pgtable *dma)
 {
 	uint64_t ram = 0;
 
 	pci_release(&p->view, n); /* functions the new view drops */
+	iommu_switch(p, n, dma); /* waited for: no device writes the memory zeroed below */
 	for (unsigned i = 0; i < n->region_count; i++) {
 		const struct bh_view_region *r = &n->regions[i];
 		if (r->kind == BH_VIEW_PRIVATE || (r->kind == BH_VIEW_CHANNEL && channel_is_new(p, r)))
@@ -195,7 +199,7 @@ int64_t uv_view_publish(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t fla
 {
 	static struct bh_view n;
 	struct partition *p;
-	struct pgtable npt;
+	struct pgtable npt, dma;
 	const void *src;
 	bool self = flags & BH_UV_PUBLISH_SELF, created = false;
 	int r;
@@ -225,9 +229,15 @@ int64_t uv_view_publish(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t fla
 			part_free(p);
 		return r;
 	}
-	if (self)
+	if (self) /* no DMA tables: a function in the ultravisor's view stays blocked */
 		return (r = relocate(v, &n, &npt)) ? (enforce_free(&npt), r) : 0;
-	install(p, &n, &npt);
+	if ((r = iommu_build(&n, &dma))) {
+		enforce_free(&npt);
+		if (created)
+			part_free(p);
+		return r;
+	}
+	install(p, &n, &npt, &dma);
 	return 0;
 }
 

@@ -153,6 +153,7 @@ struct partition {
 	uint64_t hpa;           /* one contiguous extent of host memory... */
 	uint64_t size;          /* ...mapped at guest-physical 0 */
 	struct pgtable npt;     /* nested page tables */
+	struct pgtable dma;     /* DMA tables of its PCI functions (iommu.h); root 0: none */
 	uint64_t ioperm;        /* its I/O permission bitmap (enforce.h), 0: no port at all */
 	unsigned vcpu_count;
 	volatile unsigned vcpus_alive;

@@ -7,6 +7,7 @@
 
 #define PAGE 0x1000ull
 #define PCI_CLASS_BRIDGE 0x06 /* host, ISA, PCI-to-PCI, ... (PCI Code and ID Assignment) */
+#define PCI_CLASS_IOMMU  0x0806 /* base system peripheral, IOMMU: AMD-Vi's own function */
 
 /* MMIO the monitor keeps whatever the firmware's tables say: the x86 platform's fixed
  * interrupt, timer and firmware ranges (the firmware-named ones come in the world). */
@@ -210,6 +211,9 @@ static int check_region_mmio(struct check *c, unsigned i)
 			       r->size)) ||
 	    (k = view_mmio_hit(w->kept_mmio, w->kept_mmio_count, r->hpa, r->size)))
 		return fail_mmio(c, i, "overlaps ", k->name);
+	for (unsigned m = 0; m < w->kept_count; m++) /* what the IOMMU drivers map */
+		if (overlap(r->hpa, r->size, w->kept[m].base, w->kept[m].end - w->kept[m].base))
+			return fail(c, i, -BH_EPERM, "maps the registers of an IOMMU");
 	for (unsigned m = 0; m < w->ram_count; m++)
 		if (overlap(r->hpa, r->size, w->ram[m].base, w->ram[m].end - w->ram[m].base))
 			return fail(c, i, -BH_EPERM, "MMIO region over RAM"); /* the monitor's too */
@@ -240,6 +244,8 @@ static int check_pci(struct check *c)
 		if (c->w->pci[k].class >> 16 == PCI_CLASS_BRIDGE)
 			return fail(c, -1, -BH_EPERM, "a PCI bridge: it forwards other functions' "
 				    "memory and DMA");
+		if (c->w->pci[k].class >> 8 == PCI_CLASS_IOMMU)
+			return fail(c, -1, -BH_EPERM, "an IOMMU: it confines every device's DMA");
 		for (unsigned j = 0; j < i; j++)
 			if (v->pci[j] == v->pci[i])
 				return fail(c, -1, -BH_EINVAL, "a PCI function listed twice");

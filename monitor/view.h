@@ -48,6 +48,9 @@ struct view_world {
 	unsigned kept_mmio_count;
 	const struct view_mmio *reserved_mmio;
 	unsigned reserved_mmio_count;
+	const struct view_range *kept;     /* MMIO the monitor keeps besides view.c's fixed
+					    * list: the IOMMUs' registers (iommu.h) */
+	unsigned kept_count;
 };
 
 /* The named platform ranges a view may map besides its BARs: the monitor's world holds

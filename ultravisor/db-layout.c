@@ -50,7 +50,8 @@ static bool mmio_hits(const struct db_state *st, uint32_t id, uint64_t gpa, uint
 static bool ident_hits(const struct db_state *st, const struct db_part *p, uint64_t gpa,
 		       uint64_t size, uint64_t *end)
 {
-	for (uint32_t i = 0; p->kind == BH_CFG_KIND_IOPART && i < st->extent_count; i++) {
+	for (uint32_t i = 0; p->kind == BH_CFG_KIND_IOPART && !st->iommu && i < st->extent_count;
+	     i++) {
 		const struct db_extent *e = &st->extents[i];
 		if (e->owner == UV_OWNER_PARTITION && e->id == p->id &&
 		    ranges_overlap(gpa, size, e->base, e->size)) {
@@ -242,14 +243,14 @@ static void view_ram(const struct db_state *st, const struct db_part *p, struct 
 		} else {
 			add_region(v, g, e->base, e->size, BH_VIEW_PRIVATE, rwx);
 		}
-		if (p->kind == BH_CFG_KIND_IOPART && g == 0) {
+		if (p->kind == BH_CFG_KIND_IOPART && !st->iommu && g == 0) { /* else IOVA = GPA */
 			/* the alias is never more permissive than the RAM (monitor/view.c): it
 			 * starts after the read-only info page (and page 0, which no device
 			 * needs either) */
 			uint64_t skip = BH_INFO_GPA + DB_PAGE;
 			add_region(v, e->base + skip, e->base + skip, e->size - skip, BH_VIEW_PRIVATE,
 				   BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT);
-		} else if (p->kind == BH_CFG_KIND_IOPART) {
+		} else if (p->kind == BH_CFG_KIND_IOPART && !st->iommu) {
 			add_region(v, e->base, e->base, e->size, BH_VIEW_PRIVATE,
 				   BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT);
 		}

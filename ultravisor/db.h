@@ -119,6 +119,7 @@ struct db_state {
 	struct db_chan chans[DB_CHANS_MAX];
 	struct db_cpu cpus[BH_CFG_CPUS_MAX];
 	struct db_extent extents[DB_EXTENTS_MAX];
+	bool iommu; /* the monitor confines DMA (BH_UV_BOOT_IOMMU): no identity alias */
 };
 
 /* Committed transactions, oldest dropped first when the ring is full. Records: a header

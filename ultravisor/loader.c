@@ -78,6 +78,8 @@ static int build_tables(uint64_t pt[BH_PT_PAGES][512], uint64_t top, const struc
 	return 0;
 }
 
+bool loader_dma_by_gpa;
+
 /* Where RAM's GPA 0 lies on the host (its first private region), or 0. */
 static uint64_t ram_hpa(const struct bh_view *v)
 {
@@ -125,6 +127,7 @@ static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 			info->ident_base = ram_hpa(v), info->ident_size = ram;
 	for (unsigned i = 0; i < v->pci_count && i < BH_INFO_PCI_MAX; i++)
 		info->pci_bdf[info->pci_count++] = v->pci[i];
+	info->dma_flags = loader_dma_by_gpa && v->pci_count ? BH_INFO_DMA_GPA : 0;
 	info->heap_start = (heap_start + PAGE - 1) & ~(PAGE - 1);
 	info->heap_end = ram - v->vcpu_count * BH_STACK_SIZE;
 	info->tsc_hz = bh_info_page()->tsc_hz;

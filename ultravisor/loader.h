@@ -3,6 +3,7 @@
 #ifndef ULTRAVISOR_LOADER_H
 #define ULTRAVISOR_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <bulkhead/partition.h>
@@ -48,6 +49,10 @@ int load_linux(const struct bh_view *v, const void *kernel, size_t kernel_len,
 
 /* For both loaders (loader.c): the private RAM of v from GPA 0 up (contiguous PRIVATE
  * regions, the identity alias excepted); *top = the end of everything v maps but MMIO. */
+/* The monitor confines DMA with an IOMMU: I/O partitions address their memory by GPA
+ * (bh_partition_info.dma_flags). */
+extern bool loader_dma_by_gpa;
+
 uint64_t loader_view_extent(const struct bh_view *v, uint64_t *top);
 
 /* The start-state page tables of partition.h for view v, whose memory ends at top, written

@@ -13,6 +13,7 @@
 #include "cmdchan.h"
 #include "config/validate.h"
 #include "db.h"
+#include "loader.h"
 #include "machine.h"
 #include "rt/console.h"
 #include "rt/hypercall.h"
@@ -68,6 +69,7 @@ static const struct db_part *database(void)
 		       (unsigned long long)(UV_MEM_MAX >> 20));
 		return NULL;
 	}
+	db.st.iommu = loader_dma_by_gpa = bootinfo.flags & BH_UV_BOOT_IOMMU;
 	db_set_pci(&db, bootinfo.pci, bootinfo.pci_count < BH_UV_PCI_MAX ? bootinfo.pci_count :
 								       BH_UV_PCI_MAX);
 	for (uint32_t d = 0; d < db.st.device_count; d++) {

@@ -55,6 +55,11 @@ struct bh_mem_region {
 };
 BH_SIZE(bh_mem_region, 0x18);
 
+/* bh_partition_info.dma_flags */
+#define BH_INFO_DMA_GPA (1u << 0) /* an IOMMU translates device addresses as GPAs (IOVA =
+				   * GPA) over the partition's RAM and channels; no identity
+				   * alias (ident_base 0). Clear: DMA through ident_base. */
+
 struct bh_partition_info {
 	uint64_t magic;        /* 0x00  BH_INFO_MAGIC */
 	uint32_t abi_version;  /* 0x08  BH_ABI_VERSION */
@@ -86,7 +91,8 @@ struct bh_partition_info {
 	 * device << 3 | function); only these answer BH_HC_PCI_CONFIG. */
 	uint32_t pci_count;
 	uint16_t pci_bdf[BH_INFO_PCI_MAX]; /* 0x484 */
-	uint32_t reserved_0x494;
+	/* 0x494  BH_INFO_DMA_*: how the partition's devices address its memory */
+	uint32_t dma_flags;
 };
 BH_OFFSET(bh_partition_info, vcpu_count, 0x30);
 BH_OFFSET(bh_partition_info, heap_start, 0x38);
@@ -98,6 +104,7 @@ BH_OFFSET(bh_partition_info, chan_type, 0x460);
 BH_OFFSET(bh_partition_info, ident_base, 0x470);
 BH_OFFSET(bh_partition_info, ident_size, 0x478);
 BH_OFFSET(bh_partition_info, pci_count, 0x480);
+BH_OFFSET(bh_partition_info, dma_flags, 0x494);
 BH_OFFSET(bh_partition_info, pci_bdf, 0x484);
 BH_SIZE(bh_partition_info, 0x498);
 

@@ -89,11 +89,15 @@ BH_OFFSET(bh_uv_pci, class, 0x08);
 BH_OFFSET(bh_uv_pci, bar, 0x10);
 BH_SIZE(bh_uv_pci, 0x70);
 
+/* bh_uv_bootinfo.flags */
+#define BH_UV_BOOT_IOMMU (1u << 0) /* an IOMMU confines device DMA to each partition's view
+				    * (IOVA = GPA): I/O partitions need no GPA = HPA alias */
+
 struct bh_uv_bootinfo {
 	uint32_t cpu_count;    /* 0x00  CPUs online */
 	uint32_t module_count; /* 0x04 */
 	uint32_t ram_count;    /* 0x08  usable RAM ranges */
-	uint32_t reserved_0x0c;
+	uint32_t flags;        /* 0x0c  BH_UV_BOOT_* */
 	uint64_t tsc_hz;       /* 0x10 */
 	struct bh_uv_module modules[BH_UV_MODULES_MAX]; /* 0x18 */
 	struct bh_uv_range  ram[BH_UV_RAM_MAX];         /* 0x1018 */

@@ -23,12 +23,14 @@ static const struct bh_uv_pci pci[] = {
 	{ .bdf = 0x28, .class = 0x010802, .bar = { { 0xfebf4000, 0x2000 } } },
 	{ .bdf = 0x00, .class = 0x060000 }, /* the host bridge */
 	{ .bdf = 0x38, .class = 0x020000, .bar = { { 0xfeff8000, 0x1000 }, { 0xb0000000, 0x1000 } } },
+	{ .bdf = 0x18, .class = 0x080600 }, /* AMD-Vi's own function (QEMU amd-iommu) */
 };
 /* MMIO by allow-list: a TPM may be mapped; ECAM never; the memory map's reserved range
  * only inside a BAR (00:07.0's BAR lies in it). */
 static const struct view_mmio platform[] = { { 0xfed40000, 0xfed45000, "a TPM" } };
 static const struct view_mmio kept[] = { { 0xb0000000, 0xc0000000, "ECAM (MCFG)" } };
 static const struct view_mmio reserved[] = { { 0xfeff0000, 0xff000000, "reserved" } };
+static const struct view_range iommu_regs[] = { { 0xfed80000, 0xfed84000 } };
 static struct bh_view a, b, c;
 static char err[200];
 static int bad;
@@ -74,7 +76,7 @@ static int check(const struct bh_view *v, const struct bh_view *o1, const struct
 {
 	const struct bh_view *others[] = { o1, o2 };
 	struct view_world w = { pool, 1, monitor_mem, 2, modules, 1, others, 2, 4, all_ram, 1, fw_ports, 1,
-				pci, 4, platform, 1, kept, 1, reserved, 1 };
+				pci, 5, platform, 1, kept, 1, reserved, 1, iommu_regs, 1 };
 
 	return view_check(v, &w, &bad, err, sizeof(err));
 }
@@ -278,6 +280,18 @@ static void test_mmio_allow_list(void **s)
 	expect(check(&a, &b, &c), -BH_EPERM, 2, "maps a BAR of a PCI function the view does not hold");
 }
 
+/* The IOMMU confines every device: neither its registers nor its PCI function are granted. */
+static void test_iommu(void **s)
+{
+	a.regions[2] = mmio(0xfed83000, 0x1000);
+	a.region_count = 3;
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "maps the registers of an IOMMU");
+	a.region_count = 2;
+	a.pci_count = 1;
+	a.pci[0] = 0x18;
+	expect(check(&a, &b, &c), -BH_EPERM, -1, "an IOMMU: it confines every device's DMA");
+}
+
 /* An I/O partition's RAM seen again at guest-physical = host-physical. */
 static void test_ident(void **s)
 {
@@ -311,6 +325,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_good_world, setup),
+		cmocka_unit_test_setup(test_iommu, setup),
 		cmocka_unit_test_setup(test_pci, setup),
 		cmocka_unit_test_setup(test_mmio_allow_list, setup),
 		cmocka_unit_test_setup(test_ident, setup),

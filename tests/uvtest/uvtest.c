@@ -17,6 +17,10 @@
  *                        out=<port> writes that I/O port once first (a device it owns)
  *   attach=1 (beat)      attach as the client of its first channel first
  *   every=N (beat)       print every Nth beat only (0: none)
+ *   role=canary          fills the page uvtest_canary with "BH-CANARY-PAGE-0" (16 bytes,
+ *                        repeated), checks it every 200 ms, and after check-ms=N (4000) says
+ *                        "uvtest: canary intact" or how many bytes changed, and exits 0
+ *                        (test_iommu.py: a device's DMA aimed at it)
  * Every result is a console line the test asserts on.
  */
 #include <inttypes.h>
@@ -393,6 +397,34 @@ static __attribute__((noreturn)) int watch(void)
 	}
 }
 
+/* ---- role=canary ---- */
+
+static const char CANARY[16] = "BH-CANARY-PAGE-0";
+uint8_t uvtest_canary[4096] __attribute__((aligned(4096))); /* nm finds it */
+
+static int canary(void)
+{
+	uint64_t check_ms = 4000;
+	unsigned bad = 0, first = 0;
+
+	bh_arg_u64("check-ms", &check_ms);
+	for (unsigned i = 0; i < sizeof(uvtest_canary); i++)
+		uvtest_canary[i] = (uint8_t)CANARY[i % 16];
+	printf("uvtest: canary set at gpa %#lx\n", (unsigned long)(uintptr_t)uvtest_canary);
+	for (uint64_t t = 0; t < check_ms && !bad; t += 200) {
+		sleep_ms(200);
+		for (unsigned i = 0; i < sizeof(uvtest_canary); i++)
+			if (((volatile uint8_t *)uvtest_canary)[i] != (uint8_t)CANARY[i % 16] && !bad++)
+				first = i;
+	}
+	if (bad)
+		printf("uvtest: canary overwritten: first at offset %u\n", first);
+	else
+		printf("uvtest: canary intact\n");
+	fflush(stdout);
+	return 0;
+}
+
 int main(void)
 {
 	char role[16] = "";
@@ -407,6 +439,8 @@ int main(void)
 		return hostile();
 	if (!strcmp(role, "watch"))
 		return watch();
+	if (!strcmp(role, "canary"))
+		return canary();
 	printf("uvtest: role=beat|client|hostile|watch, not \"%s\"\n", role);
 	return 2;
 }
