@@ -3,6 +3,8 @@
  * own NVMe function's MSI-X table and reports what the monitor let through
  * (tests/system/test_iopart.py, test_msix_table_is_not_the_partitions).
  *
+ *   0. Configuration space abuse: a BAR moved, an offset past the end, a width of 3, an
+ *      unknown write flag, another function's space, 1000 refused writes; answers printed.
  *   1. BH_HC_PCI_MSI with hostile arguments: another function, an entry past the table,
  *      an unknown operation; each answer is printed.
  *   2. Entry 0 as the monitor programmed it, read back through the (read-only) table.
@@ -11,6 +13,7 @@
  *      them all): vector 0x30 broadcast, NMI, INIT, another function's vector. The store
  *      must fault and end this partition; a line after it means the table was writable. */
 #include <stdint.h>
+#include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
 #include "iopart.h"
 #include "msix-attack.h"
@@ -52,6 +55,20 @@ void msix_attack(struct nvme *n, const struct pci_dev *d)
 	unsigned run = next_run(n), v = run % (sizeof(forged) / sizeof(forged[0]));
 	volatile uint32_t *e;
 
+	/* configuration space abuse: a BAR moved, past the end, a width of 3, write = 2,
+	 * another function's space; then 1000 refused writes, which the monitor's log must
+	 * show only in part */
+	long bar = bh_hc5(BH_HC_PCI_CONFIG, d->bdf, 0x10, 4, 1, 0xdead0000);
+	long end = bh_hc4(BH_HC_PCI_CONFIG, d->bdf, 0xff, 2, 0);
+	long w3 = bh_hc4(BH_HC_PCI_CONFIG, d->bdf, 0, 3, 0);
+	long wr2 = bh_hc4(BH_HC_PCI_CONFIG, d->bdf, 0, 4, 2);
+	long oth = bh_hc4(BH_HC_PCI_CONFIG, other, 0, 4, 0);
+	unsigned flood = 0;
+	for (unsigned i = 0; i < 1000; i++)
+		flood += bh_hc5(BH_HC_PCI_CONFIG, d->bdf, 0x3c, 1, 1, 0xff) == -BH_EPERM;
+	iopart_log("msix-attack: config: BAR write %ld, past the end %ld, width 3 %ld, "
+		   "write 2 %ld, other function %ld; %u of 1000 refused writes refused", bar, end,
+		   w3, wr2, oth, flood);
 	iopart_log("msix-attack: other function: %ld, entry past the table: %ld, unknown op: %ld",
 		   bh_hc3(BH_HC_PCI_MSI, other, 0, BH_PCI_MSI_PROGRAM),
 		   bh_hc3(BH_HC_PCI_MSI, d->bdf, d->msix_size, BH_PCI_MSI_PROGRAM),

@@ -290,7 +290,7 @@ void part_device_event(struct partition *p)
  * refuses every configuration or MSI-X write of p's from then on. */
 static void release_devices(struct partition *p)
 {
-	uint64_t until = rdtsc() + clock_ns_to_tsc(WAIT_OFF_NS); /* a kicked CPU leaves in microseconds */
+	uint64_t until = rdtsc() + clock_ns_to_tsc(WAIT_OFF_NS); /* kicked: gone in microseconds */
 
 	for (unsigned i = 0; i < p->vcpu_count && p->view.pci_count; i++) {
 		struct vcpu *v = p->vcpus[i];
@@ -299,6 +299,7 @@ static void release_devices(struct partition *p)
 				"functions are released anyway", p->name, i, v->cpu);
 	}
 	pci_release(&p->view, NULL); /* its devices stop writing memory that may change hands */
+	pci_refusals_report(p);
 }
 
 /* Mark p ended and its vCPUs dead; CPUs running one of them are kicked out of it. */

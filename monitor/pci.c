@@ -27,6 +27,7 @@
 #include "pci.h"
 #include "percpu.h"
 #include "spinlock.h"
+#include "timer.h"
 #include "view.h"
 #include "x86.h"
 
@@ -255,6 +256,40 @@ static uint32_t writable(unsigned k, uint64_t off, uint64_t width)
 	return 0;
 }
 
+/* A refused configuration write is logged, at most PCI_LOG_BURST at once and one a second
+ * after: a partition cannot flood the log; the lines not shown are counted. */
+#define PCI_LOG_BURST 16
+
+static void refused(struct partition *p, uint64_t bdf, uint64_t off)
+{
+	uint64_t now = rdtsc();
+	uint32_t dropped = 0;
+	bool say;
+
+	spin_lock(&cfg_lock); /* serializes the bucket */
+	say = ratelimit_take(&p->pci_log_rate, now, tsc_hz(), PCI_LOG_BURST, 1);
+	if (say)
+		dropped = ratelimit_report_due(&p->pci_log_rate, now, tsc_hz());
+	spin_unlock(&cfg_lock);
+	if (dropped)
+		pr_warn("partition %s: %u more refused config writes not shown", p->name, dropped);
+	if (say)
+		pr_warn("partition %s: config write %02lx:%02lx.%lx+%#lx refused", p->name,
+			bdf >> 8, bdf >> 3 & 31, bdf & 7, off);
+}
+
+void pci_refusals_report(struct partition *p)
+{
+	uint32_t dropped;
+
+	spin_lock(&cfg_lock);
+	dropped = p->pci_log_rate.dropped;
+	p->pci_log_rate.dropped = 0;
+	spin_unlock(&cfg_lock);
+	if (dropped)
+		pr_warn("partition %s: %u more refused config writes not shown", p->name, dropped);
+}
+
 int64_t hc_pci_config(struct vcpu *v, uint64_t bdf, uint64_t off, uint64_t width, uint64_t write)
 {
 	int k = owned(v, bdf);
@@ -267,8 +302,7 @@ int64_t hc_pci_config(struct vcpu *v, uint64_t bdf, uint64_t off, uint64_t width
 	    write > 1)
 		return -BH_EINVAL;
 	if (write && !(mask = writable((unsigned)k, off, width))) {
-		pr_warn("partition %s: config write %02lx:%02lx.%lx+%#lx refused", v->part->name,
-			bdf >> 8, bdf >> 3 & 31, bdf & 7, off);
+		refused(v->part, bdf, off);
 		return -BH_EPERM;
 	}
 	spin_lock(&cfg_lock);

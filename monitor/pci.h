@@ -33,6 +33,9 @@ extern unsigned pci_msix_ro_count;
  * mastering, memory decoding and MSI-X off. When a partition ends (part_end, once no vCPU
  * of it is on a CPU), and when a view replaces v. */
 void pci_release(const struct bh_view *v, const struct bh_view *keep);
+struct partition;
+/* p ended: the refused configuration writes of its not yet reported are. */
+void pci_refusals_report(struct partition *p);
 
 /* BH_HC_PCI_CONFIG and BH_HC_PCI_MSI (hypercall.h). */
 int64_t hc_pci_config(struct vcpu *v, uint64_t bdf, uint64_t off, uint64_t width, uint64_t write);

@@ -164,6 +164,7 @@ struct partition {
 	unsigned line_len;
 	char line[160];             /* console output not yet ended by a newline */
 	struct ratelimit console_rate; /* lines to the log (part_console) */
+	struct ratelimit pci_log_rate; /* refused PCI configuration writes logged (pci.c) */
 };
 
 /* The vendor backend, chosen once at boot (Jailhouse-style: one ops table, no #ifdef). */
