@@ -2,8 +2,8 @@
 /* acpi-mmio.c - the MMIO ranges the firmware's ACPI tables name that no partition may map:
  * configuration space (MCFG), IOMMUs (DMAR, IVRS), interrupt controllers (MADT), the HPET.
  * Tables are firmware input: every entry's length is checked before it is read. */
-#include <string.h>
 #include "acpi.h"
+#include "unaligned.h"
 
 #define HDR 36 /* ACPI 6.5, 5.2.6 System Description Table Header */
 
@@ -18,31 +18,15 @@ static void add(struct out *o, uint64_t base, uint64_t size, const char *name)
 		o->m[o->n++] = (struct acpi_mmio){ base & ~0xfffull, size, name };
 }
 
-static uint64_t u64_at(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t u32_at(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* The table sig, its first structure at `skip` bytes; *end past its last byte. */
 static const uint8_t *table(const struct bh_bootinfo *bi, const char *sig, uint32_t skip,
 			    const uint8_t **end)
 {
 	const uint8_t *t = acpi_find(bi, sig);
 
-	if (!t || u32_at(t + 4) < skip)
+	if (!t || get_u32(t + 4) < skip)
 		return NULL;
-	*end = t + u32_at(t + 4);
+	*end = t + get_u32(t + 4);
 	return t + skip;
 }
 
@@ -54,7 +38,7 @@ static void mcfg(const struct bh_bootinfo *bi, struct out *o)
 
 	for (; p && end - p >= 16; p += 16)
 		if (p[11] >= p[10])
-			add(o, u64_at(p) + ((uint64_t)p[10] << 20), (uint64_t)(p[11] - p[10] + 1) << 20,
+			add(o, get_u64(p) + ((uint64_t)p[10] << 20), (uint64_t)(p[11] - p[10] + 1) << 20,
 			    "ECAM (PCI configuration space, MCFG)");
 }
 
@@ -76,7 +60,7 @@ static void drhd(const uint8_t *e, unsigned len, struct out *o)
 {
 	if (e[0] | e[1] || len < 16)
 		return;
-	add(o, u64_at(e + 8), 0x1000ull << (e[5] & 0xf), "an IOMMU's registers (DMAR)");
+	add(o, get_u64(e + 8), 0x1000ull << (e[5] & 0xf), "an IOMMU's registers (DMAR)");
 }
 
 /* IVRS (AMD I/O Virtualization 3.x, 5.2.2): IVHD types 0x10, 0x11, 0x40, base at 8; the
@@ -84,7 +68,7 @@ static void drhd(const uint8_t *e, unsigned len, struct out *o)
 static void ivhd(const uint8_t *e, unsigned len, struct out *o)
 {
 	if ((e[0] == 0x10 || e[0] == 0x11 || e[0] == 0x40) && len >= 16)
-		add(o, u64_at(e + 8), 0x80000, "an IOMMU's registers (IVRS)");
+		add(o, get_u64(e + 8), 0x80000, "an IOMMU's registers (IVRS)");
 }
 
 /* MADT (ACPI 6.5, 5.2.12): I/O APIC type 1 (address at 4), local APIC address override
@@ -92,9 +76,9 @@ static void ivhd(const uint8_t *e, unsigned len, struct out *o)
 static void madt_entry(const uint8_t *e, unsigned len, struct out *o)
 {
 	if (e[0] == 1 && len >= 12)
-		add(o, u32_at(e + 4), 0x1000, "an I/O APIC (MADT)");
+		add(o, get_u32(e + 4), 0x1000, "an I/O APIC (MADT)");
 	if (e[0] == 5 && len >= 12)
-		add(o, u64_at(e + 4), 0x1000, "the local APIC (MADT)");
+		add(o, get_u64(e + 4), 0x1000, "the local APIC (MADT)");
 }
 
 unsigned acpi_kept_mmio(const struct bh_bootinfo *bi, struct acpi_mmio *out, unsigned max)
@@ -108,11 +92,11 @@ unsigned acpi_kept_mmio(const struct bh_bootinfo *bi, struct acpi_mmio *out, uns
 	p = table(bi, "IVRS", HDR + 12, &end);
 	walk(p, end, 2, &o, ivhd);
 	if ((p = table(bi, "APIC", HDR + 8, &end))) {
-		add(&o, u32_at(p - 8), 0x1000, "the local APIC (MADT)");
+		add(&o, get_u32(p - 8), 0x1000, "the local APIC (MADT)");
 		walk(p, end, 0, &o, madt_entry);
 	}
 	/* HPET (IA-PC HPET 1.0a, 3.2.4): generic address at 40, its u64 address at 44 */
 	if ((p = table(bi, "HPET", HDR + 20, &end)) && p[-16] == 0)
-		add(&o, u64_at(p - 12), 0x1000, "the HPET (ACPI HPET table)");
+		add(&o, get_u64(p - 12), 0x1000, "the HPET (ACPI HPET table)");
 	return o.n;
 }

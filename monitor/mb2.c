@@ -7,6 +7,7 @@
 #include "fmt.h"
 #include "mb2.h"
 #include "memmap.h"
+#include "unaligned.h"
 
 /*
  * Multiboot2 Specification 2.0, "Boot information format" (section titles cited below):
@@ -51,22 +52,6 @@ struct mb2_kind {
 	bool repeatable;   /* only tags we parse are checked for duplicates */
 	mb2_tag_fn parse;
 };
-
-static uint32_t mb2_rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t mb2_rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static void __attribute__((format(printf, 2, 3))) mb2_msg(struct mb2_ctx *c, const char *fmt, ...)
 {
@@ -129,7 +114,7 @@ static int mb2_loader(struct mb2_ctx *c, const struct mb2_tag *t)
 static int mb2_module(struct mb2_ctx *c, const struct mb2_tag *t)
 {
 	struct bh_bootinfo *bi = c->bi;
-	uint32_t start = mb2_rd32(t->p + 8), end = mb2_rd32(t->p + 12);
+	uint32_t start = get_u32(t->p + 8), end = get_u32(t->p + 12);
 
 	if (bi->module_count >= BH_BOOT_MODULES_MAX)
 		return mb2_tag_fail(c, t, -BH_E2BIG, "more than %u modules", BH_BOOT_MODULES_MAX);
@@ -145,7 +130,7 @@ static int mb2_module(struct mb2_ctx *c, const struct mb2_tag *t)
 /* "Memory map": checked here, converted once every tag has been seen (tag 6 wins). */
 static int mb2_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
 {
-	uint32_t esize = mb2_rd32(t->p + 8);
+	uint32_t esize = get_u32(t->p + 8);
 
 	if (esize < MB2_MMAP_ENTRY)
 		return mb2_tag_fail(c, t, -BH_EINVAL, "entry_size %u < %u", esize, MB2_MMAP_ENTRY);
@@ -158,7 +143,7 @@ static int mb2_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
 /* "EFI memory map": descriptor_size is the stride and may exceed the struct we know. */
 static int mb2_efi_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
 {
-	uint32_t dsize = mb2_rd32(t->p + 8);
+	uint32_t dsize = get_u32(t->p + 8);
 
 	if (dsize < MB2_EFI_DESC)
 		return mb2_tag_fail(c, t, -BH_EINVAL, "descriptor_size %u < %u", dsize, MB2_EFI_DESC);
@@ -171,10 +156,10 @@ static int mb2_fb(struct mb2_ctx *c, const struct mb2_tag *t)
 {
 	struct bh_framebuffer *fb = &c->bi->fb;
 
-	fb->addr = mb2_rd64(t->p + 8);
-	fb->pitch = mb2_rd32(t->p + 16);
-	fb->width = mb2_rd32(t->p + 20);
-	fb->height = mb2_rd32(t->p + 24);
+	fb->addr = get_u64(t->p + 8);
+	fb->pitch = get_u32(t->p + 16);
+	fb->width = get_u32(t->p + 20);
+	fb->height = get_u32(t->p + 24);
 	fb->bpp = t->p[28];
 	fb->type = t->p[29];
 	c->bi->flags |= BH_BOOT_HAS_FB;
@@ -184,7 +169,7 @@ static int mb2_fb(struct mb2_ctx *c, const struct mb2_tag *t)
 /* "EFI 64-bit system table pointer". Tag 11 (32-bit) is useless to a 64-bit monitor. */
 static int mb2_efi64_st(struct mb2_ctx *c, const struct mb2_tag *t)
 {
-	c->bi->efi_system_table = mb2_rd64(t->p + 8);
+	c->bi->efi_system_table = get_u64(t->p + 8);
 	c->bi->flags |= BH_BOOT_HAS_EFI_ST;
 	return 0;
 }
@@ -271,8 +256,8 @@ static int mb2_tag(struct mb2_ctx *c, const struct mb2_tag *t)
 static int mb2_tag_at(struct mb2_ctx *c, uint32_t off, struct mb2_tag *t)
 {
 	*t = (struct mb2_tag){ .p = c->base + off, .off = off };
-	t->type = mb2_rd32(t->p);
-	t->size = mb2_rd32(t->p + 4);
+	t->type = get_u32(t->p);
+	t->size = get_u32(t->p + 4);
 	if (t->size < MB2_TAG_HDR)
 		return mb2_tag_fail(c, t, -BH_EINVAL, "size %u < %u", t->size, MB2_TAG_HDR);
 	if (t->size > c->total - off)
@@ -332,14 +317,14 @@ static uint32_t mb2_mem_type(uint32_t type)
 /* Entries start at +16; a partial trailing entry is ignored. */
 static int mb2_convert_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
 {
-	uint32_t esize = mb2_rd32(t->p + 8), n = (t->size - 16) / esize;
+	uint32_t esize = get_u32(t->p + 8), n = (t->size - 16) / esize;
 	int rc;
 
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *e = t->p + 16 + i * esize;
 
-		rc = mb2_add_range(c, t, i, mb2_rd64(e), mb2_rd64(e + 8),
-				   mb2_mem_type(mb2_rd32(e + 16)));
+		rc = mb2_add_range(c, t, i, get_u64(e), get_u64(e + 8),
+				   mb2_mem_type(get_u32(e + 16)));
 		if (rc)
 			return rc;
 	}
@@ -350,18 +335,18 @@ static int mb2_convert_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
  * u64 NumberOfPages, u64 Attribute. Descriptors start at +16, stride descriptor_size. */
 static int mb2_convert_efi_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
 {
-	uint32_t dsize = mb2_rd32(t->p + 8), n = (t->size - 16) / dsize;
+	uint32_t dsize = get_u32(t->p + 8), n = (t->size - 16) / dsize;
 	int rc;
 
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *d = t->p + 16 + i * dsize;
-		uint64_t pages = mb2_rd64(d + 24);
+		uint64_t pages = get_u64(d + 24);
 
 		if (pages > UINT64_MAX / MB2_EFI_PAGE)
 			return mb2_tag_fail(c, t, -BH_EINVAL, "entry %u: num_pages 0x%llx overflows",
 					    i, (unsigned long long)pages);
-		rc = mb2_add_range(c, t, i, mb2_rd64(d + 8), pages * MB2_EFI_PAGE,
-				   memmap_from_efi_type(mb2_rd32(d)));
+		rc = mb2_add_range(c, t, i, get_u64(d + 8), pages * MB2_EFI_PAGE,
+				   memmap_from_efi_type(get_u32(d)));
 		if (rc)
 			return rc;
 	}
@@ -386,7 +371,7 @@ static int mb2_check_header(struct mb2_ctx *c, const void *mbi)
 		mb2_msg(c, "multiboot2: information block at %p: expected 8-byte alignment", mbi);
 		return -BH_EINVAL;
 	}
-	c->total = mb2_rd32(c->base);
+	c->total = get_u32(c->base);
 	if (c->total < MB2_HDR_SIZE + MB2_TAG_HDR || c->total > MB2_INFO_MAX) {
 		mb2_msg(c, "multiboot2: total_size %u, expected %u..%u", c->total,
 			MB2_HDR_SIZE + MB2_TAG_HDR, MB2_INFO_MAX);

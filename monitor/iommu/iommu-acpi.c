@@ -5,6 +5,7 @@
 #include <bulkhead/errno.h>
 #include "fmt.h"
 #include "iommu-acpi.h"
+#include "unaligned.h"
 
 #define SDT_HEADER 36
 #define DMAR_FIRST 48 /* header, HAW, flags, 10 reserved (VT-d 8.1 "DMA Remapping Reporting") */
@@ -14,22 +15,6 @@
 #define DMAR_RMRR 1 /* VT-d 8.4: segment@6, base@8, limit@16, scopes@24 */
 #define DRHD_ALL  1 /* INCLUDE_PCI_ALL */
 #define IVHD_REGS 0x80000 /* 512 KiB of registers on hardware (QEMU: 16 KiB) */
-
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
 
 static int refuse(struct iommu_acpi *o, const char *what, unsigned off)
 {
@@ -77,20 +62,20 @@ static int rmrr_scopes(struct iommu_acpi *o, const uint8_t *s, unsigned len, uns
 
 static int dmar_entry(struct iommu_acpi *o, const uint8_t *e, unsigned len, unsigned off)
 {
-	uint16_t type = rd16(e);
+	uint16_t type = get_u16(e);
 
 	if (type == DMAR_DRHD) {
 		if (len < 16)
 			return refuse(o, "DRHD shorter than 16 bytes", off);
 		uint64_t pages = 1ull << (e[5] & 15); /* size: 2^N pages (VT-d 3.x) */
-		return add_unit(o, (struct iommu_unit){ .base = rd64(e + 8), .size = pages << 12,
-							.segment = rd16(e + 6),
+		return add_unit(o, (struct iommu_unit){ .base = get_u64(e + 8), .size = pages << 12,
+							.segment = get_u16(e + 6),
 							.all = e[4] & DRHD_ALL }, off);
 	}
 	if (type == DMAR_RMRR) {
-		if (len < 24 || rd64(e + 16) < rd64(e + 8))
+		if (len < 24 || get_u64(e + 16) < get_u64(e + 8))
 			return refuse(o, "RMRR shorter than 24 bytes or limit below base", off);
-		return rmrr_scopes(o, e + 24, len - 24, off + 24, rd64(e + 8), rd64(e + 16) + 1);
+		return rmrr_scopes(o, e + 24, len - 24, off + 24, get_u64(e + 8), get_u64(e + 16) + 1);
 	}
 	return 0; /* ATSR, RHSA, ANDD, SATC: nothing the monitor programs */
 }
@@ -104,7 +89,7 @@ static int walk(struct iommu_acpi *o, const uint8_t *t, uint32_t len, unsigned f
 		unsigned elen;
 		int r;
 
-		if (len - at < 4 || (elen = rd16(t + at + 2)) < 4 || elen > len - at)
+		if (len - at < 4 || (elen = get_u16(t + at + 2)) < 4 || elen > len - at)
 			return refuse(o, "structure length runs past the table", at);
 		if ((r = fn(o, t + at, elen, at)))
 			return r;
@@ -144,17 +129,17 @@ static int ivrs_entry(struct iommu_acpi *o, const uint8_t *e, unsigned len, unsi
 		if (len < 24)
 			return refuse(o, "IVHD shorter than 24 bytes", off);
 		for (unsigned i = 0; i < o->count; i++)
-			if (o->units[i].base == rd64(e + 8))
+			if (o->units[i].base == get_u64(e + 8))
 				return 0;
-		return add_unit(o, (struct iommu_unit){ .base = rd64(e + 8), .size = IVHD_REGS,
-							.segment = rd16(e + 16),
-							.devid = rd16(e + 4), .all = true }, off);
+		return add_unit(o, (struct iommu_unit){ .base = get_u64(e + 8), .size = IVHD_REGS,
+							.segment = get_u16(e + 16),
+							.devid = get_u16(e + 4), .all = true }, off);
 	}
 	if (e[0] >= 0x20 && e[0] <= 0x22) {
-		if (len < 32 || rd64(e + 16) + rd64(e + 24) < rd64(e + 16))
+		if (len < 32 || get_u64(e + 16) + get_u64(e + 24) < get_u64(e + 16))
 			return refuse(o, "IVMD shorter than 32 bytes or range wraps", off);
-		return add_reserved(o, (struct iommu_reserved){ rd16(e + 4), e[0] != 0x21,
-								rd64(e + 16), rd64(e + 16) + rd64(e + 24) },
+		return add_reserved(o, (struct iommu_reserved){ get_u16(e + 4), e[0] != 0x21,
+								get_u64(e + 16), get_u64(e + 16) + get_u64(e + 24) },
 				    off);
 	}
 	return 0;
