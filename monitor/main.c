@@ -127,8 +127,9 @@ static bool is_partition_module(const struct bh_module *m)
 }
 
 /* Start the ultravisor when there is a config blob (it starts everything else), or else
- * the partitions the boot modules name (the test harness); then run them on this CPU too. */
-static void partitions_start(const struct bh_bootinfo *bi)
+ * the partitions the boot modules name (the test harness); then run them on this CPU too.
+ * Returns only when there is nothing to run (0) or it cannot be run (-1, said why). */
+static int partitions_start(const struct bh_bootinfo *bi)
 {
 	bool blob = uv_wanted(bi);
 	unsigned wanted = 0;
@@ -136,18 +137,17 @@ static void partitions_start(const struct bh_bootinfo *bi)
 	for (uint32_t i = 0; i < bi->module_count && !blob; i++)
 		wanted += is_partition_module(&bi->modules[i]);
 	if (!wanted && !blob)
-		return;
+		return 0;
 	vendor = cpus[0].feat.virt == VIRT_VMX ? &vmx_ops :
 		 cpus[0].feat.virt == VIRT_SVM ? &svm_ops : NULL;
 	if (!vendor) {
-		pr_err("no monitor backend for %s on this machine: partitions not started",
+		pr_err("no monitor backend for %s on this machine (no VMX or SVM, or hidden by the "
+		       "firmware or a hypervisor below): partitions not started",
 		       virt_name(cpus[0].feat.virt));
-		return;
+		return -1;
 	}
-	if (vendor->cpu_enable())
-		return;
-	if (blob && uv_start(bi))
-		return;
+	if (vendor->cpu_enable() || (blob && uv_start(bi)))
+		return -1;
 	for (uint32_t i = 0; i < bi->module_count && !blob; i++)
 		if (is_partition_module(&bi->modules[i]))
 			part_create_from_module(&bi->modules[i]);
@@ -180,7 +180,8 @@ __attribute__((noreturn)) void monitor_main(struct bh_bootinfo *bi)
 	log_raw(LOG_NOTICE, "bulkhead: %u cpus online, %s, %lu MiB RAM", cpu_count,
 		virt_name(cpus[0].feat.virt), memmap_ram_bytes(bi) >> 20);
 	testhook_late();
-	partitions_start(bi);
+	if (partitions_start(bi) && cmdline_test()[0])
+		machine_stop(STOP_BAD_BOOT); /* a test sees the reason and a status, not a hang */
 	cpu_halt_forever();
 }
 

@@ -16,6 +16,7 @@
 #define MSR_EFER          0xc0000080u
 #define MSR_GS_BASE       0xc0000101u
 #define MSR_VM_CR         0xc0010114u
+#define VM_CR_SVMDIS      (1u << 4)
 
 #define EFER_SCE  (1u << 0)
 #define EFER_LME  (1u << 8)

@@ -95,6 +95,11 @@ static int svm_cpu_enable(void)
 	struct percpu *pc = this_cpu();
 	uint64_t hsave = palloc(1, 0, 0), area = palloc(1, 0, 0);
 
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) { /* EFER.SVME would #GP (15.30.1 "VM_CR MSR") */
+		pr_err("cpu%u: SVM disabled by firmware (VM_CR.SVMDIS): cannot host partitions; "
+		       "enable SVM (\"SVM mode\") in the firmware setup", pc->id);
+		return -BH_ENOTSUP;
+	}
 	if (!pc->feat.nested_paging) {
 		pr_err("cpu%u: SVM without nested paging: cannot host partitions", pc->id);
 		return -BH_ENOTSUP;

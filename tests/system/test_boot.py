@@ -68,3 +68,16 @@ def test_no_hang(platform, boot, cmdline):
     r = boot(cmdline)
     assert not r.timed_out, r.describe()
     assert r.duration < r.timeout / 2, f"slow boot: {r.describe()}"
+
+
+def test_no_virtualization_is_said_and_stops():
+    """A CPU without SVM or VMX (QEMU `-cpu max,-svm`): the monitor boots, says why no
+    partition can start, and (under test=) stops with status 2 instead of hanging."""
+    probe = bhrun.BUILD / "probes" / "probe.elf"
+    iso = bhrun.iso_for("test=run",
+                        modules=[(probe, f"{probe.name} partition name=p cpus=0 mem=4")])
+    r = bhrun.Qemu(firmware="bios", cpu="max,-svm", iso=iso, timeout=60).run("boot-no-svm")
+    assert r.status == 2, r.describe()
+    assert re.search(r"^boot: no monitor backend for none on this machine \(no VMX or SVM",
+                     r.com1, re.M), r.describe()
+    assert "[p] probe:" not in r.com1
