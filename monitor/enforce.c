@@ -126,24 +126,9 @@ int enforce_claim_pool(const struct bh_uv_range *r, unsigned n)
 	return 0;
 }
 
-static uint64_t npt_alloc(void *ctx)
-{
-	return palloc(1, 0, 0);
-}
-
-static void npt_free(uint64_t pa)
-{
-	pfree(pa, 1);
-}
-
-static void *identity(uint64_t pa)
-{
-	return (void *)pa;
-}
-
 void enforce_free(struct pgtable *t)
 {
-	pt_free(t, npt_free);
+	pt_free(t, pfree_table);
 }
 
 /* Region g; device MMIO uncached, cut around the pages of MSI-X tables and PBAs, which are
@@ -177,10 +162,10 @@ int enforce_build(const struct bh_view *v, struct pgtable *t)
 {
 	int r = 0;
 
-	*t = (struct pgtable){ .fmt = vendor->npt_format, .alloc_table = npt_alloc,
-			       .phys_to_virt = identity,
+	*t = (struct pgtable){ .fmt = vendor->npt_format, .alloc_table = palloc_table,
+			       .phys_to_virt = phys_to_virt_identity,
 			       .max_leaf = this_cpu()->feat.np_1g ? PAGE_1G : PAGE_2M };
-	if (!(t->root = npt_alloc(NULL)))
+	if (!(t->root = palloc_table(NULL)))
 		return -BH_ENOMEM;
 	for (unsigned i = 0; i < v->region_count && !r; i++)
 		r = map_region(t, &v->regions[i]);

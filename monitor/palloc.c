@@ -46,3 +46,18 @@ uint64_t palloc_free_bytes(void)
 {
 	return frame_pool_free_bytes(&pool);
 }
+
+uint64_t palloc_table(void *ctx)
+{
+	return palloc(1, 0, 0);
+}
+
+void pfree_table(uint64_t pa)
+{
+	pfree(pa, 1);
+}
+
+void *phys_to_virt_identity(uint64_t pa)
+{
+	return (void *)pa;
+}

@@ -260,6 +260,12 @@ static uint32_t writable(unsigned k, uint64_t off, uint64_t width)
  * after: a partition cannot flood the log; the lines not shown are counted. */
 #define PCI_LOG_BURST 16
 
+static void not_shown(const struct partition *p, uint32_t n)
+{
+	if (n)
+		pr_warn("partition %s: %u more refused config writes not shown", p->name, n);
+}
+
 static void refused(struct partition *p, uint64_t bdf, uint64_t off)
 {
 	uint64_t now = rdtsc();
@@ -271,8 +277,7 @@ static void refused(struct partition *p, uint64_t bdf, uint64_t off)
 	if (say)
 		dropped = ratelimit_report_due(&p->pci_log_rate, now, tsc_hz());
 	spin_unlock(&cfg_lock);
-	if (dropped)
-		pr_warn("partition %s: %u more refused config writes not shown", p->name, dropped);
+	not_shown(p, dropped);
 	if (say)
 		pr_warn("partition %s: config write %02lx:%02lx.%lx+%#lx refused", p->name,
 			bdf >> 8, bdf >> 3 & 31, bdf & 7, off);
@@ -286,8 +291,7 @@ void pci_refusals_report(struct partition *p)
 	dropped = p->pci_log_rate.dropped;
 	p->pci_log_rate.dropped = 0;
 	spin_unlock(&cfg_lock);
-	if (dropped)
-		pr_warn("partition %s: %u more refused config writes not shown", p->name, dropped);
+	not_shown(p, dropped);
 }
 
 int64_t hc_pci_config(struct vcpu *v, uint64_t bdf, uint64_t off, uint64_t width, uint64_t write)

@@ -58,26 +58,12 @@ void iommu_init(const struct bh_bootinfo *bi)
 		if (vendors[i].ops->init(&units))
 			continue;
 		ops = vendors[i].ops;
+		iommu_poll_at = 0; /* from now on */
 		pr_notice("%s: %u unit(s) at %#lx..., every PCI function blocked until a view "
 			  "grants it", ops->name, units.count, units.units[0].base);
 		return;
 	}
 	unconfined("no usable IOMMU (ACPI DMAR/IVRS)");
-}
-
-static uint64_t dma_alloc(void *ctx)
-{
-	return palloc(1, 0, 0);
-}
-
-static void dma_free(uint64_t pa)
-{
-	pfree(pa, 1);
-}
-
-static void *identity(uint64_t pa)
-{
-	return (void *)pa;
 }
 
 /* A function the firmware keeps DMA for (RMRR, IVMD) in v? */
@@ -95,7 +81,8 @@ int iommu_build(const struct bh_view *v, struct pgtable *t)
 	char err[128];
 	int r, bad;
 
-	*t = (struct pgtable){ .alloc_table = dma_alloc, .phys_to_virt = identity };
+	*t = (struct pgtable){ .alloc_table = palloc_table,
+			       .phys_to_virt = phys_to_virt_identity };
 	if (!ops || !v->pci_count)
 		return 0;
 	if ((bad = reserved_in(v)) >= 0) {
@@ -116,7 +103,7 @@ int iommu_build(const struct bh_view *v, struct pgtable *t)
 void iommu_free(struct pgtable *t)
 {
 	if (t->root)
-		pt_free(t, dma_free);
+		pt_free(t, pfree_table);
 }
 
 static unsigned domain_of(const struct partition *p)
@@ -148,36 +135,33 @@ void iommu_switch(struct partition *p, const struct bh_view *n, struct pgtable *
 			"blocked");
 }
 
-void iommu_attach(struct partition *p)
+/* Every function of p's view set to (domain, root), or blocked with root 0; the caches of
+ * p's domain flushed and the flush waited for. → how many functions. */
+static unsigned set_all(struct partition *p, unsigned domain, uint64_t root)
 {
 	uint16_t bdfs[BH_VIEW_PCI_MAX];
 	unsigned count = 0;
 
-	if (!ops || !p->dma.root)
-		return;
 	spin_lock(&lock);
 	for (unsigned i = 0; i < p->view.pci_count && i < BH_VIEW_PCI_MAX; i++)
-		ops->set(bdfs[count++] = p->view.pci[i], domain_of(p), p->dma.root);
+		ops->set(bdfs[count++] = p->view.pci[i], domain, root);
 	ops->flush(bdfs, count, domain_of(p));
 	spin_unlock(&lock);
-	pr_notice("partition %s starts: its %u PCI function(s) attached to its DMA tables", p->name,
-		  count);
+	return count;
+}
+
+void iommu_attach(struct partition *p)
+{
+	if (ops && p->dma.root)
+		pr_notice("partition %s starts: its %u PCI function(s) attached to its DMA tables",
+			  p->name, set_all(p, domain_of(p), p->dma.root));
 }
 
 void iommu_block(struct partition *p)
 {
-	uint16_t bdfs[BH_VIEW_PCI_MAX];
-	unsigned count = 0;
-
-	if (!ops || !p->view.pci_count)
-		return;
-	spin_lock(&lock);
-	for (unsigned i = 0; i < p->view.pci_count && i < BH_VIEW_PCI_MAX; i++)
-		ops->set(bdfs[count++] = p->view.pci[i], 0, 0);
-	ops->flush(bdfs, count, domain_of(p));
-	spin_unlock(&lock);
-	pr_notice("partition %s: its %u PCI function(s) blocked, IOTLB invalidated", p->name,
-		  count);
+	if (ops && p->view.pci_count)
+		pr_notice("partition %s: its %u PCI function(s) blocked, IOTLB invalidated",
+			  p->name, set_all(p, 0, 0));
 }
 
 int iommu_msi(uint16_t bdf, unsigned k, uint32_t apic_id, uint8_t vector, uint64_t *addr,
@@ -214,14 +198,14 @@ void iommu_fault(uint16_t bdf, uint64_t addr, bool write, unsigned reason)
 			write ? "write" : "read", addr, reason, owner_of(bdf), n);
 }
 
-void iommu_poll(uint64_t now_tsc)
-{
-	static uint64_t next;
+uint64_t iommu_poll_at = ~0ull;
 
-	if (!ops || now_tsc < __atomic_load_n(&next, __ATOMIC_RELAXED) || lock.held)
-		return;
+void iommu_poll_due(uint64_t now_tsc)
+{
+	if (lock.held)
+		return; /* another CPU polls, or changes tables: next time */
 	spin_lock(&lock);
-	next = now_tsc + clock_ns_to_tsc(1000000);
+	__atomic_store_n(&iommu_poll_at, now_tsc + clock_ns_to_tsc(1000000), __ATOMIC_RELAXED);
 	ops->poll();
 	spin_unlock(&lock);
 }

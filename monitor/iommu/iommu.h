@@ -74,6 +74,13 @@ int iommu_msi(uint16_t bdf, unsigned k, uint32_t apic_id, uint8_t vector, uint64
 /* A driver saw a fault: log device, address, access and owner. */
 void iommu_fault(uint16_t bdf, uint64_t addr, bool write, unsigned reason);
 /* Poll the units for faults, at most every millisecond (the scheduler loop calls it). */
-void iommu_poll(uint64_t now_tsc);
+extern uint64_t iommu_poll_at; /* TSC of the next poll; never without an IOMMU */
+void iommu_poll_due(uint64_t now_tsc);
+/* On the scheduler loop's every turn: one compare unless a poll is due. */
+static inline void iommu_poll(uint64_t now_tsc)
+{
+	if (now_tsc >= __atomic_load_n(&iommu_poll_at, __ATOMIC_RELAXED))
+		iommu_poll_due(now_tsc);
+}
 
 #endif
