@@ -55,6 +55,23 @@ struct bh_mem_region {
 };
 BH_SIZE(bh_mem_region, 0x18);
 
+/* bh_chan_client.disk_flags */
+#define BH_DISK_RO (1u << 0) /* the client may read its window, never write it */
+
+/* What a block or net channel's client was given by the configuration (docs/config.md,
+ * partitions[].disk and .net). */
+struct bh_chan_client {
+	uint64_t disk_base;    /* 0x00  block: first sector of the client's window on the device */
+	uint64_t disk_sectors; /* 0x08  block: the window's size in sectors; 0: the whole device */
+	uint32_t disk_flags;   /* 0x10  block: BH_DISK_RO */
+	uint8_t  mac[6];       /* 0x14  net: the client's MAC address; all zero: none given */
+	uint16_t reserved_0x1a;
+	uint32_t reserved_0x1c;
+};
+BH_OFFSET(bh_chan_client, disk_flags, 0x10);
+BH_OFFSET(bh_chan_client, mac, 0x14);
+BH_SIZE(bh_chan_client, 0x20);
+
 /* bh_partition_info.dma_flags */
 #define BH_INFO_DMA_GPA (1u << 0) /* an IOMMU translates device addresses as GPAs (IOVA =
 				   * GPA) over the partition's RAM and channels; no identity
@@ -93,6 +110,10 @@ struct bh_partition_info {
 	uint16_t pci_bdf[BH_INFO_PCI_MAX]; /* 0x484 */
 	/* 0x494  BH_INFO_DMA_*: how the partition's devices address its memory */
 	uint32_t dma_flags;
+	/* 0x498  for each mem[i] that is a block or net channel: what the configuration gives
+	 * the partition at its client end (for a device model, its guest): the server enforces
+	 * it, the client presents it. Zero otherwise. No peer can forge it. */
+	struct bh_chan_client chan_client[BH_INFO_MEM_MAX];
 };
 BH_OFFSET(bh_partition_info, vcpu_count, 0x30);
 BH_OFFSET(bh_partition_info, heap_start, 0x38);
@@ -106,6 +127,7 @@ BH_OFFSET(bh_partition_info, ident_size, 0x478);
 BH_OFFSET(bh_partition_info, pci_count, 0x480);
 BH_OFFSET(bh_partition_info, dma_flags, 0x494);
 BH_OFFSET(bh_partition_info, pci_bdf, 0x484);
-BH_SIZE(bh_partition_info, 0x498);
+BH_OFFSET(bh_partition_info, chan_client, 0x498);
+BH_SIZE(bh_partition_info, 0x698);
 
 #endif
