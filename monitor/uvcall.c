@@ -175,9 +175,10 @@ static void install(struct partition *p, const struct bh_view *n, struct pgtable
 	iommu_switch(p, n, dma); /* waited for: no device writes the memory zeroed below */
 	for (unsigned i = 0; i < n->region_count; i++) {
 		const struct bh_view_region *r = &n->regions[i];
-		if (r->kind == BH_VIEW_PRIVATE || (r->kind == BH_VIEW_CHANNEL && channel_is_new(p, r)))
+		bool own = r->kind == BH_VIEW_PRIVATE && !(r->flags & BH_VIEW_GUEST);
+		if (own || (r->kind == BH_VIEW_CHANNEL && channel_is_new(p, r)))
 			memset((void *)r->hpa, 0, r->size); /* nothing of an earlier owner leaks */
-		ram += r->kind == BH_VIEW_PRIVATE ? r->size : 0;
+		ram += own && !(r->flags & (BH_VIEW_IDENT | BH_VIEW_IOREQ | BH_VIEW_BAR)) ? r->size : 0;
 	}
 	enforce_free(&p->npt);
 	p->npt = *npt;

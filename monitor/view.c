@@ -105,20 +105,35 @@ static int check_header(struct check *c)
 	return 0;
 }
 
-#define ALIAS (BH_VIEW_IDENT | BH_VIEW_IOREQ) /* flags of a second mapping of own RAM */
+/* flags of a second mapping of own RAM, and of any mapping of RAM that is not the view's */
+#define ALIAS   (BH_VIEW_IDENT | BH_VIEW_IOREQ | BH_VIEW_BAR)
+#define FOREIGN (ALIAS | BH_VIEW_GUEST)
 
-/* An alias region (BH_VIEW_IDENT or BH_VIEW_IOREQ): private, its host range covered by the
- * view's other private regions (the partition's own RAM, seen a second time) and never
- * writable or executable where they are not; an identity region at gpa == hpa, the request
- * ring of a device model one page. */
+/* Is the alias kind of r allowed where it is? An identity region at gpa == hpa; the request
+ * ring one page of a device model's; a BAR page in a full-virtualization view, never
+ * executable. */
+static bool alias_shape(const struct check *c, const struct bh_view_region *r)
+{
+	switch (r->flags & ALIAS) {
+	case BH_VIEW_IDENT:
+		return r->gpa == r->hpa;
+	case BH_VIEW_IOREQ:
+		return r->size == PAGE && c->v->flags & BH_VIEW_DEVMODEL && !(r->flags & BH_VIEW_X);
+	case BH_VIEW_BAR:
+		return c->v->flags & BH_VIEW_HVM && !(r->flags & BH_VIEW_X);
+	default: /* more than one */
+		return false;
+	}
+}
+
+/* An alias region (ALIAS): private, its host range covered by the view's other private
+ * regions (the partition's own RAM, seen a second time) and never writable or executable
+ * where they are not. */
 static bool alias_of_own_ram(const struct check *c, const struct bh_view_region *r)
 {
 	uint64_t at = r->hpa, end = r->hpa + r->size;
 
-	if (r->kind != BH_VIEW_PRIVATE || (r->flags & ALIAS) == ALIAS)
-		return false;
-	if (r->flags & BH_VIEW_IDENT ? r->gpa != r->hpa :
-	    r->size != PAGE || !(c->v->flags & BH_VIEW_DEVMODEL) || r->flags & BH_VIEW_X)
+	if (r->kind != BH_VIEW_PRIVATE || r->flags & BH_VIEW_GUEST || !alias_shape(c, r))
 		return false;
 	for (unsigned steps = 0; at < end; steps++) { /* each step passes one region */
 		if (steps > BH_VIEW_REGIONS_MAX)
@@ -128,7 +143,7 @@ static bool alias_of_own_ram(const struct check *c, const struct bh_view_region 
 
 		for (; j < c->v->region_count && j < BH_VIEW_REGIONS_MAX; j++) {
 			q = &c->v->regions[j];
-			if (q->kind == BH_VIEW_PRIVATE && !(q->flags & ALIAS) &&
+			if (q->kind == BH_VIEW_PRIVATE && !(q->flags & FOREIGN) &&
 			    q->hpa + q->size > q->hpa && q->hpa <= at && at - q->hpa < q->size)
 				break;
 		}
@@ -149,12 +164,15 @@ static int check_region_shape(struct check *c, unsigned i)
 		return fail(c, i, -BH_EINVAL, "zero or not 4 KiB aligned");
 	if (r->gpa + r->size < r->gpa || r->hpa + r->size < r->hpa || r->gpa >= 1ull << 46)
 		return fail(c, i, -BH_EINVAL, "range wraps or lies beyond the guest address width");
-	if (r->kind < BH_VIEW_PRIVATE || r->kind > BH_VIEW_MMIO || r->flags & ~0x1fu || !r->flags)
+	if (r->kind < BH_VIEW_PRIVATE || r->kind > BH_VIEW_MMIO || r->flags & ~0x7fu || !r->flags)
 		return fail(c, i, -BH_EINVAL, "unknown kind or flags");
 	if (r->flags & ALIAS && !alias_of_own_ram(c, r))
-		return fail(c, i, -BH_EPERM, "identity region not at guest-physical = host-physical "
-			    "over the partition's own RAM, or a request ring not one page of a "
-			    "device model's own RAM");
+		return fail(c, i, -BH_EPERM, "alias not over own RAM as its kind allows (identity: "
+			    "gpa = hpa; ring: 1 page, device model; BAR: full virt.; never X)");
+	if (r->flags & BH_VIEW_GUEST && (r->kind != BH_VIEW_PRIVATE || r->flags & ALIAS ||
+					 r->flags & BH_VIEW_X || !(c->v->flags & BH_VIEW_DEVMODEL)))
+		return fail(c, i, -BH_EPERM, "guest RAM outside a device model's view, or "
+			    "executable");
 	for (unsigned j = 0; j < i; j++)
 		if (overlap(r->gpa, r->size, c->v->regions[j].gpa, c->v->regions[j].size))
 			return fail(c, i, -BH_EINVAL, "guest-physical range overlaps an earlier region");
@@ -279,8 +297,24 @@ static int check_region_memory(struct check *c, unsigned i)
 	return 0;
 }
 
-/* Against every other partition: private memory is nobody else's; a channel is shared
- * with its peer only, as the same channel at the same host range. */
+/* May r and q, of views v and its peer-to-be ov, overlap as a device model's map of its
+ * guest's RAM? One is BH_VIEW_GUEST in the device model's view, the other the guest's own
+ * private RAM (or an alias of it), and the two views name each other. */
+static bool guest_ram_shared(const struct bh_view *v, const struct bh_view_region *r,
+			     const struct bh_view *ov, const struct bh_view_region *q)
+{
+	const struct bh_view_region *dm = r->flags & BH_VIEW_GUEST ? r : q;
+	const struct bh_view_region *own = dm == r ? q : r;
+
+	return v->peer_id == ov->partition_id && ov->peer_id == v->partition_id &&
+	       r->kind == BH_VIEW_PRIVATE && q->kind == BH_VIEW_PRIVATE &&
+	       (r->flags ^ q->flags) & BH_VIEW_GUEST && !(own->flags & BH_VIEW_GUEST) &&
+	       dm->flags & BH_VIEW_GUEST;
+}
+
+/* Against every other partition: private memory is nobody else's but for a device model's
+ * map of its guest's; a channel is shared with its peer only, as the same channel at the same
+ * host range. */
 static int check_region_sharing(struct check *c, unsigned i)
 {
 	const struct bh_view_region *r = &c->v->regions[i];
@@ -289,7 +323,8 @@ static int check_region_sharing(struct check *c, unsigned i)
 		const struct bh_view *ov = c->w->others[o];
 		for (unsigned j = 0; j < ov->region_count && j < BH_VIEW_REGIONS_MAX; j++) {
 			const struct bh_view_region *q = &ov->regions[j];
-			if (!overlap(r->hpa, r->size, q->hpa, q->size) || q->kind == BH_VIEW_MODULE)
+			if (!overlap(r->hpa, r->size, q->hpa, q->size) || q->kind == BH_VIEW_MODULE ||
+			    guest_ram_shared(c->v, r, ov, q))
 				continue;
 			if (r->kind != BH_VIEW_CHANNEL || q->kind != BH_VIEW_CHANNEL)
 				return fail(c, i, -BH_EPERM, "overlaps another partition's memory");

@@ -33,6 +33,9 @@ int load_linux(const struct bh_view *v, const void *kernel, size_t kernel_len,
 	int r;
 
 	b.ram = loader_view_extent(v, &top);
+	for (unsigned i = 0; i < v->region_count; i++) /* the BAR pages are not RAM to it */
+		if (v->regions[i].flags & BH_VIEW_BAR && v->regions[i].size < b.ram)
+			b.ram -= v->regions[i].size;
 	if ((r = linux_load(&b, &window, &p, err, errlen)) ||
 	    (r = loader_put_tables(v, top, err, errlen)))
 		return r;

@@ -116,6 +116,10 @@ static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 			info->mem[info->mem_count++] = (struct bh_mem_region){
 				v->regions[i].gpa, v->regions[i].size, BH_MEM_R | BH_MEM_W,
 				BH_MEM_KIND_IOREQ };
+		else if (v->regions[i].flags & BH_VIEW_GUEST) /* a device model's guest's RAM */
+			info->mem[info->mem_count++] = (struct bh_mem_region){
+				v->regions[i].gpa, v->regions[i].size,
+				v->regions[i].flags & (BH_MEM_R | BH_MEM_W), BH_MEM_KIND_GUEST };
 		else if (v->regions[i].kind == BH_VIEW_MODULE) /* whole pages: the blob says its size */
 			info->mem[info->mem_count++] = (struct bh_mem_region){
 				v->regions[i].gpa, v->regions[i].size, BH_MEM_R, BH_MEM_KIND_MODULE };

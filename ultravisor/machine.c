@@ -6,6 +6,7 @@
  * transaction first, so the database decides what follows (the restart rule). */
 #include <stdio.h>
 #include <string.h>
+#include <bulkhead/ioreq.h>
 #include <bulkhead/channel.h>
 #include <bulkhead/errno.h>
 #include <bulkhead/uvcall.h>
@@ -110,10 +111,55 @@ int machine_event(struct db *db, uint32_t id, uint16_t code)
 	return rs.status;
 }
 
-/* The device model of linux partition id, or NULL. */
+/* A linux partition's last BH_HVM_BAR_PAGES pages of RAM, seen again at BH_HVM_BAR_GPA: its
+ * virtio functions' MSI-X tables (ioreq.h). */
+static int add_bar_pages(struct bh_view *v)
+{
+	const uint64_t size = BH_HVM_BAR_PAGES * 0x1000ull;
+	uint64_t ram = 0;
+
+	for (unsigned i = 0; i < v->region_count; i++)
+		if (v->regions[i].kind == BH_VIEW_PRIVATE && v->regions[i].gpa + v->regions[i].size > ram)
+			ram = v->regions[i].gpa + v->regions[i].size;
+	for (unsigned i = 0; i < v->region_count; i++) {
+		const struct bh_view_region *r = &v->regions[i];
+		if (r->kind != BH_VIEW_PRIVATE || r->gpa + r->size != ram || r->size < size)
+			continue;
+		if (v->region_count == BH_VIEW_REGIONS_MAX || ram > BH_HVM_BAR_GPA)
+			return -BH_E2BIG;
+		v->regions[v->region_count++] = (struct bh_view_region){
+			.gpa = BH_HVM_BAR_GPA, .hpa = r->hpa + r->size - size, .size = size,
+			.kind = BH_VIEW_PRIVATE, .flags = BH_VIEW_R | BH_VIEW_W | BH_VIEW_BAR };
+		return 0;
+	}
+	return -BH_ENOENT;
+}
+
+/* A device model sees its guest's RAM at BH_DM_GUEST_GPA + the guest's GPA, never more
+ * permissive than the guest's own mapping and never executable. */
+static int add_guest_ram(const struct db *db, const struct db_part *p, struct bh_view *v)
+{
+	static struct bh_view g;
+	int r = db_view(db, p->guest, &g);
+
+	for (unsigned i = 0; !r && i < g.region_count; i++) {
+		const struct bh_view_region *q = &g.regions[i];
+		if (q->kind != BH_VIEW_PRIVATE || q->flags & (BH_VIEW_IDENT | BH_VIEW_IOREQ))
+			continue;
+		if (v->region_count == BH_VIEW_REGIONS_MAX || q->gpa + q->size > BH_DM_GUEST_GPA * 3)
+			return -BH_E2BIG; /* the start state maps [0, 4 GiB) */
+		v->regions[v->region_count++] = (struct bh_view_region){
+			.gpa = BH_DM_GUEST_GPA + q->gpa, .hpa = q->hpa, .size = q->size,
+			.kind = BH_VIEW_PRIVATE,
+			.flags = (q->flags & (BH_VIEW_R | BH_VIEW_W)) | BH_VIEW_GUEST };
+	}
+	return r;
+}
+
 /* A linux partition and its device model name each other (view.peer_id); the device
  * model's request ring is its RAM's first page (which its own page tables leave unmapped),
- * seen again above everything else it maps (include/bulkhead/ioreq.h). */
+ * seen again above everything else it maps (include/bulkhead/ioreq.h), and it sees its
+ * guest's RAM; the guest sees its BAR pages. */
 static int view_hvm(const struct db *db, const struct db_part *p, struct bh_view *v)
 {
 	const struct db_part *dm = p->kind == BH_CFG_KIND_LINUX ? db_devmodel_of(&db->st, p->id) : NULL;
@@ -122,7 +168,7 @@ static int view_hvm(const struct db *db, const struct db_part *p, struct bh_view
 	if (p->kind == BH_CFG_KIND_LINUX) {
 		v->flags |= BH_VIEW_HVM;
 		v->peer_id = dm ? dm->id : 0;
-		return dm ? 0 : -BH_ENOENT;
+		return dm ? add_bar_pages(v) : -BH_ENOENT;
 	}
 	v->flags |= BH_VIEW_DEVMODEL;
 	v->peer_id = p->guest;
@@ -134,7 +180,7 @@ static int view_hvm(const struct db *db, const struct db_part *p, struct bh_view
 	v->regions[v->region_count++] = (struct bh_view_region){
 		.gpa = (top + 0x1fffff) & ~0x1fffffull, .hpa = v->regions[0].hpa, .size = 0x1000,
 		.kind = BH_VIEW_PRIVATE, .flags = BH_VIEW_R | BH_VIEW_W | BH_VIEW_IOREQ };
-	return 0;
+	return top + 0x200000 > BH_DM_GUEST_GPA ? -BH_E2BIG : add_guest_ram(db, p, v);
 }
 
 /* The database's view, and what the ultravisor adds by kind: the operations partition reads

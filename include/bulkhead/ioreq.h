@@ -74,6 +74,18 @@ BH_OFFSET(bh_ioreq_ring, req, 0x10);
 BH_SIZE(bh_ioreq_ring, 0x1000);
 _Static_assert((BH_IOREQ_SLOTS & (BH_IOREQ_SLOTS - 1)) == 0, "a power of two");
 
+/* Memory a device model shares with its guest (docs/linux.md, "Guest memory"):
+ *   - the guest's RAM, all of it, seen by the device model at BH_DM_GUEST_GPA + the guest's
+ *     GPA (view regions BH_VIEW_GUEST; info-page mem[] entries of kind BH_MEM_KIND_GUEST,
+ *     read-only where the guest's own mapping is): the virtqueues and buffers;
+ *   - the guest's last BH_HVM_BAR_PAGES pages of RAM, which the guest sees (also) at
+ *     BH_HVM_BAR_GPA (BH_VIEW_BAR) and the e820 map leaves out: page i is the memory BAR of
+ *     virtio function i, holding its MSI-X table and PBA. The guest writes its MSI-X
+ *     entries there without an exit; the device model reads them when it raises one. */
+#define BH_DM_GUEST_GPA  0x40000000ull /* 1 GiB: above the device model's own RAM */
+#define BH_HVM_BAR_GPA   0xfe000000ull /* below the I/O APIC window; no RAM there */
+#define BH_HVM_BAR_PAGES 2u
+
 /* BH_HC_DM_IRQ modes */
 #define BH_DM_IRQ_EXTINT 1 /* the 8259's INTR line: vector, or 0 = lowered */
 #define BH_DM_IRQ_FIXED  2 /* an MSI: vector 16..255 into the vCPU's IRR */

@@ -45,6 +45,7 @@
 #define BH_MEM_KIND_MODULE  2u /* a boot module, read-only; size = the module's bytes */
 #define BH_MEM_KIND_IOREQ   3u /* device models: the ring of the guest's I/O requests
 				* (one page, struct bh_ioreq_ring of ioreq.h) */
+#define BH_MEM_KIND_GUEST   4u /* device models: RAM of its guest (ioreq.h, BH_DM_GUEST_GPA) */
 #define BH_MEM_KIND_CHAN_ID(kind) ((kind) >> 8)
 
 struct bh_mem_region {

@@ -54,6 +54,12 @@ enum bh_view_region_kind {
 				 * gpa == hpa (I/O partitions: device DMA) */
 #define BH_VIEW_IOREQ (1u << 4) /* PRIVATE, one page, device models only: the ring of its
 				 * guest's I/O requests (struct bh_ioreq_ring) */
+#define BH_VIEW_GUEST (1u << 5) /* PRIVATE, device models only, never X: RAM of its guest
+				 * (peer_id), which it reads and writes as the guest's devices
+				 * do (virtqueues, buffers); overlaps only the guest's own RAM */
+#define BH_VIEW_BAR   (1u << 6) /* PRIVATE, full-virtualization partitions only, never X: a
+				 * second mapping of its own RAM at a device's memory BAR (the
+				 * virtio MSI-X tables, read by its device model) */
 
 struct bh_view_region {
 	uint64_t gpa;      /* 0x00 */

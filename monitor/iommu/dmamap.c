@@ -8,7 +8,8 @@ int dma_reaches(const struct bh_view_region *r)
 {
 	if (r->kind == BH_VIEW_CHANNEL)
 		return 1;
-	return r->kind == BH_VIEW_PRIVATE && !(r->flags & (BH_VIEW_IDENT | BH_VIEW_IOREQ));
+	return r->kind == BH_VIEW_PRIVATE &&
+	       !(r->flags & (BH_VIEW_IDENT | BH_VIEW_IOREQ | BH_VIEW_GUEST | BH_VIEW_BAR));
 }
 
 static int refuse(const struct bh_view *v, unsigned i, int code, const char *why, char *err,

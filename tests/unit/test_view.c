@@ -300,18 +300,18 @@ static void test_ident(void **s)
 	a.region_count = 3;
 	assert_int_equal(check(&a, &b, &c), 0);
 	a.regions[2].gpa = 32 * MiB;
-	expect(check(&a, &b, &c), -BH_EPERM, 2, "identity region not at guest-physical = host-physical");
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "alias not over own RAM");
 	a.regions[2] = (struct bh_view_region){ 80 * MiB, 80 * MiB, 4 * MiB, BH_VIEW_PRIVATE,
 						BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT, 0, 0 };
-	expect(check(&a, &b, &c), -BH_EPERM, 2, "over the partition's own RAM"); /* beta's */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "alias not over own RAM"); /* beta's */
 	a.regions[2] = (struct bh_view_region){ 72 * MiB, 72 * MiB, 16 * MiB, BH_VIEW_PRIVATE,
 						BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT, 0, 0 };
-	expect(check(&a, &b, &c), -BH_EPERM, 2, "over the partition's own RAM"); /* runs past */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "alias not over own RAM"); /* runs past */
 	/* never more permissive than the RAM it aliases: writable over read-only */
 	a.regions[2] = (struct bh_view_region){ 64 * MiB, 64 * MiB, 16 * MiB, BH_VIEW_PRIVATE,
 						BH_VIEW_R | BH_VIEW_W | BH_VIEW_IDENT, 0, 0 };
 	a.regions[0].flags = BH_VIEW_R | BH_VIEW_X;
-	expect(check(&a, &b, &c), -BH_EPERM, 2, "over the partition's own RAM");
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "alias not over own RAM");
 	a.regions[0].flags = BH_VIEW_R | BH_VIEW_W | BH_VIEW_X;
 	/* a private region whose host range wraps cannot cover anything */
 	a.regions[3] = (struct bh_view_region){ 1ull << 40, ~0ull - 0xfff, 0x2000, BH_VIEW_PRIVATE,
@@ -319,6 +319,50 @@ static void test_ident(void **s)
 	a.region_count = 4;
 	a.regions[2].size = 8 * MiB;
 	assert_int_not_equal(check(&a, &b, &c), 0);
+}
+
+/* alpha is the device model of beta: it maps beta's RAM (BH_VIEW_GUEST), from either side
+ * of the check; gamma's never, nor executable, nor outside a device model's view. */
+static void test_guest_ram(void **s)
+{
+	a.flags = BH_VIEW_DEVMODEL, a.peer_id = 2;
+	b.flags = BH_VIEW_HVM, b.peer_id = 1;
+	a.regions[2] = (struct bh_view_region){ 1ull << 31, 80 * MiB, 16 * MiB, BH_VIEW_PRIVATE,
+						BH_VIEW_R | BH_VIEW_W | BH_VIEW_GUEST, 0, 0 };
+	a.region_count = 3;
+	assert_int_equal(check(&a, &b, &c), 0);
+	assert_int_equal(check(&b, &a, &c), 0);
+	a.regions[2].flags |= BH_VIEW_X;
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "guest RAM outside a device model's view");
+	a.regions[2].flags &= ~BH_VIEW_X;
+	a.regions[2].hpa = 96 * MiB; /* gamma's */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "overlaps another partition's memory");
+	expect(check(&c, &a, &b), -BH_EPERM, 0, "overlaps another partition's memory");
+	a.regions[2].hpa = 80 * MiB;
+	b.peer_id = 3; /* the two views must name each other */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "overlaps another partition's memory");
+	b.peer_id = 1;
+	a.flags = BH_VIEW_HVM; /* a guest cannot map its device model's RAM so */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "guest RAM outside a device model's view");
+}
+
+/* A BAR page: a full-virtualization partition's own RAM again, not executable. */
+static void test_bar_page(void **s)
+{
+	a.flags = BH_VIEW_HVM, a.peer_id = 9;
+	a.regions[2] = (struct bh_view_region){ 0xfebff000, 64 * MiB + 15 * MiB, 0x1000,
+						BH_VIEW_PRIVATE, BH_VIEW_R | BH_VIEW_W | BH_VIEW_BAR,
+						0, 0 };
+	a.region_count = 3;
+	assert_int_equal(check(&a, &b, &c), 0);
+	a.regions[2].flags |= BH_VIEW_X;
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "alias not over own RAM");
+	a.regions[2].flags &= ~BH_VIEW_X;
+	a.regions[2].hpa = 80 * MiB; /* beta's */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "alias not over own RAM");
+	a.regions[2].hpa = 64 * MiB;
+	a.flags = 0, a.peer_id = 0; /* a paravirtual partition has no BAR */
+	expect(check(&a, &b, &c), -BH_EPERM, 2, "alias not over own RAM");
 }
 
 int main(void)
@@ -329,6 +373,8 @@ int main(void)
 		cmocka_unit_test_setup(test_pci, setup),
 		cmocka_unit_test_setup(test_mmio_allow_list, setup),
 		cmocka_unit_test_setup(test_ident, setup),
+		cmocka_unit_test_setup(test_guest_ram, setup),
+		cmocka_unit_test_setup(test_bar_page, setup),
 		cmocka_unit_test_setup(test_header, setup),
 		cmocka_unit_test_setup(test_shape, setup),
 		cmocka_unit_test_setup(test_ports, setup),
