@@ -4,6 +4,7 @@
  * PIIX3 datasheet (82371SB, "ISA-Compatible Registers": 0x61 NMI Status and Control, ELCR
  * at 0x4d0/0x4d1); 0xf4 is QEMU's isa-debug-exit, which must never reach hardware. */
 #include <stdio.h>
+#include <bulkhead/errno.h>
 #include "board.h"
 
 #define W1  1u /* io_range.widths: sizes taken as one access */
@@ -203,6 +204,46 @@ static void lines(struct board *b)
 		pic_set_irq(&b->pic, UART_COM1_IRQ, false);
 	pic_set_irq(&b->pic, UART_COM1_IRQ, uart_irq(&b->uart));
 	pic_set_irq(&b->pic, RTC_IRQ, rtc_irq(&b->rtc));
+	for (unsigned i = 0; i < b->nvirtio; i++)
+		pic_set_irq(&b->pic, b->virtio[i]->irq, b->intx >> b->virtio[i]->irq & 1);
+}
+
+static void virtio_msi(void *ctx, uint32_t dest, uint8_t vector)
+{
+	struct board *b = ctx;
+
+	if (b->ops->msi && b->ops->msi(b->ops->ctx, dest, vector))
+		board_log_once(b, SAID_IRQ_FAIL, "BH_HC_DM_IRQ refused MSI vector %u for vCPU %u",
+			       vector, dest);
+}
+
+static void virtio_intx(void *ctx, unsigned irq, bool level)
+{
+	struct board *b = ctx;
+
+	if (irq < 16)
+		b->intx = (uint16_t)((b->intx & ~(1u << irq)) | (uint16_t)level << irq);
+}
+
+static void virtio_log(void *ctx, const char *what)
+{
+	struct board *b = ctx;
+
+	if (b->virtio_said++ < BOARD_VIRTIO_LOG)
+		board_log(b, "virtio: %s", what);
+}
+
+int board_add_virtio(struct board *b, struct vpci *v)
+{
+	const struct pci_fn fn = { v->bdf, vpci_cfg_read, vpci_cfg_write, v };
+	int r;
+
+	if (b->nvirtio == BOARD_VIRTIO_MAX)
+		return -BH_ENOSPC;
+	if ((r = pci_add(&b->pci, &fn)))
+		return r;
+	b->virtio[b->nvirtio++] = v;
+	return 0;
 }
 
 static bool whole(const struct io_range *r, uint16_t port, unsigned size)
@@ -240,9 +281,20 @@ static void access_out(struct board *b, uint16_t port, unsigned size, uint32_t v
 	}
 }
 
+/* The virtio function whose I/O BAR holds the whole access, or NULL. */
+static struct vpci *virtio_at(struct board *b, uint16_t port, unsigned size)
+{
+	for (unsigned i = 0; i < b->nvirtio; i++)
+		if (vpci_claims(b->virtio[i], port) &&
+		    vpci_claims(b->virtio[i], (uint16_t)(port + size - 1)))
+			return b->virtio[i];
+	return NULL;
+}
+
 uint32_t board_in(struct board *b, uint16_t port, unsigned size)
 {
-	uint32_t v = access_in(b, port, size);
+	struct vpci *f = virtio_at(b, port, size);
+	uint32_t v = f ? vpci_io_read(f, port - f->io_base, size) : access_in(b, port, size);
 
 	lines(b);
 	return v;
@@ -250,7 +302,12 @@ uint32_t board_in(struct board *b, uint16_t port, unsigned size)
 
 void board_out(struct board *b, uint16_t port, unsigned size, uint32_t val)
 {
-	access_out(b, port, size, val);
+	struct vpci *f = virtio_at(b, port, size);
+
+	if (f)
+		vpci_io_write(f, port - f->io_base, size, val & ones(size));
+	else
+		access_out(b, port, size, val);
 	lines(b);
 }
 
@@ -321,11 +378,14 @@ void board_init(struct board *b, const struct dm_ops *ops, int64_t wall_ns, uint
 	pic_init(&b->pic);
 	rtc_init(&b->rtc, wall_ns, now);
 	pci_init(&b->pci);
+	b->vpci_ops = (struct vpci_ops){ b, virtio_msi, virtio_intx, virtio_log };
 }
 
 void board_begin(struct board *b, uint64_t now)
 {
 	rtc_advance(&b->rtc, now);
+	for (unsigned i = 0; i < b->nvirtio; i++) /* MSI-X entries unmasked meanwhile */
+		vpci_poll(b->virtio[i]);
 	lines(b);
 }
 

@@ -40,14 +40,18 @@
 #include "pic.h"
 #include "rtc.h"
 #include "uart.h"
+#include "virtio-pci.h"
 
 #define BOARD_OUT_MAX     256 /* console bytes batched before a write */
 #define BOARD_UNKNOWN_LOG 16  /* unknown port blocks named, then one line says no more */
+#define BOARD_VIRTIO_MAX  2   /* virtio functions on bus 0 */
+#define BOARD_VIRTIO_LOG  16  /* virtio diagnostics said, then no more */
 
 struct dm_ops {
 	long (*answer)(void *ctx, uint32_t vcpu, uint32_t value, uint32_t seq); /* DM_ANSWER */
 	long (*irq)(void *ctx, uint32_t vector); /* BH_HC_DM_IRQ(0, vector, EXTINT); 0 = withdraw */
 	void (*out)(void *ctx, const void *buf, size_t len); /* the console: all of it */
+	long (*msi)(void *ctx, uint32_t vcpu, uint32_t vector); /* BH_HC_DM_IRQ(vcpu, v, FIXED) */
 	void *ctx;
 };
 
@@ -92,7 +96,16 @@ struct board {
 	unsigned unknown_named;
 	unsigned said;           /* enum board_said: diagnostics given */
 	struct board_stats stats;
+	struct vpci *virtio[BOARD_VIRTIO_MAX]; /* their I/O BARs claim ports before the table */
+	unsigned nvirtio;
+	uint16_t intx;           /* bit n: a virtio function holds 8259 line n high (level) */
+	unsigned virtio_said;
+	struct vpci_ops vpci_ops; /* what the functions call: MSI, INTx, log */
 };
+
+/* A virtio function on bus 0 (its configuration space, I/O BAR and INTx line); its ops
+ * must be &b->vpci_ops. → 0, -BH_ENOSPC, -BH_EEXIST. */
+int board_add_virtio(struct board *b, struct vpci *v);
 
 /* Power-on: the RTC at wall_ns (ns since 1970 UTC) at the caller's clock `now`. */
 /* Tests only (devmodel command line "test-crash"): the guest writing BOARD_TEST_CRASH to

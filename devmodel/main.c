@@ -17,19 +17,42 @@
 #include <bulkhead/errno.h>
 #include <bulkhead/hypercall.h>
 #include <bulkhead/ioreq.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bulkhead/config.h>
 #include "board.h"
 #include "ring.h"
+#include "virtio-blk.h"
 #include "rt/console.h"
 #include "rt/hypercall.h"
 #include "rt/rt.h"
 
 #define DRAIN_BUDGET  64            /* requests per pass */
+#define TICK_NS       10000000ull   /* with block requests out, look at least this often */
+#define PREFER_NS     5000000000ull /* the first block path is waited for this long ... */
+#define CONNECT_NS    60000000000ull /* ... and some path this long */
+#define VBLK_BDF      PCI_BDF(0, 1, 0)
+#define VBLK_IO       0xc000
+#define VBLK_IRQ      11
+#define GUEST_RANGES  8
 #define FALLBACK_WALL 1704067200ll  /* 2024-01-01 00:00:00 UTC, with no wall clock */
 
 static struct board board;
 static struct dm_ring ring;
 static uint8_t typed[256];          /* typed bytes the UART has not taken yet */
 static size_t typed_off, typed_len;
+static uint64_t armed;              /* the timer as last set */
+
+/* The guest's RAM as its devices see it (ioreq.h), and its disk. */
+static struct vq_range guest_ranges[GUEST_RANGES];
+static struct vq_mem guest_mem = { guest_ranges, 0 };
+static uint8_t *bar_pages;          /* its last BH_HVM_BAR_PAGES pages: the MSI-X tables */
+static struct vblk vblk;
+static struct blk_client disk;
+static struct blk_env disk_env;
+static uint32_t disk_chan[2];
+static const char *disk_peer[2];
+static bool connecting;
 
 static long hc_answer(void *ctx, uint32_t vcpu, uint32_t value, uint32_t seq)
 {
@@ -46,7 +69,13 @@ static void con_out(void *ctx, const void *buf, size_t len)
 	bh_console_out(buf, len);
 }
 
-static const struct dm_ops hc_ops = { .answer = hc_answer, .irq = hc_irq, .out = con_out };
+static long hc_msi(void *ctx, uint32_t vcpu, uint32_t vector)
+{
+	return bh_hc3(BH_HC_DM_IRQ, vcpu, vector, BH_DM_IRQ_FIXED);
+}
+
+static const struct dm_ops hc_ops = { .answer = hc_answer, .irq = hc_irq, .out = con_out,
+				      .msi = hc_msi };
 
 static struct bh_ioreq_ring *find_ring(const struct bh_partition_info *info)
 {
@@ -108,31 +137,162 @@ static void start(const struct bh_partition_info *info, struct bh_ioreq_ring *r)
 		  (unsigned long long)bh_gpa(r));
 }
 
+/* One pass over the guest's requests and the devices. → true if another is due at once. */
+static bool pass(void)
+{
+	uint64_t now = (uint64_t)bh_time_ns(), due;
+
+	board_begin(&board, now);
+	dm_ring_drain(&ring, &board, DRAIN_BUDGET);
+	typed_in();
+	if (!connecting)
+		vblk_work(&vblk);
+	board_end(&board);
+	due = board_deadline(&board);
+	if (due && due <= now)
+		return true;
+	if (vblk_busy(&vblk) || connecting) /* the block client needs looking after */
+		due = due && due < now + TICK_NS ? due : now + TICK_NS;
+	if (due != armed)
+		bh_timer_set(due);
+	armed = due;
+	return dm_ring_pending(&ring);
+}
+
+/* ---- the disk: the guest's block channels (blk-client.h) ------------------------------- */
+
+static void disk_signal(void *ctx, unsigned path)
+{
+	bh_hc1(BH_HC_SIGNAL, disk_chan[path & 1]);
+}
+
+/* The client sleeps: the guest is served meanwhile (while connecting) and the devices'
+ * events wake it as well as the channels'. */
+static int disk_wait(void *ctx)
+{
+	if (!pass())
+		sleep_for_events();
+	return 0;
+}
+
+static uint64_t disk_now(void *ctx)
+{
+	return (uint64_t)bh_time_ns();
+}
+
+static void disk_log(void *ctx, enum blk_event ev, unsigned path, uint64_t value)
+{
+	const char *peer = disk_peer[path & 1];
+
+	if (ev == BLK_EV_PATH_UP)
+		board_log(&board, "virtio-blk: path %u (%.31s) up", path, peer);
+	else if (ev == BLK_EV_PATH_LOST)
+		board_log(&board, "virtio-blk: path %u (%.31s) lost (%s)", path, peer,
+			  value == BLK_WHY_PROTOCOL ? "protocol broken" : "channel dead");
+	else
+		board_log(&board, "virtio-blk: failover to path %u (%.31s), %llu requests to "
+			  "replay", path, peer, (unsigned long long)value);
+}
+
+/* The guest's RAM ranges (BH_MEM_KIND_GUEST), less the BAR pages at its top. */
+static bool find_guest_ram(const struct bh_partition_info *info)
+{
+	uint32_t n = info->mem_count < BH_INFO_MEM_MAX ? info->mem_count : BH_INFO_MEM_MAX;
+	struct vq_range *top = NULL;
+
+	for (uint32_t i = 0; i < n && guest_mem.n < GUEST_RANGES; i++) {
+		const struct bh_mem_region *m = &info->mem[i];
+		if ((m->kind & 0xff) != BH_MEM_KIND_GUEST || m->gpa < BH_DM_GUEST_GPA)
+			continue;
+		struct vq_range *r = &guest_ranges[guest_mem.n++];
+		*r = (struct vq_range){ m->gpa - BH_DM_GUEST_GPA, m->size,
+					(uint8_t *)(uintptr_t)m->gpa, m->flags & BH_MEM_W ? VQ_MEM_W : 0 };
+		if (!top || r->gpa > top->gpa)
+			top = r;
+	}
+	if (!top || top->size <= BH_HVM_BAR_PAGES * 0x1000ull || !(top->flags & VQ_MEM_W))
+		return false;
+	top->size -= BH_HVM_BAR_PAGES * 0x1000ull;
+	bar_pages = top->host + top->size;
+	return true;
+}
+
+/* The guest's disk: its two block channels, connected; the guest is served meanwhile. */
+static void disk_open(const struct bh_partition_info *info)
+{
+	uint32_t n = info->mem_count < BH_INFO_MEM_MAX ? info->mem_count : BH_INFO_MEM_MAX;
+	void *mem[2];
+	size_t size[2];
+	unsigned paths = 0;
+	bool ro = false;
+	int r;
+
+	for (uint32_t i = 0; i < n && paths < 2; i++) {
+		const struct bh_mem_region *m = &info->mem[i];
+		if ((m->kind & 0xff) != BH_MEM_KIND_CHANNEL || info->chan_type[i] != BH_CFG_CHAN_BLOCK)
+			continue;
+		mem[paths] = (void *)(uintptr_t)m->gpa;
+		size[paths] = m->size;
+		disk_chan[paths] = BH_MEM_KIND_CHAN_ID(m->kind);
+		disk_peer[paths] = info->peer_name[i];
+		ro |= info->chan_client[i].disk_flags & BH_DISK_RO;
+		paths++;
+	}
+	vblk.ro = ro;
+	if (!paths) {
+		board_log(&board, "virtio-blk: no block channel: the guest's disk has no sectors");
+		return;
+	}
+	if (paths == 1) { /* one path: both are it */
+		mem[1] = mem[0], size[1] = size[0], disk_chan[1] = disk_chan[0];
+		disk_peer[1] = disk_peer[0];
+	}
+	disk_env = (struct blk_env){ NULL, disk_signal, disk_wait, disk_now, disk_log };
+	size_t scratch = size[0] < size[1] ? size[0] : size[1];
+	if ((r = blk_client_init(&disk, &disk_env, mem, size, malloc(scratch), scratch))) {
+		board_log(&board, "virtio-blk: block channels not usable (error %d)", r);
+		return;
+	}
+	uint64_t now = (uint64_t)bh_time_ns();
+	connecting = true;
+	r = blk_client_connect_prefer(&disk, now + PREFER_NS, now + CONNECT_NS);
+	connecting = false;
+	if (r) {
+		board_log(&board, "virtio-blk: no I/O partition answered in %llu s (error %d): "
+			  "the disk has no sectors", (unsigned long long)(CONNECT_NS / NS_PER_SEC), r);
+		return;
+	}
+	vblk_attach(&vblk, &disk);
+	board_log(&board, "virtio-blk 00:01.0: %llu MiB (%llu sectors)%s through %.31s and "
+		  "%.31s, %u sectors per request", (unsigned long long)(disk.capacity >> 11),
+		  (unsigned long long)disk.capacity, ro ? ", read-only" : "", disk_peer[0],
+		  disk_peer[1], disk.max_sectors);
+}
+
 int main(void)
 {
 	const struct bh_partition_info *info = bh_info_page();
 	struct bh_ioreq_ring *r = find_ring(info);
-	uint64_t armed = 0;
 
 	if (!r) {
 		printf("devmodel: no I/O request ring in the memory map: no guest to serve\n");
 		return 1;
 	}
 	start(info, r);
+	if (!find_guest_ram(info)) {
+		board_log(&board, "no map of the guest's RAM: no virtio devices");
+	} else {
+		vblk_init(&vblk, VBLK_BDF, VBLK_IO, (uint32_t)BH_HVM_BAR_GPA, bar_pages, VBLK_IRQ,
+			  &guest_mem, &board.vpci_ops, NULL, false, info->name);
+		board_add_virtio(&board, &vblk.pci);
+		disk_open(info);
+	}
 	for (;;) {
-		uint64_t now = (uint64_t)bh_time_ns(), due;
-
-		board_begin(&board, now);
-		dm_ring_drain(&ring, &board, DRAIN_BUDGET);
-		typed_in();
-		board_end(&board);
-		due = board_deadline(&board);
-		if (due && due <= now)
-			continue; /* already due: another pass */
-		if (due != armed)
-			bh_timer_set(due);
-		armed = due;
-		if (!dm_ring_pending(&ring))
+		if (pass())
+			continue;
+		if (vblk_busy(&vblk))
+			blk_wait(&disk); /* announced: the server signals its answers */
+		else
 			sleep_for_events();
 	}
 }

@@ -7,7 +7,7 @@
 
 UNIT_SRCS_devmodel := tests/unit/test_devmodel.c tests/unit/test_devmodel_ring.c \
 	devmodel/uart.c devmodel/pic.c devmodel/rtc.c devmodel/pci.c devmodel/board.c \
-	devmodel/ring.c lib/rt/console.c lib/rt/args.c lib/chan/chan.c
+	devmodel/ring.c devmodel/virtio-pci.c devmodel/virtq.c lib/rt/console.c lib/rt/args.c lib/chan/chan.c
 $(eval $(call unit_test_rule,devmodel))
 UNIT_TESTS += $(UNIT_OUT)/test_devmodel
 

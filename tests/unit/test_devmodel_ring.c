@@ -53,7 +53,7 @@ static void f_out(void *ctx, const void *buf, size_t len)
 	F.out[F.out_len] = 0;
 }
 
-static const struct dm_ops fops = { f_answer, f_irq, f_out, NULL };
+static const struct dm_ops fops = { f_answer, f_irq, f_out, NULL, NULL };
 static struct board B;
 static struct bh_ioreq_ring R;
 static struct dm_ring DR;
