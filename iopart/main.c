@@ -24,6 +24,7 @@
 #include <bulkhead/config.h>
 #include <bulkhead/hypercall.h>
 #include "blk/blk-server.h"
+#include "blk/blk-window.h"
 #include "chan/chan.h"
 #include "console.h"
 #include "dma-attack.h"
@@ -48,9 +49,11 @@ struct blkchan {
 	size_t size;
 	uint32_t chan_id;
 	const char *peer;
+	const struct bh_chan_client *client; /* its disk window, from the info page */
 	bool attached;
 	unsigned refused;      /* layouts refused: logged four times, then quietly */
 	struct chan ch;
+	struct blk_window win; /* the client's window of the disk (bh_chan_client) */
 	struct blk_server srv;
 };
 
@@ -149,7 +152,7 @@ static void disk_open(void)
 		disk = (struct blk_backend){ &nvme, ni->sectors,
 					     ni->max_sectors < BOUNCE_BYTES / BH_BLK_SECTOR ?
 						     ni->max_sectors : BOUNCE_BYTES / BH_BLK_SECTOR,
-					     disk_read, disk_write, disk_flush };
+					     disk_read, disk_write, disk_flush, false };
 		have_disk = true;
 		iopart_log("nvme %02x:%02x.%x: %s, %llu MiB, %u sectors per command, %s",
 			   bdf >> 8, bdf >> 3 & 31, bdf & 7, ni->model,
@@ -189,6 +192,7 @@ static void blk_find(void)
 		b->size = info->mem[i].size;
 		b->chan_id = BH_MEM_KIND_CHAN_ID(info->mem[i].kind);
 		b->peer = info->peer_name[i];
+		b->client = &info->chan_client[i];
 		if (b->size > scratch_size)
 			scratch_size = b->size;
 	}
@@ -215,7 +219,9 @@ static void blk_attach(struct blkchan *b)
 				   b->chan_id, b->peer, r);
 		return;
 	}
-	if ((r = blk_server_init(&b->srv, &b->ch, &disk, scratch, scratch_size))) {
+	uint64_t cap = blk_window_init(&b->win, &disk, b->client->disk_base,
+				       b->client->disk_sectors, b->client->disk_flags & BH_DISK_RO);
+	if ((r = blk_server_init(&b->srv, &b->ch, &b->win.be, scratch, scratch_size))) {
 		chan_close(&b->ch);
 		if (b->refused++ < 4)
 			iopart_log("block channel %u (%.31s): not served: its rings carry no sector "
@@ -223,8 +229,13 @@ static void blk_attach(struct blkchan *b)
 		return;
 	}
 	b->attached = true;
-	iopart_log("block channel %u (%.31s): attached, %u sectors per request", b->chan_id,
-		   b->peer, b->srv.max_sectors);
+	iopart_log("block channel %u (%.31s): attached, %u sectors per request, sectors "
+		   "%llu-%llu of the disk%s%s", b->chan_id, b->peer, b->srv.max_sectors,
+		   (unsigned long long)b->client->disk_base,
+		   (unsigned long long)(b->client->disk_base + cap - 1),
+		   b->client->disk_flags & BH_DISK_RO ? ", read-only" : "",
+		   have_disk && b->client->disk_sectors && cap < b->client->disk_sectors ?
+			   " (the window is cut at the disk's end)" : "");
 	bh_hc1(BH_HC_SIGNAL, b->chan_id); /* the client may be waiting for a server */
 }
 
@@ -365,7 +376,7 @@ int main(void)
 	}
 	iopart_log("iopart %s: %u PCI function(s), %s", role, info->pci_count,
 		   console_owner ? "serving the operator console on COM1" : "standby console");
-	disk = (struct blk_backend){ NULL, 0, 1, no_disk, no_disk_w, no_flush };
+	disk = (struct blk_backend){ NULL, 0, 1, no_disk, no_disk_w, no_flush, false };
 	if (console_owner)
 		console_poll(); /* the channels laid out already: their clients wait */
 	disk_open();

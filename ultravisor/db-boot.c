@@ -80,6 +80,10 @@ static void load_partition(struct db_state *st, uint32_t i, const struct bh_cfg_
 	str_set(p->image, sizeof(p->image), e->image);
 	str_set(p->cmdline, sizeof(p->cmdline), e->cmdline);
 	str_set(p->initrd, sizeof(p->initrd), e->initrd);
+	p->disk_base = e->disk_base;
+	p->disk_size = e->disk_size;
+	p->disk_flags = e->disk_flags;
+	memcpy(p->mac, e->mac, sizeof(p->mac));
 	p->guest = e->kind == BH_CFG_KIND_DEVMODEL ? e->guest + 1 : 0;
 }
 

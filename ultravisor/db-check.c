@@ -82,6 +82,10 @@ static void emit_partition(const struct emit *m, struct bh_cfg_partition *e,
 	memcpy(e->image, p->image, sizeof(e->image));
 	memcpy(e->cmdline, p->cmdline, sizeof(e->cmdline));
 	memcpy(e->initrd, p->initrd, sizeof(e->initrd));
+	e->disk_base = p->disk_base;
+	e->disk_size = p->disk_size;
+	e->disk_flags = p->disk_flags;
+	memcpy(e->mac, p->mac, sizeof(e->mac));
 	/* a device model whose guest is gone names none: the validator refuses that */
 	e->guest = p->kind == BH_CFG_KIND_DEVMODEL ? index_of(m, p->guest) : 0;
 }

@@ -69,6 +69,10 @@ struct db_part {
 	char     image[BH_CFG_IMAGE_LEN];   /* linux: the kernel (an ELF vmlinux) */
 	char     cmdline[BH_CFG_CMDLINE_LEN];
 	char     initrd[BH_CFG_IMAGE_LEN];  /* linux: the initramfs module, or empty */
+	uint64_t disk_base;  /* its disk window (bytes) on the devices its block channels export */
+	uint64_t disk_size;  /* 0: the whole device */
+	uint32_t disk_flags; /* BH_CFG_DISK_RO */
+	uint8_t  mac[6];     /* its net channels' MAC address, zero: none */
 };
 
 struct db_chan {

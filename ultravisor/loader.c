@@ -106,6 +106,7 @@ static void fill_info(struct bh_partition_info *info, const struct bh_view *v,
 			info->peer_kind[info->mem_count] = peers[i].kind;
 			info->chan_type[info->mem_count] = peers[i].chan_type;
 			memcpy(info->peer_name[info->mem_count], peers[i].name, BH_NAME_MAX - 1);
+			info->chan_client[info->mem_count] = peers[i].client;
 			info->mem[info->mem_count++] = (struct bh_mem_region){
 				v->regions[i].gpa, v->regions[i].size, BH_MEM_R | BH_MEM_W |
 				(v->regions[i].gpa == v->regions[i].hpa ? BH_MEM_IDENT : 0),

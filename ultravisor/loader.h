@@ -22,6 +22,7 @@ struct load_peer {
 	uint8_t kind;           /* enum bh_cfg_kind; 0: region i is not a channel */
 	uint8_t chan_type;      /* enum bh_cfg_chan_type */
 	char    name[BH_NAME_MAX];
+	struct bh_chan_client client; /* block and net channels: what the client was given */
 };
 
 /* Through the monitor's load window (BH_HC_PART_LOAD) into partition v->partition_id, which

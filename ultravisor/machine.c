@@ -217,6 +217,27 @@ static int load_kernel(struct shadow *s, const struct db_part *p, const struct b
 			  err, errlen);
 }
 
+/* What the configuration gives the client of block or net channel c (for a device model, its
+ * guest): its disk window in sectors and its MAC. Zero for other channels. */
+static struct bh_chan_client chan_client(const struct db *db, const struct db_chan *c)
+{
+	const struct db_part *cl = db_part_by_id(&db->st, c->client);
+	struct bh_chan_client r = { 0 };
+
+	if (cl && cl->kind == BH_CFG_KIND_DEVMODEL)
+		cl = db_part_by_id(&db->st, cl->guest);
+	if (!cl || (c->type != BH_CFG_CHAN_BLOCK && c->type != BH_CFG_CHAN_NET))
+		return r;
+	if (c->type == BH_CFG_CHAN_BLOCK) {
+		r.disk_base = cl->disk_base / BH_CFG_SECTOR;
+		r.disk_sectors = cl->disk_size / BH_CFG_SECTOR;
+		r.disk_flags = cl->disk_flags & BH_CFG_DISK_RO ? BH_DISK_RO : 0;
+	} else {
+		memcpy(r.mac, cl->mac, sizeof(r.mac));
+	}
+	return r;
+}
+
 static int load(const struct db *db, struct shadow *s, const struct db_part *p)
 {
 	static struct load_peer peers[BH_VIEW_REGIONS_MAX];
@@ -246,6 +267,8 @@ static int load(const struct db *db, struct shadow *s, const struct db_part *p)
 		if (peer->kind == BH_CFG_KIND_DEVMODEL && db_part_by_id(&db->st, peer->guest))
 			peer = db_part_by_id(&db->st, peer->guest); /* it speaks for its guest */
 		memcpy(peers[i].name, peer->name, BH_NAME_MAX - 1);
+		if (c)
+			peers[i].client = chan_client(db, c);
 	}
 	if (p->kind == BH_CFG_KIND_LINUX)
 		r = load_kernel(s, p, m, err, sizeof(err));

@@ -20,7 +20,8 @@
  *   INFO   sectors 0, lba 0, no data                 -> value = capacity in sectors,
  *                                                       max_sectors, sector_size (512)
  * otherwise status -BH_EINVAL; lba + sectors > capacity (computed without overflow):
- * -BH_ERANGE; the device failed: -BH_EIO. A successful answer echoes sectors (READ, WRITE)
+ * -BH_ERANGE; a WRITE to a read-only disk (the client's window, bh_chan_client.disk_flags
+ * BH_DISK_RO): -BH_EPERM; the device failed: -BH_EIO. A successful answer echoes sectors (READ, WRITE)
  * and is followed by data only for READ; an error answer is the bare header, sectors 0.
  * max_sectors is the server's limit for this channel: its device's, and what one message
  * carries each way (BH_BLK_SECTORS_FOR(chan_send_max / chan_recv_max)).
@@ -74,7 +75,7 @@ BH_SIZE(bh_blk_req, 0x20);
 /* Server -> client. */
 struct bh_blk_resp {
 	uint64_t id;          /* 0x00  the request's */
-	int32_t  status;      /* 0x08  0 or -BH_EINVAL, -BH_ERANGE, -BH_EIO */
+	int32_t  status;      /* 0x08  0 or -BH_EINVAL, -BH_ERANGE, -BH_EIO, -BH_EPERM */
 	uint32_t sectors;     /* 0x0c  READ, WRITE done: the request's; else 0 */
 	uint64_t value;       /* 0x10  INFO: capacity in sectors; else 0 */
 	uint32_t max_sectors; /* 0x18  INFO: most sectors per READ or WRITE; else 0 */

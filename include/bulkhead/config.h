@@ -31,7 +31,7 @@
 #include <bulkhead/abi.h>
 
 #define BH_CFG_MAGIC   0x47464342u /* "BCFG" as bytes */
-#define BH_CFG_VERSION 1
+#define BH_CFG_VERSION 2
 #define BH_CFG_NONE    0xffffffffu /* "no reference" in an optional index field */
 
 /* Limits. Every count and size in a blob is checked against these. */
@@ -127,6 +127,11 @@ enum bh_cfg_failover {
 #define BH_CFG_PART_DEDICATED (1u << 0) /* its CPUs run no other partition */
 #define BH_CFG_PART_FLAGS     BH_CFG_PART_DEDICATED
 
+/* bh_cfg_partition.disk_flags */
+#define BH_CFG_DISK_RO    (1u << 0) /* the partition may read its disk, never write it */
+#define BH_CFG_DISK_FLAGS BH_CFG_DISK_RO
+#define BH_CFG_SECTOR     512u      /* the disk window's unit */
+
 struct bh_cfg_table {
 	uint32_t offset;     /* 0x00  from the start of the blob, 8-byte aligned */
 	uint32_t count;      /* 0x04  entries */
@@ -178,6 +183,14 @@ struct bh_cfg_partition {
 	char     cmdline[BH_CFG_CMDLINE_LEN]; /* 0xa0  printable ASCII */
 	char     initrd[BH_CFG_IMAGE_LEN];    /* 0x1a0 linux: the initramfs module, or empty;
 					       * empty for every other kind */
+	/* v2: its disk, the window of the device its block channels export (sectors of
+	 * BH_CFG_SECTOR bytes; size 0: the whole device), and its network address */
+	uint64_t disk_base;    /* 0x1e0  bytes from the device's start, sector aligned */
+	uint64_t disk_size;    /* 0x1e8  bytes, sector multiple; 0: the whole device */
+	uint32_t disk_flags;   /* 0x1f0  BH_CFG_DISK_* */
+	uint8_t  mac[6];       /* 0x1f4  net channels: its MAC address; zero: none */
+	uint16_t reserved_0x1fa;
+	uint32_t reserved_0x1fc;
 };
 BH_OFFSET(bh_cfg_partition, kind, 0x20);
 BH_OFFSET(bh_cfg_partition, zone, 0x24);
@@ -192,7 +205,11 @@ BH_OFFSET(bh_cfg_partition, guest, 0x58);
 BH_OFFSET(bh_cfg_partition, image, 0x60);
 BH_OFFSET(bh_cfg_partition, cmdline, 0xa0);
 BH_OFFSET(bh_cfg_partition, initrd, 0x1a0);
-BH_SIZE(bh_cfg_partition, 0x1e0);
+BH_OFFSET(bh_cfg_partition, disk_base, 0x1e0);
+BH_OFFSET(bh_cfg_partition, disk_size, 0x1e8);
+BH_OFFSET(bh_cfg_partition, disk_flags, 0x1f0);
+BH_OFFSET(bh_cfg_partition, mac, 0x1f4);
+BH_SIZE(bh_cfg_partition, 0x200);
 
 /* A range of host-physical RAM the ultravisor may give to partitions and channels. */
 struct bh_cfg_pool {

@@ -164,7 +164,8 @@ static struct blk_path *active_up(struct blk_client *cl)
 
 static bool status_ok(int32_t status)
 {
-	return !status || status == -BH_EINVAL || status == -BH_ERANGE || status == -BH_EIO;
+	return !status || status == -BH_EINVAL || status == -BH_ERANGE || status == -BH_EIO ||
+	       status == -BH_EPERM;
 }
 
 /* block.h: what a valid answer to r looks like. data: bytes after the header. */

@@ -60,7 +60,9 @@ static int check(const struct blk_server *s, const struct bh_blk_req *q, size_t 
 		if (!q->sectors || q->sectors > s->max_sectors ||
 		    data != (q->op == BH_BLK_WRITE ? (size_t)q->sectors * BH_BLK_SECTOR : 0))
 			return -BH_EINVAL;
-		return in_range(s, q->lba, q->sectors) ? 0 : -BH_ERANGE;
+		if (!in_range(s, q->lba, q->sectors))
+			return -BH_ERANGE;
+		return q->op == BH_BLK_WRITE && s->b->read_only ? -BH_EPERM : 0;
 	case BH_BLK_FLUSH:
 	case BH_BLK_INFO:
 		return q->sectors || q->lba || data ? -BH_EINVAL : 0;

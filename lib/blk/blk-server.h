@@ -19,6 +19,7 @@
 #ifndef BH_BLK_SERVER_H
 #define BH_BLK_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <bulkhead/block.h>
@@ -34,6 +35,7 @@ struct blk_backend {
 	int (*read)(void *ctx, uint64_t lba, uint32_t sectors, void *buf);
 	int (*write)(void *ctx, uint64_t lba, uint32_t sectors, const void *buf);
 	int (*flush)(void *ctx);
+	bool      read_only;   /* every WRITE is answered -BH_EPERM before the device sees it */
 };
 
 struct blk_server_stats {

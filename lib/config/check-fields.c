@@ -226,6 +226,10 @@ static void reserved_partitions(struct cfg_ctx *c)
 	for (uint32_t i = 0; cfg_read(c->b, BH_CFG_PARTITIONS, i, &p); i++) {
 		must_be_zero(c, BH_CFG_PARTITIONS, i, "flags", p.flags & ~BH_CFG_PART_FLAGS);
 		must_be_zero(c, BH_CFG_PARTITIONS, i, "reserved-0x5c", p.reserved_0x5c);
+		must_be_zero(c, BH_CFG_PARTITIONS, i, "disk-read-only",
+			     p.disk_flags & ~BH_CFG_DISK_FLAGS);
+		must_be_zero(c, BH_CFG_PARTITIONS, i, "reserved-0x1fa", p.reserved_0x1fa);
+		must_be_zero(c, BH_CFG_PARTITIONS, i, "reserved-0x1fc", p.reserved_0x1fc);
 		kind_fields(c, i, &p);
 		if (p.vcpus <= BH_CFG_VCPUS_MAX)
 			unused_zero(c, BH_CFG_PARTITIONS, i, "cpus", p.cpus, p.vcpus,

@@ -122,4 +122,8 @@ void check_policy_max_partitions(struct cfg_ctx *c);
 void check_policy_restart(struct cfg_ctx *c);
 void check_policy_failover(struct cfg_ctx *c);
 
+/* check-disk.c */
+void check_disk(struct cfg_ctx *c);
+void check_mac(struct cfg_ctx *c);
+
 #endif

@@ -5,7 +5,8 @@
 ifndef CONFIG_LIB_SRCS
 CONFIG_LIB_SRCS := lib/config/validate.c lib/config/blob.c lib/config/check-fields.c \
 	lib/config/check-sizes.c lib/config/check-refs.c lib/config/check-cpus.c \
-	lib/config/check-memory.c lib/config/check-policy.c lib/config/check-linux.c
+	lib/config/check-memory.c lib/config/check-policy.c lib/config/check-linux.c \
+	lib/config/check-disk.c
 # Host builds also need the formatter the image already links.
 CONFIG_HOST_SRCS := $(CONFIG_LIB_SRCS) lib/fmt.c
 endif

@@ -52,6 +52,8 @@ static const struct cfg_check checks[] = {
 	{ "policy-max-partitions", check_policy_max_partitions },
 	{ "policy-restart", check_policy_restart },
 	{ "policy-failover", check_policy_failover },
+	{ "disk", check_disk },
+	{ "mac", check_mac },
 };
 
 int cfg_validate(const void *data, size_t len, cfg_report_fn report, void *ctx)

@@ -73,7 +73,7 @@ def test_example_blob_layout(bhconfig, src, tmp_path):
     """The blob as another reader sees it: magic, size, CRC-32 as zlib computes it."""
     blob = compile_(bhconfig, src.relative_to(ROOT), tmp_path / "a.bin")
     magic, version, tables, total, checksum, cpus, flags, _ = HEADER.unpack_from(blob)
-    assert (magic, version, tables, total, flags) == (0x47464342, 1, 6, len(blob), 0)
+    assert (magic, version, tables, total, flags) == (0x47464342, 2, 6, len(blob), 0)
     assert blob[:4] == b"BCFG"
     assert checksum == zlib.crc32(blob[16:])
     assert 1 <= cpus <= 64
@@ -134,7 +134,7 @@ def test_every_check_has_a_bad_source():
 # the system partitions and a paravirtual guest; the same as tests/unit/config_build.h's
 # good_linux() and the base of tests/config-bad/{linux,devmodel}-*.yaml.
 LINUX_SOURCE = """\
-version: 1
+version: 2
 cpus: 6
 memory-pool:
   - {base: 0x4000000, size: 704M}
@@ -198,7 +198,7 @@ def test_linux_round_trip(bhconfig, tmp_path, linux_blob):
 def test_linux_blob_fields(linux_blob):
     """guest is the linux partition's index, zero elsewhere; initrd only on linux."""
     off, count, size, _ = table(linux_blob, PARTITIONS)
-    assert (count, size) == (8, 0x1e0)
+    assert (count, size) == (8, 0x200)
     kinds = [struct.unpack_from("<I", linux_blob, off + i * size + P_KIND)[0] for i in range(8)]
     guests = [struct.unpack_from("<I", linux_blob, off + i * size + P_GUEST)[0] for i in range(8)]
     assert kinds[6:] == [6, 7] and guests == [0] * 7 + [6]
@@ -259,7 +259,7 @@ def test_blob_unknown_version(bhconfig, tmp_path, default_blob):
     blob = bytearray(default_blob)
     blob[4] = 9
     path, err = check_blob(bhconfig, tmp_path, bytes(blob))
-    assert err == f"{path}: header.version: unknown version 9 (this build reads 1)\n"
+    assert err == f"{path}: header.version: unknown version 9 (this build reads 2)\n"
 
 
 def test_blob_table_outside(bhconfig, tmp_path, default_blob):

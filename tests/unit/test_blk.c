@@ -14,6 +14,7 @@
 #include <bulkhead/errno.h>
 #include "blk/blk-client.h"
 #include "blk/blk-server.h"
+#include "blk/blk-window.h"
 
 #define SEC          BH_BLK_SECTOR
 #define DISK_SECTORS 4096u
@@ -881,6 +882,63 @@ static void test_scribbling_server(void **state)
 	assert_true(ok > 400 && lost > 100);
 }
 
+/* A client's window: its sector 0 is the device's sector 1000, its end is the window's; the
+ * device outside it is never touched. */
+static void test_window(void **state)
+{
+	struct world *w = world_new(BH_BLK_CHAN_MIN * 4);
+	struct blk_backend dev = w->be;
+	struct blk_window win;
+	uint8_t out[8 * SEC], in[8 * SEC];
+
+	assert_int_equal(blk_window_init(&win, &dev, 1000, 200, false), 200);
+	w->be = win.be;
+	assert_int_equal(blk_client_connect(&w->cl, w->now + 10), 0);
+	assert_int_equal(w->cl.capacity, 200);
+	fill(out, sizeof(out), 7);
+	assert_int_equal(blk_write(&w->cl, 192, 8, out, w->now + 10), 0);
+	assert_memory_equal(w->disk.data + (1000 + 192) * SEC, out, sizeof(out));
+	assert_int_equal(blk_read(&w->cl, 192, 8, in, w->now + 10), 0);
+	assert_memory_equal(in, out, sizeof(in));
+	assert_int_equal(blk_write(&w->cl, 193, 8, out, w->now + 10), -BH_ERANGE);
+	assert_int_equal(blk_read(&w->cl, 200, 1, in, w->now + 10), -BH_ERANGE);
+	for (size_t b = 0; b < 1000 * SEC; b++) /* nothing before the window was written */
+		assert_int_equal(w->disk.data[b], 0);
+	/* the wrapper checks again, whatever the server let through */
+	assert_int_equal(win.be.write(win.be.ctx, 199, 2, out), -BH_ERANGE);
+	assert_int_equal(win.be.read(win.be.ctx, UINT64_MAX, 1, in), -BH_ERANGE);
+	/* cut at the device's end; beyond it, empty; no size: the rest of the device */
+	assert_int_equal(blk_window_init(&win, &dev, DISK_SECTORS - 10, 200, false), 10);
+	assert_int_equal(blk_window_init(&win, &dev, DISK_SECTORS, 1, false), 0);
+	assert_int_equal(blk_window_init(&win, &dev, UINT64_MAX, UINT64_MAX, false), 0);
+	assert_int_equal(blk_window_init(&win, &dev, 96, 0, false), DISK_SECTORS - 96);
+	world_free(w);
+}
+
+/* A read-only window: reads work, every write is -BH_EPERM and the device is untouched;
+ * a flush succeeds without reaching the device. */
+static void test_window_read_only(void **state)
+{
+	struct world *w = world_new(BH_BLK_CHAN_MIN * 4);
+	struct blk_backend dev = w->be;
+	struct blk_window win;
+	uint8_t out[4 * SEC], in[4 * SEC];
+
+	fill(w->disk.data + 50 * SEC, sizeof(in), 3);
+	blk_window_init(&win, &dev, 50, 100, true);
+	w->be = win.be;
+	assert_int_equal(blk_client_connect(&w->cl, w->now + 10), 0);
+	fill(out, sizeof(out), 9);
+	assert_int_equal(blk_write(&w->cl, 0, 4, out, w->now + 10), -BH_EPERM);
+	assert_int_equal(w->disk.writes, 0);
+	assert_int_equal(blk_read(&w->cl, 0, 4, in, w->now + 10), 0);
+	assert_memory_equal(in, w->disk.data + 50 * SEC, sizeof(in));
+	assert_int_equal(blk_flush(&w->cl, w->now + 10), 0);
+	assert_int_equal(w->disk.flushes, 0);
+	assert_int_equal(w->cl.stats.paths_lost, 0); /* -BH_EPERM is a lawful answer */
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -892,6 +950,8 @@ int main(void)
 		cmocka_unit_test(test_corrupt_channel),
 		cmocka_unit_test(test_scribbling_client),
 		cmocka_unit_test(test_round_robin),
+		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_window_read_only),
 		cmocka_unit_test(test_failover),
 		cmocka_unit_test(test_both_dead),
 		cmocka_unit_test(test_hostile_answers),

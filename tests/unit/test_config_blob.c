@@ -73,8 +73,8 @@ static void test_magic(void **state)
 
 static void test_version(void **state)
 {
-	put16(HDR(version), 2);
-	expect_blob("version", "header.version: unknown version 2 (this build reads 1)");
+	put16(HDR(version), 1);
+	expect_blob("version", "header.version: unknown version 1 (this build reads 2)");
 }
 
 static void test_total_size(void **state)

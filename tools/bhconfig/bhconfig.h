@@ -32,6 +32,7 @@ enum ftype {
 	F_MMIO,    /* bh_cfg_mmio list at off, uint8 count at aux, as "first-last" */
 	F_IRQS,    /* uint16 list at off, uint8 count at aux */
 	F_PCI,     /* uint16 BDF at off as "bb:dd.f"; sets the uint16 bus at aux to PCI */
+	F_MAC,     /* 6 bytes at off as "xx:xx:xx:xx:xx:xx" (hex, as ip link prints it) */
 };
 
 enum fstyle { S_DEC, S_HEX, S_SIZE }; /* how dump prints an F_NUM */

@@ -143,7 +143,7 @@ static void mask_of(struct out *o, const struct field *f, uint64_t mask)
 static void value(struct out *o, const struct field *f, const uint8_t *e)
 {
 	uint8_t ref[sizeof(struct bh_cfg_partition)];
-	char bdf[16];
+	char bdf[24];
 	uint64_t v = get(e + f->off, f->width);
 
 	switch (f->type) {
@@ -170,6 +170,11 @@ static void value(struct out *o, const struct field *f, const uint8_t *e)
 	case F_PCI: /* quoted: YAML 1.1 tools would read 00:04.0 as a base-60 number */
 		snprintf(bdf, sizeof(bdf), "%02x:%02x.%x", (unsigned)(v >> 8),
 			 (unsigned)(v >> 3) & 31, (unsigned)v & 7);
+		scalar_styled(o, bdf, strlen(bdf), YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+		break;
+	case F_MAC: /* quoted, like a PCI address: plain, YAML 1.1 would see sexagesimal */
+		snprintf(bdf, sizeof(bdf), "%02x:%02x:%02x:%02x:%02x:%02x", e[f->off],
+			 e[f->off + 1], e[f->off + 2], e[f->off + 3], e[f->off + 4], e[f->off + 5]);
 		scalar_styled(o, bdf, strlen(bdf), YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 		break;
 	default:

@@ -313,11 +313,32 @@ static void parse_pci(const struct at *a, yaml_node_t *v, uint8_t *e)
 	put(e + a->f->aux, 2, BH_CFG_BUS_PCI);
 }
 
+static void parse_mac(const struct at *a, yaml_node_t *v, uint8_t *e)
+{
+	unsigned b[6];
+	int end = -1;
+	size_t len;
+
+	if (!want_scalar(a, v, -1))
+		return;
+	src_is_scalar(v, &len);
+	if (sscanf(src_scalar(v), "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4],
+		   &b[5], &end) != 6 || (size_t)end != len || len != 17 ||
+	    strspn(src_scalar(v), "0123456789abcdefABCDEF:") != len) {
+		ferr(a, v, -1, "\"%s\" is not a MAC address xx:xx:xx:xx:xx:xx (e.g. "
+		     "52:54:00:12:34:56)", src_scalar(v));
+		return;
+	}
+	for (unsigned i = 0; i < 6; i++)
+		e[a->f->off + i] = (uint8_t)b[i];
+}
+
 static const parse_fn parsers[] = {
 	[F_NAME] = parse_name,   [F_NUM] = parse_num,         [F_BOOL] = parse_bool,
 	[F_ENUM] = parse_enum,   [F_KINDS] = parse_kinds,     [F_CPUS] = parse_cpus,
 	[F_CPUMASK] = parse_cpumask, [F_REF] = parse_ref,     [F_PORTS] = parse_ports,
 	[F_MMIO] = parse_mmio,   [F_IRQS] = parse_irqs,       [F_PCI] = parse_pci,
+	[F_MAC] = parse_mac,
 };
 
 void field_parse(struct src *s, const struct field *f, uint32_t table, int32_t index,

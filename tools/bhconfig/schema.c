@@ -41,6 +41,10 @@ static const struct field partition_fields[] = {
 	NAME(bh_cfg_partition, image, false), /* linux: the kernel */
 	NAME_OF(BH_CFG_KIND_LINUX, initrd),
 	NAME(bh_cfg_partition, cmdline, false),
+	NUM("disk-base", bh_cfg_partition, disk_base, S_SIZE, false),
+	NUM("disk-size", bh_cfg_partition, disk_size, S_SIZE, false),
+	FLD("disk-read-only", F_BOOL, 4, 0, false, OFF(bh_cfg_partition, disk_flags), 0, 0),
+	FLD("mac", F_MAC, 6, 0, false, OFF(bh_cfg_partition, mac), 0, 0),
 };
 
 static const struct field pool_fields[] = {
