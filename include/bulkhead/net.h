@@ -22,10 +22,11 @@
  * both I/O partitions), and frames from other clients of the switch from either path.
  *
  * Layout: the CLIENT lays the channel out (chan_init with BH_NET_CHAN_TYPE,
- * BH_NET_SLOT_SIZE, BH_NET_SLOTS) when it starts and again each time it has seen the
- * channel dead, so that a restarted server finds a fresh READY channel and attaches as a
- * standby. Regions are at least BH_NET_CHAN_MIN bytes, so that every slot's buffer holds a
- * whole message. docs/net.md has the switch, failover and the rules against a hostile peer.
+ * BH_NET_SLOT_SIZE and the most slots, a power of two from BH_NET_SLOTS_MIN to
+ * BH_NET_SLOTS_MAX, whose buffers each hold a whole message) when it starts and again each
+ * time it has seen the channel dead, so that a restarted server finds a fresh READY
+ * channel and attaches as a standby. Regions are at least BH_NET_CHAN_MIN bytes; a server
+ * refuses a layout whose rings cannot carry BH_NET_MSG_MAX bytes each way. docs/net.md has the switch, failover and the rules against a hostile peer.
  */
 #ifndef BULKHEAD_NET_H
 #define BULKHEAD_NET_H
@@ -35,9 +36,10 @@
 #define BH_NET_CHAN_TYPE  "bh-net-v1\0\0\0\0\0\0" /* the channel's type: 16 bytes */
 #define BH_NET_SLOT_SIZE  64u       /* an ARP frame (42 bytes) rides inline; bigger ones
 				     * go to BULK buffers */
-#define BH_NET_SLOTS      32u       /* per ring: frames queued each way at most */
-#define BH_NET_CHAN_MIN   0x1a000u  /* header page, both rings' slots (one page), and
-				     * 2 x 32 buffers of 1536 bytes */
+#define BH_NET_SLOTS_MIN  16u       /* per ring: frames queued each way at most */
+#define BH_NET_SLOTS_MAX  64u       /* (64 KiB: 16 slots; 128 KiB: 32; 256 KiB: 64) */
+#define BH_NET_CHAN_MIN   0xe000u   /* header page, both rings' slots (one page), and
+				     * 2 x 16 buffers of 1536 bytes */
 #define BH_NET_MAC_LEN    6u
 #define BH_NET_FRAME_MIN  14u       /* an Ethernet header */
 #define BH_NET_FRAME_MAX  1514u     /* header + 1500 bytes of payload (no VLAN tag, no FCS) */
@@ -60,8 +62,8 @@ BH_OFFSET(bh_net_hdr, flags, 0x02);
 BH_OFFSET(bh_net_hdr, reserved_0x04, 0x04);
 BH_SIZE(bh_net_hdr, 0x08);
 
-_Static_assert(BH_NET_CHAN_MIN == 0x2000u + 2 * BH_NET_SLOTS * 1536u, "min: whole buffers");
+_Static_assert(BH_NET_CHAN_MIN == 0x2000u + 2 * BH_NET_SLOTS_MIN * 1536u, "min: whole buffers");
 _Static_assert(BH_NET_MSG_MAX <= 1536u, "a message fits a buffer of a minimal channel");
-_Static_assert(2 * BH_NET_SLOTS * BH_NET_SLOT_SIZE <= 0x1000u, "both slot arrays: one page");
+_Static_assert(2 * BH_NET_SLOTS_MIN * BH_NET_SLOT_SIZE <= 0x1000u, "both slot arrays: a page");
 
 #endif

@@ -30,15 +30,22 @@ static void log_ev(struct net_client *cl, enum net_event ev, unsigned path, uint
 
 /* ---- Paths ----------------------------------------------------------------------------- */
 
-/* net.h: the client lays the channel out, at its start and after each death. */
+/* net.h: the client lays the channel out, at its start and after each death, with the
+ * most slots whose buffers hold a whole message (chan_init's geometry decides). */
 static void path_layout(struct net_client *cl, unsigned i)
 {
 	struct net_path *p = &cl->path[i];
 
 	p->state = NET_PATH_DEAD; /* until both steps succeed; retried by net_poll() */
-	if (chan_init(p->mem, p->size, net_type(), BH_NET_SLOT_SIZE, BH_NET_SLOTS) == 0 &&
-	    chan_attach(&p->ch, p->mem, p->size, CHAN_CLIENT, net_type()) == 0)
-		p->state = NET_PATH_DOWN;
+	for (uint32_t n = BH_NET_SLOTS_MAX; n >= BH_NET_SLOTS_MIN; n /= 2) {
+		if (chan_init(p->mem, p->size, net_type(), BH_NET_SLOT_SIZE, n) ||
+		    chan_attach(&p->ch, p->mem, p->size, CHAN_CLIENT, net_type()))
+			continue;
+		if (chan_send_max(&p->ch) >= BH_NET_MSG_MAX && chan_recv_max(&p->ch) >= BH_NET_MSG_MAX) {
+			p->state = NET_PATH_DOWN;
+			return;
+		}
+	}
 }
 
 /* Our frames the server had not taken when the path was lost: its consumer index, loaded
@@ -222,7 +229,7 @@ long net_recv(struct net_client *cl, void *buf, size_t len, unsigned *path)
 	if (len < BH_NET_FRAME_MAX)
 		return -BH_E2BIG;
 	net_poll(cl);
-	for (unsigned look = 0; look < 2 * BH_NET_SLOTS && !(empty[0] && empty[1]); look++) {
+	for (unsigned look = 0; look < 2 * BH_NET_SLOTS_MAX && !(empty[0] && empty[1]); look++) {
 		unsigned i = cl->rx_next;
 		long n = -BH_ENOENT;
 

@@ -110,7 +110,7 @@ void net_poll(struct net_client *cl);
 int net_send(struct net_client *cl, const void *frame, size_t len);
 
 /* Copies the next frame into buf, from either UP path in turn. *path (may be NULL) gets
- * the path it came on. Looks at no more than 2 * BH_NET_SLOTS messages per call.
+ * the path it came on. Looks at no more than 2 * BH_NET_SLOTS_MAX messages per call.
  * → the frame's length, -BH_ENOENT (none now), -BH_E2BIG (len < BH_NET_FRAME_MAX). */
 long net_recv(struct net_client *cl, void *buf, size_t len, unsigned *path);
 

@@ -42,7 +42,7 @@ struct net_server {
 int net_server_init(struct net_server *s, struct chan *c);
 
 /* The client's next valid frame into buf (len >= BH_NET_FRAME_MAX), its header stripped.
- * Looks at no more than BH_NET_SLOTS messages. → the frame's length, -BH_ENOENT (none),
+ * Looks at no more than BH_NET_SLOTS_MAX messages. → the frame's length, -BH_ENOENT (none),
  * -BH_E2BIG (len too small), -BH_EIO (client dead, channel dead or corrupt). */
 long net_server_recv(struct net_server *s, void *buf, size_t len);
 

@@ -16,7 +16,8 @@
 #include "net/net-client.h"
 #include "net/net-server.h"
 
-#define SIZE    0x40000u /* 256 KiB: 3968-byte buffers */
+#define SIZE    0x40000u /* 256 KiB: 64 slots, 1920-byte buffers */
+#define SLOTS   64u
 #define HDR     sizeof(struct bh_net_hdr)
 
 static const uint8_t *const NET_TYPE = (const uint8_t *)BH_NET_CHAN_TYPE;
@@ -163,33 +164,54 @@ static void srv_restart(struct world *w, int i)
 
 /* ---- Layout and limits ----------------------------------------------------------------- */
 
+/* The client picks the most slots whose buffers hold a whole message. */
+static void layout_slots(size_t size, uint32_t slots)
+{
+	uint8_t *m[2] = { region(size), region(size) };
+	void *mem[2] = { m[0], m[1] };
+	size_t sizes[2] = { size, size };
+	struct net_env env = { NULL, env_signal, env_wait, NULL };
+	struct net_client cl;
+	struct chan c;
+	struct net_server s;
+
+	assert_int_equal(net_client_init(&cl, &env, mem, sizes), 0);
+	assert_int_equal(net_client_start(&cl), 0);
+	assert_int_equal(net_client_start(&cl), -BH_EBUSY);
+	assert_int_equal(cl.path[1].state, NET_PATH_DOWN);
+	assert_int_equal(cl.path[0].ch.tx.mask + 1, slots);
+	assert_int_equal(chan_attach(&c, m[0], size, CHAN_SERVER, NET_TYPE), 0);
+	assert_int_equal(net_server_init(&s, &c), 0);
+	free(m[0]);
+	free(m[1]);
+}
+
 static void test_layout(void **state)
 {
-	uint8_t *m = region(BH_NET_CHAN_MIN), *small = region(BH_NET_CHAN_MIN - 0x1000);
+	uint8_t *small = region(BH_NET_CHAN_MIN - 0x1000);
 	struct chan c;
 	struct net_server s;
 	struct net_client cl;
 	struct net_env env = { NULL, env_signal, env_wait, NULL };
-	void *mem[2] = { m, small };
-	size_t size[2] = { BH_NET_CHAN_MIN, BH_NET_CHAN_MIN - 0x1000 };
+	void *mem[2] = { small, small + 0x1000 };
+	size_t size[2] = { BH_NET_CHAN_MIN - 0x1000, BH_NET_CHAN_MIN - 0x1000 };
 
-	/* the smallest channel carries a whole frame each way */
-	assert_int_equal(chan_init(m, BH_NET_CHAN_MIN, NET_TYPE, BH_NET_SLOT_SIZE, BH_NET_SLOTS), 0);
-	assert_int_equal(chan_attach(&c, m, BH_NET_CHAN_MIN, CHAN_SERVER, NET_TYPE), 0);
-	assert_true(chan_send_max(&c) >= BH_NET_MSG_MAX && chan_recv_max(&c) >= BH_NET_MSG_MAX);
-	assert_int_equal(c.tx.buf_size, 1536);
-	assert_int_equal(net_server_init(&s, &c), 0);
-	/* one page less, and the buffers are too small: the client refuses, the server too */
+	layout_slots(BH_NET_CHAN_MIN, 16); /* 56 KiB: 16 buffers of 1536 bytes */
+	layout_slots(0x10000, 16);
+	layout_slots(0x20000, 32);
+	layout_slots(0x40000, 64);
+	layout_slots(0x100000, 64);
+	/* one page less than the minimum: the client refuses; laid out anyway, the server
+	 * refuses it too (its buffers are too small) */
 	assert_int_equal(net_client_init(&cl, &env, mem, size), -BH_EINVAL);
-	assert_int_equal(chan_init(small, size[1], NET_TYPE, BH_NET_SLOT_SIZE, BH_NET_SLOTS), 0);
-	assert_int_equal(chan_attach(&c, small, size[1], CHAN_SERVER, NET_TYPE), 0);
+	assert_int_equal(chan_init(small, size[0], NET_TYPE, BH_NET_SLOT_SIZE, 16), 0);
+	assert_int_equal(chan_attach(&c, small, size[0], CHAN_SERVER, NET_TYPE), 0);
 	assert_int_equal(net_server_init(&s, &c), -BH_ENOSPC);
-	mem[1] = m;
-	size[1] = BH_NET_CHAN_MIN;
+	mem[1] = small;
+	size[0] = size[1] = BH_NET_CHAN_MIN;
 	assert_int_equal(net_client_init(&cl, &env, mem, size), -BH_EINVAL); /* one region twice */
-	mem[0] = m + 0x800;
+	mem[0] = small + 0x800;
 	assert_int_equal(net_client_init(&cl, &env, mem, size), -BH_EINVAL); /* misaligned */
-	free(m);
 	free(small);
 }
 
@@ -244,15 +266,15 @@ static void test_limits(void **state)
 	assert_int_equal(net_server_recv(&w->srv[0].s, f, 100), -BH_E2BIG);
 	assert_int_equal(net_server_send(&w->srv[0].s, f, 13, 0), -BH_EINVAL);
 	assert_int_equal(net_server_send(&w->srv[0].s, f, 60, 2), -BH_EINVAL);
-	/* a ring holds BH_NET_SLOTS frames; then sends are refused, counted, nothing blocks */
+	/* a ring holds SLOTS frames; then sends are refused, counted, nothing blocks */
 	while (net_send(&w->cl, f, 100) == 0)
 		n++;
-	assert_int_equal(n, BH_NET_SLOTS);
+	assert_int_equal(n, SLOTS);
 	assert_int_equal(net_send(&w->cl, f, 100), -BH_ENOSPC);
 	assert_int_equal(w->cl.stats.tx_full, 2);
 	for (n = 0; net_server_send(&w->srv[0].s, f, 100, 0) == 0; n++)
 		;
-	assert_int_equal(n, BH_NET_SLOTS);
+	assert_int_equal(n, SLOTS);
 	assert_int_equal(w->srv[0].s.stats.tx_full, 1);
 	/* the client's receive frees the server's room */
 	assert_int_equal(net_recv(&w->cl, w->buf, sizeof(w->buf), NULL), 100);
@@ -317,8 +339,8 @@ static void test_server_drops_bad_messages(void **state)
 	assert_int_equal(net_server_recv(&w->srv[0].s, w->buf, sizeof(w->buf)), 100);
 	assert_memory_equal(w->buf, f, 100);
 	assert_int_equal(w->srv[0].s.stats.rx_bad, 7);
-	/* more bad messages than one call looks at: it gives up for now, finds the frame later */
-	for (unsigned i = 0; i < BH_NET_SLOTS - 1; i++)
+	/* a ring of bad messages with a frame at its end: one call looks at them all */
+	for (unsigned i = 0; i < SLOTS - 1; i++)
 		raw(c, 9, 0, 0, HDR + 60);
 	assert_int_equal(net_send(&w->cl, f, 100), 0);
 	assert_int_equal(net_server_recv(&w->srv[0].s, w->buf, sizeof(w->buf)), 100);
@@ -438,7 +460,7 @@ static void scribble(uint8_t *mem, uint64_t *seed, unsigned n)
 			at = 0x100 + (rnd(seed) % 0x200 & ~3ull);
 			break;
 		case 1: /* a slot header */
-			at = 0x1000 + (rnd(seed) % (2 * BH_NET_SLOTS) * BH_NET_SLOT_SIZE);
+			at = 0x1000 + (rnd(seed) % (2 * SLOTS) * BH_NET_SLOT_SIZE);
 			break;
 		case 2: /* the fixed header */
 			at = rnd(seed) % 0x40 & ~3ull;
