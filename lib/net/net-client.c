@@ -195,7 +195,7 @@ int net_send(struct net_client *cl, const void *frame, size_t len)
 static long take(struct net_client *cl, unsigned i, uint8_t *buf)
 {
 	struct chan *c = &cl->path[i].ch;
-	const uint8_t *msg;
+	const uint8_t *msg = NULL;
 	struct bh_net_hdr h;
 	long n = chan_recv_begin(c, (const void **)&msg), len;
 

@@ -31,7 +31,7 @@ long net_server_recv(struct net_server *s, void *buf, size_t len)
 	if (len < BH_NET_FRAME_MAX)
 		return -BH_E2BIG;
 	for (unsigned look = 0; look < BH_NET_SLOTS_MAX; look++) {
-		const uint8_t *msg;
+		const uint8_t *msg = NULL;
 		struct bh_net_hdr h = { 0 };
 		long n = chan_recv_begin(s->c, (const void **)&msg);
 
