@@ -257,9 +257,11 @@ static void udp_input(struct ip_stack *s, const uint8_t *f, const uint8_t *ip, c
 	n -= UDP_HDR;
 	if (n >= t && !memcmp(u + UDP_HDR, IP_FORGED_TAG, t) && s->ops->forged_seen)
 		s->ops->forged_seen(s->ops->ctx, f + 6);
-	if (dport == IP_CLIENT_PORT && sport == IP_ECHO_PORT && n >= t + 4) {
-		if (s->ops->udp_echoed)
-			s->ops->udp_echoed(s->ops->ctx, get32(ip + 12), get32(u + UDP_HDR + 4));
+	if (dport == IP_CLIENT_PORT && sport == IP_ECHO_PORT) {
+		size_t q = strlen(IP_SEQ_TAG);
+
+		if (n >= q + 4 && !memcmp(u + UDP_HDR, IP_SEQ_TAG, q) && s->ops->udp_echoed)
+			s->ops->udp_echoed(s->ops->ctx, get32(ip + 12), get32(u + UDP_HDR + q));
 		return;
 	}
 	if (dport != IP_ECHO_PORT || n > sizeof(s->out) - ETH_HDR - IP_HDR - UDP_HDR)

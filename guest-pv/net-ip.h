@@ -14,6 +14,7 @@
 #define IP_CLIENT_PORT 40007
 #define IP_PING_ID    0x4250
 #define IP_FORGED_TAG "FORGED"
+#define IP_SEQ_TAG    "SEQ:"   /* an echo's payload: this, then the sequence number */
 
 struct ip_stack;
 

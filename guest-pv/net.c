@@ -35,6 +35,7 @@
 #define ARP_EVERY   200000000ull    /* ARP retries */
 #define ARP_GIVEUP  10000000000ull
 #define SETTLE_NS   1000000000ull   /* late answers are waited for this long */
+#define PREFER_NS   5000000000ull   /* the first partition of net= is waited for this long */
 #define MAX_COUNT   4096
 #define MS          1000000ull
 
@@ -173,6 +174,17 @@ static int net_open(void)
 	return 0;
 }
 
+/* The first of net= is preferred: waited for a while before anything is sent. */
+static void net_prefer(void)
+{
+	uint64_t end = (uint64_t)bh_time_ns() + PREFER_NS;
+
+	while (g.cl.path[0].state != NET_PATH_UP && (uint64_t)bh_time_ns() < end) {
+		g.wake_at = end;
+		net_wait(&g.cl);
+	}
+}
+
 /* ---- The loop -------------------------------------------------------------------------- */
 
 /* Takes every frame waiting, then sleeps until one comes, a tick, or g.wake_at. */
@@ -239,7 +251,7 @@ static void probe(int kind, uint32_t ip, unsigned count, uint64_t interval)
 			ip_ping(&g.ip, ip, mac, (uint16_t)g.sent, 56);
 		else
 			ip_udp(&g.ip, ip, mac, kind == T_FORGE ? forged : g.ip.mac,
-			       kind == T_FORGE ? IP_FORGED_TAG : "SEQ", g.sent, 64);
+			       kind == T_FORGE ? IP_FORGED_TAG : IP_SEQ_TAG, g.sent, 64);
 		g.sent++;
 	}
 	serve_until((uint64_t)bh_time_ns() + SETTLE_NS);
@@ -324,6 +336,7 @@ int net_run(void)
 		printf("guest-pv: net: cannot start (error %d)\n", r);
 		return r;
 	}
+	net_prefer();
 	if (!bh_arg_u64("net-delay-ms", &delay))
 		serve_until((uint64_t)bh_time_ns() + delay * MS);
 	for (char *next, *t = tests; t; t = next) { /* test,test,... in turn */

@@ -61,10 +61,16 @@ static uint32_t stranded(const struct chan *c)
 	return r->pos - cons;
 }
 
+/* The active path changes when it is not UP and the other is; and, as long as it has
+ * carried nothing, to path 0 (the preferred one) when that is UP. */
 static void select_active(struct net_client *cl)
 {
 	unsigned other = !cl->active;
 
+	if (!cl->used && cl->active && cl->path[0].state == NET_PATH_UP) {
+		cl->active = 0;
+		return;
+	}
 	if (cl->path[cl->active].state == NET_PATH_UP || cl->path[other].state != NET_PATH_UP)
 		return;
 	cl->active = other;

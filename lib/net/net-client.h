@@ -12,6 +12,7 @@
  *   active path lost, the other UP  --> the other is active (NET_EV_FAILOVER)
  *   active path not UP, the other UP --> the other is active (no failover counted when
  *                                        the old one never carried a frame)
+ *   active path carried nothing yet, path 0 UP --> path 0 is active (the preferred one)
  *
  * Frames are datagrams: what was queued in a lost path's rings is lost with it (counted in
  * stats.stranded: our frames its server had not taken yet), and so is every frame sent

@@ -428,6 +428,30 @@ static void test_failover(void **state)
 	world_free(w);
 }
 
+/* Path 0 is preferred until a frame went out: then the active path stays. */
+static void test_prefer(void **state)
+{
+	struct world *w = world_new();
+	uint8_t f[60];
+
+	frame(f, 60, 1, 2, 0);
+	srv_crash(w, 0);
+	net_poll(&w->cl);
+	assert_int_equal(net_active(&w->cl), 1);
+	assert_int_equal(w->cl.stats.failovers, 0); /* nothing carried yet: no failover */
+	srv_restart(w, 0);
+	net_poll(&w->cl);
+	assert_int_equal(net_active(&w->cl), 0); /* preferred, and path 1 carried nothing */
+	srv_crash(w, 0);
+	assert_int_equal(net_send(&w->cl, f, 60), 0);
+	assert_int_equal(net_active(&w->cl), 1);
+	srv_restart(w, 0);
+	net_poll(&w->cl);
+	assert_int_equal(net_active(&w->cl), 1); /* path 1 carried a frame: it stays */
+	assert_int_equal(w->cl.stats.failovers, 0);
+	world_free(w);
+}
+
 /* A server that closes or re-attaches loses the path just the same. */
 static void test_server_reattach(void **state)
 {
@@ -575,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_server_drops_bad_messages),
 		cmocka_unit_test(test_client_drops_bad_messages),
 		cmocka_unit_test(test_failover),
+		cmocka_unit_test(test_prefer),
 		cmocka_unit_test(test_server_reattach),
 		cmocka_unit_test(test_hostile_server),
 		cmocka_unit_test(test_hostile_client),
