@@ -200,12 +200,13 @@ void e1000_filter(struct e1000 *e, const uint8_t (*macs)[6], unsigned n)
 	uint32_t rctl = rd32(e, E1000_RCTL);
 
 	for (unsigned i = 1; i < E1000_RAR_N; i++) {
-		const uint8_t *m = macs[i - 1];
+		const uint8_t *m;
 
 		if (i > n) {
 			wr32(e, E1000_RAH(i), 0);
 			continue;
 		}
+		m = macs[i - 1];
 		wr32(e, E1000_RAL(i), m[0] | m[1] << 8 | m[2] << 16 | (uint32_t)m[3] << 24);
 		wr32(e, E1000_RAH(i), m[4] | m[5] << 8 | E1000_RAH_AV);
 	}
