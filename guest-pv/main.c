@@ -5,7 +5,8 @@
  * "GUEST_" and is the same on every run of a given configuration (no timings, nothing that
  * depends on scheduling). A failed check prints "GUEST_ASSERT failed: ..." and exits 1.
  * Command line: exit=<status> (0..255, default 0), the status it ends with; disk= and
- * disk-test= run a disk workload last (disk.c).
+ * disk-test= run a disk workload last (disk.c), then net= ip= net-test= a network one
+ * (net.c).
  * Needs a heap of at least 2 MiB.
  */
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 #include <bulkhead/errno.h>
 #include "disk.h"
+#include "net-run.h"
 #include "regs.h"
 #include "rt/guest-test.h"
 #include "rt/hypercall.h"
@@ -367,5 +369,6 @@ int main(int argc, char **argv)
 	check_libc_glue();
 	check_secondaries();
 	GUEST_ASSERT_EQ(disk_run(), 0);
+	GUEST_ASSERT_EQ(net_run(), 0);
 	GUEST_DONE_EXIT((int)status);
 }

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c - an I/O partition (docs/iopart.md): drives the devices of its view and serves
- * console and block channels with them. One vCPU, one loop:
+ * console, block and net channels with them. One vCPU, one loop:
  *
  *   console (the partition owning COM1): clients' output to COM1, typed lines to command
  *   block: every attached channel, at most BUDGET requests each per round (round robin,
  *          so a flooding client cannot starve the others); channels attach when their
  *          client has laid them out, and are dropped when dead or broken
+ *   net:   one round of the switch (netsvc.c): the NIC and every attached net channel, at
+ *          most 8 frames each (round robin as well)
  *   nothing to do: sleep until a signal, a device interrupt or the next tick
  *
  * Command line: role=<a|b> (for the log), console=com1 (own COM1 and serve the consoles),
+ * net-stats-ms= net-fault-after= (the network service, netsvc.h),
  * fault-after=<n> (test only: crash on purpose after serving n block requests),
  * bench-local=<MiB> (benchmark: read that much from the disk directly, in requests the
  * size a channel carries, once the monitor's clock passes bench-at=<ms> (default 0: before
@@ -31,6 +34,7 @@
 #include "rt/console.h"
 #include "iopart.h"
 #include "msix-attack.h"
+#include "netsvc.h"
 #include "nvme.h"
 #include "pci.h"
 #include "platform.h"
@@ -386,6 +390,7 @@ int main(void)
 		dma_attack(&nvme); /* test only: nothing without dma-* arguments */
 	blk_find();
 	iopart_log("serving %u block channel(s)", nblks);
+	netsvc_init(info);
 	if (!(have_disk && nblks))
 		bench = 0;
 	for (;;) {
@@ -395,15 +400,20 @@ int main(void)
 		}
 		if (console_owner)
 			console_poll();
-		if (blk_round() > 0)
+		unsigned work = blk_round();
+		work += netsvc_round();
+		if (work > 0)
 			continue;
-		if (blk_may_sleep() && (!console_owner || console_prepare_wait() == 0)) {
-			bh_timer_set((uint64_t)bh_time_ns() +
-				     (console_owner ? TICK_CONSOLE : TICK_STANDBY));
+		if (blk_may_sleep() && netsvc_may_sleep() &&
+		    (!console_owner || console_prepare_wait() == 0)) {
+			bh_timer_set((uint64_t)bh_time_ns() + (console_owner || netsvc_polls() ?
+									 TICK_CONSOLE :
+									 TICK_STANDBY));
 			if (!plat_take_events())
 				bh_wait();
 		}
 		blk_woken();
+		netsvc_woken();
 		if (console_owner)
 			console_cancel_wait();
 	}
