@@ -21,7 +21,7 @@ QEMU_DISK = -drive file=$(1),if=none,id=disk0,format=raw \
 	-device nvme,serial=bulkhead0,subsys=subsys0,addr=4 \
 	-device nvme,serial=bulkhead0,subsys=subsys0,addr=5 \
 	-device nvme-ns,drive=disk0,nsid=1,shared=on
-QEMU_RUN := qemu-system-x86_64 -cpu max -smp 4 -m 1024 -cdrom $(BUILD)/run.iso \
+QEMU_RUN := qemu-system-x86_64 -cpu max -smp 4 -m 1024 -cdrom $(BUILD)/run.iso -nic none \
 	-serial mon:stdio -serial file:$(BUILD)/monitor.log -display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 $(call QEMU_DISK,$(BUILD)/run-disk.img)
 

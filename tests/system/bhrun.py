@@ -147,6 +147,12 @@ def _result(name, com1, com2, rc, timed_out, secs, timeout) -> Result:
     return Result(name, read(com1), read(com2), rc, timed_out, secs, timeout)
 
 
+def no_default_nic(extra):
+    """["-nic", "none"] unless extra gives the machine a network of its own: without it QEMU
+    adds an e1000 on unrestricted user networking, a route out of the test machine."""
+    return [] if any(a in ("-netdev", "-nic", "-net") for a in map(str, extra)) else ["-nic", "none"]
+
+
 class Qemu:
     """qemu-system-x86_64 with TCG. firmware: "bios" (SeaBIOS) or "ovmf" (UEFI)."""
 
@@ -168,7 +174,7 @@ class Qemu:
         cmd += ["-cdrom", str(self.iso), "-display", "none", "-no-reboot",
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-serial", f"file:{com1}", "-serial", f"file:{com2}"]
-        return cmd + self.extra
+        return cmd + no_default_nic(self.extra) + self.extra
 
     def run(self, name: str) -> Result:
         com1, com2 = LOGS / f"{name}-com1.log", LOGS / f"{name}-com2.log"

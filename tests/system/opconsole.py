@@ -75,7 +75,7 @@ def spawn(name, iso, extra=(), smp=4, mem_mib=512):
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", str(smp),
            "-m", str(mem_mib), "-cdrom", str(iso), "-display", "none", "-no-reboot",
            "-chardev", "stdio,id=com1,signal=off", "-serial", "chardev:com1",
-           "-serial", f"file:{com2}"] + list(extra)
+           "-serial", f"file:{com2}"] + bhrun.no_default_nic(extra) + list(extra)
     (bhrun.LOGS / f"{name}-cmd.txt").write_text(" ".join(map(str, cmd)) + "\n")
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                           timeout=60, maxread=65536)
