@@ -23,6 +23,7 @@
 #include "board.h"
 #include "ring.h"
 #include "virtio-blk.h"
+#include "virtio-net.h"
 #include "rt/console.h"
 #include "rt/hypercall.h"
 #include "rt/rt.h"
@@ -34,6 +35,10 @@
 #define VBLK_BDF      PCI_BDF(0, 1, 0)
 #define VBLK_IO       0xc000
 #define VBLK_IRQ      11
+#define VNET_BDF      PCI_BDF(0, 2, 0)
+#define VNET_IO       0xc040
+#define VNET_IRQ      10
+#define NET_TICK_NS   50000000ull   /* with a network, its paths are looked at this often */
 #define GUEST_RANGES  8
 #define FALLBACK_WALL 1704067200ll  /* 2024-01-01 00:00:00 UTC, with no wall clock */
 
@@ -53,6 +58,12 @@ static struct blk_env disk_env;
 static uint32_t disk_chan[2];
 static const char *disk_peer[2];
 static bool connecting;
+static struct vnet vnet;
+static struct net_client wire;
+static struct net_env wire_env;
+static uint32_t wire_chan[2];
+static const char *wire_peer[2];
+static bool have_net;
 
 static long hc_answer(void *ctx, uint32_t vcpu, uint32_t value, uint32_t seq)
 {
@@ -147,16 +158,94 @@ static bool pass(void)
 	typed_in();
 	if (!connecting)
 		vblk_work(&vblk);
+	if (have_net)
+		vnet_work(&vnet);
 	board_end(&board);
 	due = board_deadline(&board);
 	if (due && due <= now)
 		return true;
 	if (vblk_busy(&vblk) || connecting) /* the block client needs looking after */
 		due = due && due < now + TICK_NS ? due : now + TICK_NS;
+	else if (have_net) /* and the network's paths */
+		due = due && due < now + NET_TICK_NS ? due : now + NET_TICK_NS;
 	if (due != armed)
 		bh_timer_set(due);
 	armed = due;
 	return dm_ring_pending(&ring);
+}
+
+/* ---- the network: the guest's net channels (net-client.h) ------------------------------ */
+
+static void wire_signal(void *ctx, unsigned path)
+{
+	bh_hc1(BH_HC_SIGNAL, wire_chan[path & 1]);
+}
+
+static int wire_wait(void *ctx)
+{
+	sleep_for_events();
+	return 0;
+}
+
+static void wire_log(void *ctx, enum net_event ev, unsigned path, uint64_t value)
+{
+	const char *peer = wire_peer[path & 1];
+
+	if (ev == NET_EV_PATH_UP)
+		board_log(&board, "virtio-net: path %u (%.31s) up", path, peer);
+	else if (ev == NET_EV_PATH_LOST)
+		board_log(&board, "virtio-net: path %u (%.31s) lost, %llu frames with it", path,
+			  peer, (unsigned long long)value);
+	else
+		board_log(&board, "virtio-net: failover to path %u (%.31s)", path, peer);
+}
+
+/* Sleeps until an event; with a network, its paths announce that we wait. */
+static int sleep_all(void *ctx)
+{
+	return have_net ? net_wait(&wire) : wire_wait(ctx);
+}
+
+/* The guest's network: its two net channels, laid out; the device has the configuration's
+ * MAC. */
+static void net_open(const struct bh_partition_info *info)
+{
+	uint32_t n = info->mem_count < BH_INFO_MEM_MAX ? info->mem_count : BH_INFO_MEM_MAX;
+	void *mem[2];
+	size_t size[2];
+	unsigned paths = 0;
+	const uint8_t *mac = NULL;
+	int r;
+
+	for (uint32_t i = 0; i < n && paths < 2; i++) {
+		const struct bh_mem_region *m = &info->mem[i];
+		if ((m->kind & 0xff) != BH_MEM_KIND_CHANNEL || info->chan_type[i] != BH_CFG_CHAN_NET)
+			continue;
+		mem[paths] = (void *)(uintptr_t)m->gpa;
+		size[paths] = m->size;
+		wire_chan[paths] = BH_MEM_KIND_CHAN_ID(m->kind);
+		wire_peer[paths] = info->peer_name[i];
+		mac = info->chan_client[i].mac;
+		paths++;
+	}
+	if (!paths)
+		return; /* no network configured: no device */
+	if (paths == 1) {
+		mem[1] = mem[0], size[1] = size[0], wire_chan[1] = wire_chan[0];
+		wire_peer[1] = wire_peer[0];
+	}
+	wire_env = (struct net_env){ NULL, wire_signal, wire_wait, wire_log };
+	if ((r = net_client_init(&wire, &wire_env, mem, size)) || (r = net_client_start(&wire))) {
+		board_log(&board, "virtio-net: net channels not usable (error %d): no network", r);
+		return;
+	}
+	vnet_init(&vnet, VNET_BDF, VNET_IO, (uint32_t)BH_HVM_BAR_GPA + 0x1000, bar_pages + 0x1000,
+		  VNET_IRQ, &guest_mem, &board.vpci_ops, &wire, mac);
+	board_add_virtio(&board, &vnet.pci);
+	have_net = true;
+	board_log(&board, "virtio-net 00:02.0: %02x:%02x:%02x:%02x:%02x:%02x through %.31s and "
+		  "%.31s", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], wire_peer[0],
+		  wire_peer[1]);
 }
 
 /* ---- the disk: the guest's block channels (blk-client.h) ------------------------------- */
@@ -171,7 +260,7 @@ static void disk_signal(void *ctx, unsigned path)
 static int disk_wait(void *ctx)
 {
 	if (!pass())
-		sleep_for_events();
+		sleep_all(ctx);
 	return 0;
 }
 
@@ -285,6 +374,7 @@ int main(void)
 		vblk_init(&vblk, VBLK_BDF, VBLK_IO, (uint32_t)BH_HVM_BAR_GPA, bar_pages, VBLK_IRQ,
 			  &guest_mem, &board.vpci_ops, NULL, false, info->name);
 		board_add_virtio(&board, &vblk.pci);
+		net_open(info);
 		disk_open(info);
 	}
 	for (;;) {
@@ -293,6 +383,6 @@ int main(void)
 		if (vblk_busy(&vblk))
 			blk_wait(&disk); /* announced: the server signals its answers */
 		else
-			sleep_for_events();
+			sleep_all(NULL);
 	}
 }
