@@ -60,7 +60,7 @@ run: deps-check
 	@$(QEMU_RUN); echo "run: qemu exited with status $$?"
 
 test: deps-check
-	@$(MAKE) --no-print-directory all linux $(UNIT_TESTS) $(FUZZ_OUT)/fuzz_config
+	@$(MAKE) --no-print-directory all linux $(UNIT_TESTS) $(FUZZ_BINS)
 	$(PYTHON) tools/run-tests.py --build $(BUILD) $(UNIT_TESTS)
 
 .PHONY: iso deps-check run test

@@ -7,7 +7,7 @@ import pytest
 
 import bhrun
 
-HARNESSES = ["config"]
+HARNESSES = ["config", "virtq"]
 
 
 @pytest.mark.parametrize("name", HARNESSES)
