@@ -6,8 +6,9 @@
 #               operations and I/O partitions (iopart-a serves COM1: the CLI answers on this
 #               terminal), guest-pv as the guests' image, the device model and the Debian
 #               kernel and initramfs of `make linux` (downloaded the first time) for linux
-#               (`console linux` at the CLI); one disk ($(BUILD)/run-disk.img, 64 MiB) behind
-#               two NVMe controllers of one subsystem, like a dual-ported disk
+#               (`console linux` at the CLI); one disk ($(BUILD)/run-disk.img, 512 MiB) behind
+#               two NVMe controllers of one subsystem, like a dual-ported disk (linux's
+#               /dev/vda is [256 MiB, 512 MiB) of it), and an e1000 per I/O partition
 #   make test   install missing packages, build everything, run unit and system tests
 # run and test build through a second make so that missing packages (nasm, grub, ...)
 # are installed before anything is built, also under make -j.
@@ -21,9 +22,16 @@ QEMU_DISK = -drive file=$(1),if=none,id=disk0,format=raw \
 	-device nvme,serial=bulkhead0,subsys=subsys0,addr=4 \
 	-device nvme,serial=bulkhead0,subsys=subsys0,addr=5 \
 	-device nvme-ns,drive=disk0,nsid=1,shared=on
-QEMU_RUN := qemu-system-x86_64 -cpu max -smp 4 -m 1024 -cdrom $(BUILD)/run.iso -nic none \
+# Each I/O partition's e1000 on a user network of its own, restricted: nothing leaves this
+# machine; the guests' 10.0.2.100:80 is this machine's 127.0.0.1:$(RUN_HTTP_PORT) (through
+# iopart-a's NIC), e.g. `python3 -m http.server $(RUN_HTTP_PORT) --bind 127.0.0.1`.
+RUN_HTTP_PORT ?= 8000
+QEMU_NET = -netdev user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:$(RUN_HTTP_PORT) \
+	-device e1000,netdev=n0,addr=6 -netdev user,id=n1,restrict=on -device e1000,netdev=n1,addr=7
+QEMU_RUN := qemu-system-x86_64 -cpu max -smp 4 -m 1024 -cdrom $(BUILD)/run.iso \
 	-serial mon:stdio -serial file:$(BUILD)/monitor.log -display none -no-reboot \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 $(call QEMU_DISK,$(BUILD)/run-disk.img)
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 $(call QEMU_DISK,$(BUILD)/run-disk.img) \
+	$(QEMU_NET)
 
 iso: $(BUILD)/bulkhead.iso $(BUILD)/bulkhead-bios.iso
 
@@ -55,7 +63,8 @@ deps-check:
 # QEMU exits with (status << 1) | 1 when the kernel stops itself: report it, no make error.
 run: deps-check
 	@$(MAKE) --no-print-directory $(BUILD)/run.iso
-	@test -f $(BUILD)/run-disk.img || truncate -s 64M $(BUILD)/run-disk.img
+	@test "$$(stat -c %s $(BUILD)/run-disk.img 2>/dev/null)" = 536870912 || \
+		truncate -s 512M $(BUILD)/run-disk.img
 	@echo "run: COM1 below, COM2 in $(BUILD)/monitor.log; quit with Ctrl-A X"
 	@$(QEMU_RUN); echo "run: qemu exited with status $$?"
 
