@@ -306,7 +306,8 @@ static bool find_guest_ram(const struct bh_partition_info *info)
 	return true;
 }
 
-/* The guest's disk: its two block channels, connected; the guest is served meanwhile. */
+/* The guest's disk, if it has block channels: the device, then both channels connected
+ * (the guest is served meanwhile). */
 static void disk_open(const struct bh_partition_info *info)
 {
 	uint32_t n = info->mem_count < BH_INFO_MEM_MAX ? info->mem_count : BH_INFO_MEM_MAX;
@@ -327,11 +328,11 @@ static void disk_open(const struct bh_partition_info *info)
 		ro |= info->chan_client[i].disk_flags & BH_DISK_RO;
 		paths++;
 	}
-	vblk.ro = ro;
-	if (!paths) {
-		board_log(&board, "virtio-blk: no block channel: the guest's disk has no sectors");
-		return;
-	}
+	if (!paths)
+		return; /* no disk configured: no device */
+	vblk_init(&vblk, VBLK_BDF, VBLK_IO, (uint32_t)BH_HVM_BAR_GPA, bar_pages, VBLK_IRQ,
+		  &guest_mem, &board.vpci_ops, NULL, ro, info->name);
+	board_add_virtio(&board, &vblk.pci);
 	if (paths == 1) { /* one path: both are it */
 		mem[1] = mem[0], size[1] = size[0], disk_chan[1] = disk_chan[0];
 		disk_peer[1] = disk_peer[0];
@@ -371,9 +372,6 @@ int main(void)
 	if (!find_guest_ram(info)) {
 		board_log(&board, "no map of the guest's RAM: no virtio devices");
 	} else {
-		vblk_init(&vblk, VBLK_BDF, VBLK_IO, (uint32_t)BH_HVM_BAR_GPA, bar_pages, VBLK_IRQ,
-			  &guest_mem, &board.vpci_ops, NULL, false, info->name);
-		board_add_virtio(&board, &vblk.pci);
 		net_open(info);
 		disk_open(info);
 	}

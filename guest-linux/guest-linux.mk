@@ -11,7 +11,16 @@
 LINUX_DIR    := $(BUILD)/linux
 LINUX_INPUTS := guest-linux/init tools/linux-fetch.sh tools/mkinitramfs.py
 
-linux: $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initramfs.cpio.gz
+linux: $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initramfs.cpio.gz $(LINUX_DIR)/bhhostile
+
+# The hostile guest's tools (test_virtio_net.py types it into the guest): static, no libc,
+# one RWX segment, a few KB.
+$(LINUX_DIR)/bhhostile: guest-linux/bhhostile.c guest-linux/guest-linux.mk
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=c11 -Os -Wall -Wextra -Werror -static -nostdlib -ffreestanding \
+		-fno-builtin -fno-pie -no-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
+		-mgeneral-regs-only -Wl,-N,--build-id=none,--no-warn-rwx-segments -s -o $@ $<
 
 # One run makes both; touch: the script leaves an up-to-date output alone.
 $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initramfs.cpio.gz &: $(LINUX_INPUTS)

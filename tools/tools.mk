@@ -26,7 +26,7 @@ QEMU_DISK = -drive file=$(1),if=none,id=disk0,format=raw \
 # machine; the guests' 10.0.2.100:80 is this machine's 127.0.0.1:$(RUN_HTTP_PORT) (through
 # iopart-a's NIC), e.g. `python3 -m http.server $(RUN_HTTP_PORT) --bind 127.0.0.1`.
 RUN_HTTP_PORT ?= 8000
-QEMU_NET = -netdev user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:$(RUN_HTTP_PORT) \
+QEMU_NET = -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:$(CURDIR)/tools/stdio-tcp.py 127.0.0.1 $(RUN_HTTP_PORT)" \
 	-device e1000,netdev=n0,addr=6 -netdev user,id=n1,restrict=on -device e1000,netdev=n1,addr=7
 QEMU_RUN := qemu-system-x86_64 -cpu max -smp 4 -m 1024 -cdrom $(BUILD)/run.iso \
 	-serial mon:stdio -serial file:$(BUILD)/monitor.log -display none -no-reboot \

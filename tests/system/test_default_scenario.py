@@ -43,7 +43,8 @@ def test_linux_has_its_disk_and_network(tmp_path):
     image = tmp_path / "run-disk.img"
     with open(image, "wb") as f:
         f.truncate(512 << 20)
-    net = ["-netdev", f"user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:{port}",
+    relay = bhrun.ROOT / "tools" / "stdio-tcp.py"
+    net = ["-netdev", f"user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:{relay} 127.0.0.1 {port}",
            "-device", "e1000,netdev=n0,addr=6",
            "-netdev", "user,id=n1,restrict=on", "-device", "e1000,netdev=n1,addr=7"]
     cli = opconsole.spawn("default-scenario", iso, mem_mib=1024, extra=[
