@@ -396,8 +396,67 @@ def linux_compute():
             figure("linux.compute.direct_cpu_s", cpu["direct"], "s", "{:.2f}")]
 
 
+NET_PAIRS = 5       # net.tcp: transfers each way, alternating
+NET_MIB = 64
+
+
+def net_tcp():
+    """net.tcp.ratio: 64 MiB over TCP (busybox httpd -> wget -O /dev/null) from linux-2 to
+    linux-1 through iopart-a's switch and both guests' virtio-net, over the same transfer
+    through loopback inside linux-1, timed by linux-1's /proc/uptime in the same run,
+    NET_PAIRS of each, alternating. Both sides run the same programs on the same bytes; the
+    loopback side is one guest's TCP stack on one vCPU, the guest-to-guest side two stacks on
+    two vCPUs plus the device models and the switch (tests/system/configs/linux-net.yaml)."""
+    import test_virtio_net as tvn
+    blob = bhrun.BUILD / "bench" / "linux-net.bin"
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([bhrun.BUILD / "tools" / "bhconfig", "compile", tvn.CONFIG, "-o", blob],
+                   check=True)
+    parts = bhrun.BUILD / "partitions"
+    iso = bhrun.iso_for("", modules=[(blob, "linux-net.bin config")] + [
+        (parts / f"{p}.elf", f"{p}.elf {p}") for p in ("command", "opspolicy", "iopart",
+                                                       "devmodel")] + [
+        (LINUX / "vmlinux", "vmlinux vmlinux"),
+        (LINUX / "initramfs.cpio.gz", "initramfs initramfs")])
+    qemu = ["-netdev", "user,id=n0,restrict=on", "-device", "e1000,netdev=n0,addr=6",
+            "-netdev", "user,id=n1,restrict=on", "-device", "e1000,netdev=n1,addr=7"]
+    cli = opconsole.spawn("bench-net-tcp", iso, mem_mib=1024, extra=qemu)
+    try:
+        cli.wait_for("[command] ready", timeout=180)
+        g = {}
+        for name, ip in tvn.IP.items():
+            g[name] = tvn.Guest(cli, name)
+            g[name].attach(timeout=400)
+            g[name].run("dmesg -n 1")
+            g[name].run(f"ip addr add {ip}/24 dev eth0 && ip link set eth0 up && "
+                        f"ip link set lo up; mkdir -p /tmp/www && head -c {NET_MIB << 20} "
+                        f"/dev/zero > /tmp/www/f && httpd -p 8080 -h /tmp/www")
+            g[name].detach()
+        one = g["linux-1"]
+        one.attach()
+        took = {"guests": [], "loopback": []}
+        for i in range(NET_PAIRS):
+            for side in ("guests", "loopback") if i % 2 == 0 else ("loopback", "guests"):
+                host = tvn.IP["linux-2"] if side == "guests" else "127.0.0.1"
+                out = one.run(f"a=$(cut -d' ' -f1 /proc/uptime); wget -q -O /dev/null "
+                              f"http://{host}:8080/f && b=$(cut -d' ' -f1 /proc/uptime) && "
+                              "echo $a $b", timeout=600)
+                a, b = map(float, out[-1].split())
+                took[side].append(b - a)
+        one.detach()
+    finally:
+        opconsole.close(cli)
+    ratios = [lo / gu for gu, lo in zip(took["guests"], took["loopback"])]
+    mibs = {k: [NET_MIB / t for t in v] for k, v in took.items()}
+    return [figure("net.tcp.ratio", ratios, "x", note="guest-to-guest / loopback throughput, "
+                   "goal >= 0.5"),
+            figure("net.tcp.guests_mib_s", mibs["guests"], "MiB/s", "{:.1f}"),
+            figure("net.tcp.loopback_mib_s", mibs["loopback"], "MiB/s", "{:.1f}")]
+
+
 SCENARIOS = [("block", block), ("failover", failover), ("linux.boot", linux_boot),
-             ("linux.idle", linux_idle), ("linux.compute", linux_compute)]
+             ("linux.idle", linux_idle), ("linux.compute", linux_compute),
+             ("net.tcp", net_tcp)]
 PARTITIONS = [("svm", svm), ("signal", signal), ("chan", chan), ("vmx", vmx)]
 
 
