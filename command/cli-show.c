@@ -30,9 +30,39 @@ static const struct table_col part_cols[] = {
 	{ "MEMORY", false },      /* list stops here; show goes on */
 	{ "RESTART", false },     { "RESTART-MAX", true },  { "RESTARTS", true },
 	{ "AUTO-RESTARTS", true }, { "DEVICES", true },     { "CHANNELS", true },
+	{ "DISK", false },        { "MAC", false },
 };
 #define LIST_COLS 7
 #define SHOW_COLS (sizeof(part_cols) / sizeof(part_cols[0]))
+
+struct text32 {
+	char s[32];
+};
+
+/* Its disk window as "SIZE@BASE" (",ro" when read-only), "-" when none was given. */
+static struct text32 disk_text(const struct uv_part_rec *p)
+{
+	struct text32 t = { "-" };
+	char size[16], base[16];
+
+	if (!p->disk_size)
+		return t;
+	table_size_text(size, sizeof(size), p->disk_size);
+	table_size_text(base, sizeof(base), p->disk_base);
+	bh_snprintf(t.s, sizeof(t.s), "%s@%s%s", size, base,
+		    p->disk_flags & BH_CFG_DISK_RO ? ",ro" : "");
+	return t;
+}
+
+static struct text32 mac_text(const uint8_t m[6])
+{
+	struct text32 t = { "-" };
+
+	if (m[0] | m[1] | m[2] | m[3] | m[4] | m[5])
+		bh_snprintf(t.s, sizeof(t.s), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+			    m[3], m[4], m[5]);
+	return t;
+}
 
 static void part_row(struct cli *c, const struct uv_part_rec *p, bool full)
 {
@@ -54,6 +84,8 @@ static void part_row(struct cli *c, const struct uv_part_rec *p, bool full)
 	table_num(t, p->auto_restarts);
 	table_num(t, p->devices);
 	table_num(t, p->channels);
+	table_str(t, disk_text(p).s, sizeof(struct text32));
+	table_str(t, mac_text(p->mac).s, sizeof(struct text32));
 }
 
 static int list_partitions(struct cli *c, bool json)

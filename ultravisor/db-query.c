@@ -37,6 +37,10 @@ static void part_rec(const struct db_state *st, const struct db_part *p, struct 
 	r->restart_max = p->restart_max;
 	r->memory = p->memory;
 	memcpy(r->cpus, p->cpus, sizeof(r->cpus));
+	r->disk_base = p->disk_base;
+	r->disk_size = p->disk_size;
+	r->disk_flags = p->disk_flags;
+	memcpy(r->mac, p->mac, sizeof(r->mac));
 	for (uint32_t d = 0; d < st->device_count; d++)
 		r->devices += st->devices[d].owner == p->id;
 	for (uint32_t s = 0; s < DB_CHANS_MAX; s++)

@@ -305,6 +305,12 @@ struct uv_part_rec {
 	uint32_t channels;    /* 0x4c  channels it is an endpoint of */
 	uint64_t memory;      /* 0x50  bytes of private RAM */
 	uint8_t  cpus[UV_VCPUS_MAX]; /* 0x58 */
+	uint64_t disk_base;   /* 0x68  its disk window (config disk-base, disk-size): bytes */
+	uint64_t disk_size;   /* 0x70  0: none given (the whole device, if it has a disk) */
+	uint32_t disk_flags;  /* 0x78  BH_CFG_DISK_RO */
+	uint8_t  mac[6];      /* 0x7c  its net channels' MAC; zero: none */
+	uint16_t reserved_0x82;
+	uint32_t reserved_0x84;
 };
 BH_OFFSET(uv_part_rec, id, 0x20);
 BH_OFFSET(uv_part_rec, state, 0x2c);
@@ -312,7 +318,9 @@ BH_OFFSET(uv_part_rec, restarts, 0x38);
 BH_OFFSET(uv_part_rec, devices, 0x48);
 BH_OFFSET(uv_part_rec, memory, 0x50);
 BH_OFFSET(uv_part_rec, cpus, 0x58);
-BH_SIZE(uv_part_rec, 0x68);
+BH_OFFSET(uv_part_rec, disk_base, 0x68);
+BH_OFFSET(uv_part_rec, mac, 0x7c);
+BH_SIZE(uv_part_rec, 0x88);
 
 /* READ_RESOURCES record types, in the order they are listed. */
 enum uv_res_type {

@@ -445,6 +445,10 @@ int setup(void **state)
 	uv.parts[0].restart = BH_CFG_RESTART_STOP;
 	uv.parts[5].restarts = 2;
 	uv.parts[5].auto_restarts = 1;
+	uv.parts[5].disk_base = 256 * MIB; /* its window: 64M at 256M, read-only */
+	uv.parts[5].disk_size = 64 * MIB;
+	uv.parts[5].disk_flags = BH_CFG_DISK_RO;
+	memcpy(uv.parts[5].mac, "\x52\x54\x00\x12\x34\x56", 6);
 	uv.parts[5].channels = 2;
 	uv.parts[3].devices = 2;
 	res(UV_RES_POOL, "", 0, 0x4000000, 384 * MIB, 60 * MIB, 0);
