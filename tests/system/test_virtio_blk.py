@@ -29,10 +29,10 @@ QEMU_DISK = ["-device", "nvme-subsys,id=subsys0,nqn=bulkhead",
              "-device", "nvme-ns,drive=disk0,nsid=1,shared=on"]
 
 
-def boot(tmp, name, edit=lambda text: text):
+def boot(tmp, name, edit=lambda text: text, qemu=()):
     """linux-disk.yaml, its text passed through edit, booted up to the guest's shell with
-    a fresh disk image whose window holds SEED_LEN random bytes at SEED_AT. → (the shell,
-    the image, the seed); opconsole.close(shell.cli) ends it."""
+    a fresh disk image whose window holds SEED_LEN random bytes at SEED_AT; qemu: more QEMU
+    arguments. → (the shell, the image, the seed); opconsole.close(shell.cli) ends it."""
     src, blob = tmp / f"{name}.yaml", tmp / f"{name}.bin"
     src.write_text(edit(CONFIG.read_text()))
     subprocess.run([BHCONFIG, "compile", src, "-o", blob], check=True)
@@ -49,7 +49,7 @@ def boot(tmp, name, edit=lambda text: text):
         f.seek(WINDOW + SEED_AT)
         f.write(seed)
     cli = opconsole.spawn(name, iso, mem_mib=1024, extra=[
-        "-drive", f"file={image},if=none,id=disk0,format=raw"] + QEMU_DISK)
+        "-drive", f"file={image},if=none,id=disk0,format=raw"] + QEMU_DISK + list(qemu))
     try:
         cli.wait_for("[command] ready", timeout=180)
         cli.wait_for("[linux] bulkhead-linux: init", timeout=300)
