@@ -41,7 +41,7 @@ include lib/newlib.mk lib/rt/rt.mk guest-pv/guest-pv.mk devmodel/devmodel.mk tes
 include tests/unit/elf.mk tests/unit/rt.mk tests/unit/db.mk tests/unit/chan.mk
 include tests/unit/console.mk
 include tests/unit/nvme.mk tests/unit/blk.mk tests/unit/net.mk tests/unit/devmodel.mk \
-	tests/unit/virtq.mk
+	tests/unit/virtq.mk tests/unit/virtio.mk
 include tests/unit/linux_boot.mk
 include tests/unit/vlapic.mk tests/unit/iommu.mk
 include ultravisor/ultravisor.mk

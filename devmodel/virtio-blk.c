@@ -121,7 +121,9 @@ static void take(struct vblk *b, const struct vq_chain *c)
 	memcpy(&type, hdr, 4);
 	memcpy(&lba, hdr + 8, 8);
 	for (unsigned i = 1; i + 1 < c->nseg; i++) {
-		if (c->seg[i].len % BH_BLK_SECTOR || c->seg[i].write != (type == T_IN))
+		/* IN and OUT carry whole sectors their way; GET_ID has a 20-byte buffer */
+		if ((type == T_IN || type == T_OUT) &&
+		    (c->seg[i].len % BH_BLK_SECTOR || c->seg[i].write != (type == T_IN)))
 			type = ~0u; /* not a request of its type: IOERR below */
 		sectors += c->seg[i].len / BH_BLK_SECTOR;
 		data += c->seg[i].len;

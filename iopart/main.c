@@ -15,7 +15,8 @@
  * fault-after=<n> (test only: crash on purpose after serving n block requests),
  * bench-local=<MiB> (benchmark: read that much from the disk directly, in requests the
  * size a channel carries, once the monitor's clock passes bench-at=<ms> (default 0: before
- * serving anyone); the time is printed), dma-victim= dma-monitor= dma-msi= (test only: aim
+ * serving anyone), bench-runs=<n> times back to back (default 1); each time is printed),
+ * dma-victim= dma-monitor= dma-msi= (test only: aim
  * the NVMe controller's DMA elsewhere, dma-attack.c).
  */
 #include <malloc.h>
@@ -361,7 +362,7 @@ static void bench_local(uint64_t mib)
 int main(void)
 {
 	char role[8] = "?", con[8] = "";
-	uint64_t bench = 0, bench_at = 0, attack = 0;
+	uint64_t bench = 0, bench_at = 0, bench_runs = 1, attack = 0;
 
 	info = bh_info_page();
 	bh_arg("role", role, sizeof(role));
@@ -369,6 +370,7 @@ int main(void)
 	bh_arg_u64("fault-after", &fault_after);
 	bh_arg_u64("bench-local", &bench);
 	bh_arg_u64("bench-at", &bench_at);
+	bh_arg_u64("bench-runs", &bench_runs);
 	bh_arg_u64("msix-attack", &attack);
 	if (!strcmp(con, "com1")) {
 		if (uart_init(&com1, 0x3f8))
@@ -395,7 +397,8 @@ int main(void)
 		bench = 0;
 	for (;;) {
 		if (bench && (uint64_t)bh_time_ns() >= bench_at * 1000000) {
-			bench_local(bench);
+			for (uint64_t i = 0; i < bench_runs; i++)
+				bench_local(bench);
 			bench = 0;
 		}
 		if (console_owner)

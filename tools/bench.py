@@ -30,6 +30,7 @@ import bhrun  # noqa: E402
 import opconsole  # noqa: E402
 import test_iopart  # noqa: E402
 import test_linux  # noqa: E402
+import test_virtio_blk  # noqa: E402
 
 HCBENCH = bhrun.BUILD / "partitions" / "hcbench.elf"
 CHANBENCH = bhrun.BUILD / "partitions" / "chanbench.elf"
@@ -454,9 +455,101 @@ def net_tcp():
             figure("net.tcp.loopback_mib_s", mibs["loopback"], "MiB/s", "{:.1f}")]
 
 
+# ---- virtio-blk: the device model's disk against the I/O partition's own reads ----
+
+VBLK_MIB = 64         # the sequential read, both sides: sectors [0, 64 MiB) of the disk
+VBLK_RUNS = 5         # reads of each side, and windows of the queue-depth run
+VBLK_AT_MS = 300000   # iopart-a's reads start then (monitor clock): after the guest's
+VBLK_QD = 32          # dd processes reading 4 KiB with O_DIRECT at once
+VBLK_QD_READS = 256   # reads of each per window
+# Multi-threaded TCG, wall-clock time: under -icount shift=0,sleep=on the guest wedged in
+# 3 of 8 boots as its dd began (docs/bench.md); VBLK_QEMU=icount tools/bench.py ... tries it.
+VBLK_QEMU = ["-icount", "shift=0,sleep=on"] if os.environ.get("VBLK_QEMU") == "icount" else []
+
+
+def vblk_guest_read(shell, khz):
+    """One sequential O_DIRECT read of VBLK_MIB MiB of /dev/vda in the guest: its ns by the
+    TSC (bhexits -t before and after) at the rate the monitor and the kernel both use."""
+    out = shell.run(f"t0=$(/tmp/bhexits -t); dd if=/dev/vda of=/dev/null bs=256k "
+                    f"count={VBLK_MIB * 4} iflag=direct 2>/tmp/dd.err; r=$?; t1=$(/tmp/bhexits -t); "
+                    f"echo $t0 $t1 $r", timeout=600)
+    m = re.fullmatch(r"(\d+) (\d+) 0", out[-1] if out else "")
+    if not m:
+        raise RuntimeError(f"guest read: {out}")
+    return (int(m.group(2)) - int(m.group(1))) * 1e6 / khz
+
+
+def vblk_qd_window(shell):
+    """VBLK_QD dd processes, each VBLK_QD_READS 4 KiB O_DIRECT reads of its own range, at
+    once: (both vCPUs' exits meanwhile, reads the disk completed by /sys/block/vda/stat)."""
+    dds = (f"i=0; while [ $i -lt {VBLK_QD} ]; do dd if=/dev/vda of=/dev/null bs=4k "
+           f"iflag=direct count={VBLK_QD_READS} skip=$((i * {VBLK_QD_READS})) 2>/dev/null & "
+           f"i=$((i + 1)); done;")
+    out = shell.run(f"s0=$(cat /sys/block/vda/stat); a0=$(taskset 1 /tmp/bhexits); "
+                    f"b0=$(taskset 2 /tmp/bhexits); {dds} wait; a1=$(taskset 1 /tmp/bhexits); "
+                    f"b1=$(taskset 2 /tmp/bhexits); s1=$(cat /sys/block/vda/stat); "
+                    f"echo $a0 $b0 $a1 $b1; echo $s0; echo $s1", timeout=600)
+    if len(out) != 3 or not re.fullmatch(r"\d+ \d+ \d+ \d+", out[0]):
+        raise RuntimeError(f"queue-depth window: {out}")
+    a0, b0, a1, b1 = map(int, out[0].split())
+    reads = int(out[2].split()[0]) - int(out[1].split()[0])
+    return (a1 - a0) + (b1 - b0), reads
+
+
+def virtio_blk():
+    """virtio_blk.ratio: the Linux guest, whose window starts at sector 0 (disk-base 0),
+    reads VBLK_MIB MiB of /dev/vda with O_DIRECT, VBLK_RUNS times; later, on the then idle
+    machine, iopart-a reads the same sectors itself (bench-local, in requests the size a
+    block channel carries), VBLK_RUNS times back to back. Ratio: local time / guest time,
+    run i with run i. virtio_blk.exits_per_req, in between: both guest vCPUs' exits
+    (bhexits) per 4 KiB O_DIRECT read the disk completed, VBLK_QD readers at once. QEMU
+    TCG, wall-clock time of the host's TSC on both sides (docs/bench.md)."""
+    arg = 'cmdline: "role=a console=com1'
+
+    def edit(text):
+        assert text.count(arg) == 1 and text.count("disk-base: 64M") == 1
+        text = text.replace(arg, f"{arg} bench-local={VBLK_MIB} bench-at={VBLK_AT_MS} "
+                                 f"bench-runs={VBLK_RUNS}")
+        return text.replace("disk-base: 64M", "disk-base: 0")
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-vblk-"))
+    shell, _, _ = test_virtio_blk.boot(tmp, "bench-vblk", edit, qemu=VBLK_QEMU)
+    cli = shell.cli
+    local_re = re.compile(r"\[iopart-a\] bench: local read %d MiB in (\d+) ns" % VBLK_MIB)
+    try:
+        install_bhexits(shell)
+        khz = re.search(r"tsc_early_khz=(\d+)", " ".join(shell.run("cat /proc/cmdline")))
+        if not khz:
+            raise RuntimeError("no tsc_early_khz on linux's command line")
+        guest = [vblk_guest_read(shell, int(khz.group(1))) for _ in range(VBLK_RUNS)]
+        per_req, reads = [], []
+        for _ in range(VBLK_RUNS):
+            exits, n = vblk_qd_window(shell)
+            per_req.append(exits / n)
+            reads.append(n)
+        shell.detach()  # iopart-a's lines, held while attached, would come now
+        time.sleep(3)
+        if local_re.search(cli.seen):
+            raise RuntimeError(f"bench-at={VBLK_AT_MS} ms came while the guest read: raise it")
+        while len(local_re.findall(cli.seen)) < VBLK_RUNS:
+            cli.wait_re(local_re, timeout=900, new_only=True)
+        local = [int(x) for x in local_re.findall(cli.seen)]
+    finally:
+        opconsole.close(cli)
+    ratios = [l / g for l, g in zip(local, guest)]
+    return [figure("virtio_blk.ratio", ratios, "x",
+                   note=f"goal >= 0.8; local / guest; median of medians "
+                        f"{statistics.median(local) / statistics.median(guest):.3f}"),
+            figure("virtio_blk.local_ms", [x / 1e6 for x in local], "ms", "{:.1f}"),
+            figure("virtio_blk.guest_ms", [x / 1e6 for x in guest], "ms", "{:.1f}"),
+            figure("virtio_blk.exits_per_req", per_req, "exits", "{:.2f}",
+                   note=f"goal <= 1; queue depth {VBLK_QD}, 4 KiB, "
+                        f"{statistics.median(reads):.0f} reads a window")]
+
+
 SCENARIOS = [("block", block), ("failover", failover), ("linux.boot", linux_boot),
              ("linux.idle", linux_idle), ("linux.compute", linux_compute),
-             ("net.tcp", net_tcp)]
+             ("virtio_blk", virtio_blk), ("net.tcp", net_tcp)]
 PARTITIONS = [("svm", svm), ("signal", signal), ("chan", chan), ("vmx", vmx)]
 
 

@@ -4,7 +4,7 @@ under QEMU -cpu max -smp 4 (SVM), one NVMe namespace behind two controllers (nvm
 iopart-a, nvme-b for iopart-b, as `make run` has it). The kernel's /dev/vda is its window
 [64 MiB, 128 MiB) of the disk, served by the device model (devmodel/virtio-blk.c) through
 the guest's block channels to both I/O partitions. One boot is shared; the tests that end
-a partition run last."""
+a partition run last. test_dd_survives_crash_of_iopart_a boots on its own, first."""
 import hashlib
 import os
 import re
@@ -15,7 +15,7 @@ import pytest
 
 import bhrun
 import opconsole
-from test_linux import BHCONFIG, LINUX, PARTS, Shell
+from test_linux import BHCONFIG, ESCAPE, LINUX, PARTS, Shell
 
 CONFIG = bhrun.ROOT / "tests" / "system" / "configs" / "linux-disk.yaml"
 DISK_MIB = 192
@@ -29,32 +29,88 @@ QEMU_DISK = ["-device", "nvme-subsys,id=subsys0,nqn=bulkhead",
              "-device", "nvme-ns,drive=disk0,nsid=1,shared=on"]
 
 
-@pytest.fixture(scope="module")
-def vm(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("vblk")
-    blob = tmp / "linux-disk.bin"
-    subprocess.run([BHCONFIG, "compile", CONFIG, "-o", blob], check=True)
+def boot(tmp, name, edit=lambda text: text, qemu=()):
+    """linux-disk.yaml, its text passed through edit, booted up to the guest's shell with
+    a fresh disk image whose window holds SEED_LEN random bytes at SEED_AT; qemu: more QEMU
+    arguments. → (the shell, the image, the seed); opconsole.close(shell.cli) ends it."""
+    src, blob = tmp / f"{name}.yaml", tmp / f"{name}.bin"
+    src.write_text(edit(CONFIG.read_text()))
+    subprocess.run([BHCONFIG, "compile", src, "-o", blob], check=True)
     mods = [(blob, "linux-disk.bin config")] + [
         (PARTS / f"{p}.elf", f"{p}.elf {p}") for p in ("command", "opspolicy", "iopart",
                                                        "devmodel")] + [
         (LINUX / "vmlinux", "vmlinux vmlinux"),
         (LINUX / "initramfs.cpio.gz", "initramfs initramfs")]
     iso = bhrun.iso_for("", modules=mods)
-    image = tmp / "disk.img"
+    image = tmp / f"{name}-disk.img"
     seed = os.urandom(SEED_LEN)
     with open(image, "wb") as f:
         f.truncate(DISK_MIB << 20)
         f.seek(WINDOW + SEED_AT)
         f.write(seed)
-    cli = opconsole.spawn("vblk-svm", iso, mem_mib=1024, extra=[
-        "-drive", f"file={image},if=none,id=disk0,format=raw"] + QEMU_DISK)
+    cli = opconsole.spawn(name, iso, mem_mib=1024, extra=[
+        "-drive", f"file={image},if=none,id=disk0,format=raw"] + QEMU_DISK + list(qemu))
     try:
         cli.wait_for("[command] ready", timeout=180)
         cli.wait_for("[linux] bulkhead-linux: init", timeout=300)
         shell = Shell(cli)
         shell.attach()
         shell.run("dmesg -n 1")  # kernel lines in dmesg only, not between a command's own
+    except BaseException:
+        opconsole.close(cli)
+        raise
+    return shell, image, seed
+
+
+@pytest.fixture(scope="module")
+def vm(tmp_path_factory):
+    shell, image, seed = boot(tmp_path_factory.mktemp("vblk"), "vblk-svm")
+    try:
         yield shell, image, seed
+    finally:
+        opconsole.close(shell.cli)
+
+
+# First, so that no other boot runs beside its own (the module's shared one starts with the
+# next test). Block requests iopart-a serves before it crashes itself: the boot takes a few dozen (the
+# devmodel's INFO, the kernel's partition scan); the dd below then sends some 1300 writes
+# and as many reads of 55 sectors (what a 1 MiB channel carries), so this lands in the
+# middle of its writes.
+FAULT_AFTER = 600
+
+
+def test_dd_survives_crash_of_iopart_a(tmp_path):
+    """Its own boot, iopart-a told to crash after FAULT_AFTER block requests (fault-after=,
+    the I/O partition's test hook) while dd writes DD_MIB MiB and reads them back: the
+    ultravisor says it crashed, the device model fails over to iopart-b and replays what
+    was in flight, dd sees neither an error nor a wrong byte, and the restart rule brings
+    iopart-a back as the standby (its path 0 up again)."""
+    arg = 'cmdline: "role=a console=com1'
+
+    def fault(text):
+        assert text.count(arg) == 1
+        return text.replace(arg, f"{arg} fault-after={FAULT_AFTER}")
+
+    shell, _, _ = boot(tmp_path, "vblk-crash", fault)
+    cli = shell.cli
+    up = re.compile(r"\[linux\] devmodel: virtio-blk: path 0 \(iopart-a\) up")
+    try:
+        assert "fault injected" not in cli.seen  # the boot did not reach FAULT_AFTER
+        ups = len(up.findall(cli.seen))
+        dd_start(shell, 8)
+        cli.child.send(ESCAPE)  # as shell.detach(), but the crash may delay the answer
+        cli.wait_re(r"console: detached from linux", timeout=180, new_only=True)
+        cli.wait_re(r"\[iopart-a\] fault injected after \d+ block requests", timeout=180)
+        cli.wait_re(r"\[linux\] devmodel: virtio-blk: path 0 \(iopart-a\) lost", timeout=60)
+        cli.wait_re(r"\[linux\] devmodel: virtio-blk: failover to path 1 \(iopart-b\), "
+                    r"\d+ requests to replay", timeout=60)
+        while len(up.findall(cli.seen)) <= ups:
+            cli.wait_re(up, timeout=120, new_only=True)
+        assert "ultravisor: iopart-a crashed (status -1)" in said(cli, "ultravisor")
+        assert cli.parts()["iopart-a"]["STATE"] == "running"
+        shell.attach()
+        assert dd_wait(shell) == "same"
+        assert io_errors(shell) == []
     finally:
         opconsole.close(cli)
 
@@ -138,6 +194,11 @@ def dd_wait(shell, timeout=600):
     return None
 
 
+def said(cli, who):
+    tag = f"[{who}] "
+    return [l[len(tag):] for l in cli.seen.replace("\r", "").split("\n") if l.startswith(tag)]
+
+
 def io_errors(shell):
     return [l for l in shell.run("dmesg") if re.search(r"I/O error|blk_update_request|virtio_blk.*err", l)]
 
@@ -160,3 +221,4 @@ def test_dd_survives_restart_of_iopart_a(vm):
     shell.attach()
     assert dd_wait(shell) == "same"
     assert io_errors(shell) == []
+
