@@ -326,6 +326,8 @@ static void uart_tx(void *ctx, uint8_t byte)
 {
 	struct board *b = ctx;
 
+	if (!b->out_len)
+		b->out_at = b->now;
 	b->out[b->out_len++] = (char)byte;
 	if (byte == '\n' || b->out_len == sizeof(b->out))
 		flush(b);
@@ -373,7 +375,7 @@ void board_log_once(struct board *b, unsigned once, const char *fmt, ...)
 
 void board_init(struct board *b, const struct dm_ops *ops, int64_t wall_ns, uint64_t now)
 {
-	*b = (struct board){ .ops = ops, .held = -1 };
+	*b = (struct board){ .ops = ops, .held = -1, .now = now };
 	uart_init(&b->uart, uart_tx, b);
 	pic_init(&b->pic);
 	rtc_init(&b->rtc, wall_ns, now);
@@ -383,6 +385,7 @@ void board_init(struct board *b, const struct dm_ops *ops, int64_t wall_ns, uint
 
 void board_begin(struct board *b, uint64_t now)
 {
+	b->now = now;
 	rtc_advance(&b->rtc, now);
 	for (unsigned i = 0; i < b->nvirtio; i++) /* MSI-X entries unmasked meanwhile */
 		vpci_poll(b->virtio[i]);
@@ -429,7 +432,8 @@ static void sync_intr(struct board *b)
 void board_end(struct board *b)
 {
 	lines(b);
-	flush(b);
+	if (b->out_len && b->now - b->out_at >= BOARD_OUT_HOLD_NS)
+		flush(b);
 	sync_intr(b);
 }
 
@@ -443,5 +447,7 @@ bool board_rx(struct board *b, uint8_t byte)
 
 uint64_t board_deadline(const struct board *b)
 {
-	return rtc_deadline(&b->rtc);
+	uint64_t rtc = rtc_deadline(&b->rtc), out = b->out_len ? b->out_at + BOARD_OUT_HOLD_NS : 0;
+
+	return !out || (rtc && rtc < out) ? rtc : out;
 }

@@ -249,7 +249,9 @@ void vblk_work(struct vblk *b)
 			b->stats.irqs++;
 			vpci_queue_irq(&b->pci, 0);
 		}
-	} while (room(b) >= CHAIN_PIECES_MAX && vq_notify_on(q));
+		/* While requests are out, kicks stay off: each answer brings another pass here,
+		 * which takes what the guest queued meanwhile (a busy queue costs no exits) */
+	} while (!vblk_busy(b) && vq_notify_on(q));
 }
 
 bool vblk_busy(const struct vblk *b)

@@ -125,7 +125,14 @@ void test_ring_outs_in_order(void **state)
 	assert_int_equal(dm_ring_drain(&DR, &B, 64), 6);
 	assert_string_equal(F.out, "hi\n"); /* flushed at the newline */
 	board_end(&B);
-	assert_string_equal(F.out, "hi\nab"); /* and at the end of the pass */
+	assert_string_equal(F.out, "hi\n"); /* a partial line waits for its end ... */
+	assert_int_equal(board_deadline(&B), T0 + BOARD_OUT_HOLD_NS); /* (a pass is due) */
+	board_begin(&B, T0 + BOARD_OUT_HOLD_NS - 1);
+	board_end(&B);
+	assert_string_equal(F.out, "hi\n");
+	board_begin(&B, T0 + BOARD_OUT_HOLD_NS);
+	board_end(&B);
+	assert_string_equal(F.out, "hi\nab"); /* ... BOARD_OUT_HOLD_NS at most */
 	for (int i = 0; i < BOARD_OUT_MAX + 10; i++) {
 		put(0x3f8, 1, false, 0, 'x');
 		if (R.prod - DR.cons == BH_IOREQ_SLOTS) /* full: the monitor would wait */
@@ -133,6 +140,7 @@ void test_ring_outs_in_order(void **state)
 	}
 	dm_ring_drain(&DR, &B, BH_IOREQ_SLOTS);
 	assert_int_equal(F.out_len, 5 + BOARD_OUT_MAX); /* a full batch went out */
+	board_begin(&B, T0 + 3 * BOARD_OUT_HOLD_NS);
 	board_end(&B);
 	assert_int_equal(F.out_len, 5 + BOARD_OUT_MAX + 10);
 	assert_int_equal(F.nans, 0);
