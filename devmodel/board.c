@@ -326,8 +326,7 @@ static void uart_tx(void *ctx, uint8_t byte)
 {
 	struct board *b = ctx;
 
-	if (!b->out_len)
-		b->out_at = b->now;
+	b->out_at = b->now; /* a line still growing stays whole */
 	b->out[b->out_len++] = (char)byte;
 	if (byte == '\n' || b->out_len == sizeof(b->out))
 		flush(b);

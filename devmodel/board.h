@@ -43,7 +43,8 @@
 #include "virtio-pci.h"
 
 #define BOARD_OUT_MAX     256 /* console bytes batched before a write */
-#define BOARD_OUT_HOLD_NS 20000000ull /* a partial line waits this long for its end, so
+#define BOARD_OUT_HOLD_NS 20000000ull /* a partial line goes out once the guest wrote
+				       * nothing for this long (or the batch is full), so
 				       * that the console shows it whole beside others */
 #define BOARD_UNKNOWN_LOG 16  /* unknown port blocks named, then one line says no more */
 #define BOARD_VIRTIO_MAX  2   /* virtio functions on bus 0 */
@@ -93,7 +94,7 @@ struct board {
 	const struct dm_ops *ops;
 	char out[BOARD_OUT_MAX];
 	size_t out_len;
-	uint64_t out_at;         /* the clock when the batch's first byte came */
+	uint64_t out_at;         /* the clock when the batch's last byte came */
 	uint64_t now;            /* the clock of this pass (board_begin) */
 	bool mid_line;           /* the console's last byte was not '\n' */
 	uint8_t seen[0x10000 / 16 / 8]; /* unknown 16-port blocks already named */
@@ -126,8 +127,8 @@ void board_out(struct board *b, uint16_t port, unsigned size, uint32_t val);
 
 /* Start of a pass: the clock moves to now (RTC updates and flags). */
 void board_begin(struct board *b, uint64_t now);
-/* End of a pass: the console batch goes out (a partial line once it has waited
- * BOARD_OUT_HOLD_NS), the 8259's INTR goes to the monitor. */
+/* End of a pass: the console batch goes out (a partial line once the guest has written
+ * nothing for BOARD_OUT_HOLD_NS), the 8259's INTR goes to the monitor. */
 void board_end(struct board *b);
 
 /* A typed byte for the UART's receiver; false when it cannot take it now (keep it). */
