@@ -48,6 +48,16 @@ static uint8_t typed[256];          /* typed bytes the UART has not taken yet */
 static size_t typed_off, typed_len;
 static uint64_t armed;              /* the timer as last set */
 
+/* The guest's two channels of a type, in info-page order (path 0 first); with one, both
+ * paths are it. Each path's region, channel id, peer and info-page index. → how many (0-2). */
+struct paths {
+	void *mem[2];
+	size_t size[2];
+	uint32_t chan[2];
+	const char *peer[2];
+	uint32_t index[2];
+};
+
 /* The guest's RAM as its devices see it (ioreq.h), and its disk. */
 static struct vq_range guest_ranges[GUEST_RANGES];
 static struct vq_mem guest_mem = { guest_ranges, 0 };
@@ -55,14 +65,12 @@ static uint8_t *bar_pages;          /* its last BH_HVM_BAR_PAGES pages: the MSI-
 static struct vblk vblk;
 static struct blk_client disk;
 static struct blk_env disk_env;
-static uint32_t disk_chan[2];
-static const char *disk_peer[2];
+static struct paths disk_paths;
 static bool connecting;
 static struct vnet vnet;
 static struct net_client wire;
 static struct net_env wire_env;
-static uint32_t wire_chan[2];
-static const char *wire_peer[2];
+static struct paths wire_paths;
 static bool have_net;
 
 static long hc_answer(void *ctx, uint32_t vcpu, uint32_t value, uint32_t seq)
@@ -174,11 +182,32 @@ static bool pass(void)
 	return dm_ring_pending(&ring);
 }
 
+static unsigned find_paths(const struct bh_partition_info *info, uint8_t type, struct paths *p)
+{
+	uint32_t n = info->mem_count < BH_INFO_MEM_MAX ? info->mem_count : BH_INFO_MEM_MAX;
+	unsigned k = 0;
+
+	for (uint32_t i = 0; i < n && k < 2; i++) {
+		const struct bh_mem_region *m = &info->mem[i];
+		if ((m->kind & 0xff) != BH_MEM_KIND_CHANNEL || info->chan_type[i] != type)
+			continue;
+		p->mem[k] = (void *)(uintptr_t)m->gpa;
+		p->size[k] = m->size;
+		p->chan[k] = BH_MEM_KIND_CHAN_ID(m->kind);
+		p->peer[k] = info->peer_name[i];
+		p->index[k++] = i;
+	}
+	if (k == 1) /* one path: both are it */
+		p->mem[1] = p->mem[0], p->size[1] = p->size[0], p->chan[1] = p->chan[0],
+		p->peer[1] = p->peer[0], p->index[1] = p->index[0];
+	return k;
+}
+
 /* ---- the network: the guest's net channels (net-client.h) ------------------------------ */
 
 static void wire_signal(void *ctx, unsigned path)
 {
-	bh_hc1(BH_HC_SIGNAL, wire_chan[path & 1]);
+	bh_hc1(BH_HC_SIGNAL, wire_paths.chan[path & 1]);
 }
 
 static int wire_wait(void *ctx)
@@ -189,7 +218,7 @@ static int wire_wait(void *ctx)
 
 static void wire_log(void *ctx, enum net_event ev, unsigned path, uint64_t value)
 {
-	const char *peer = wire_peer[path & 1];
+	const char *peer = wire_paths.peer[path & 1];
 
 	if (ev == NET_EV_PATH_UP)
 		board_log(&board, "virtio-net: path %u (%.31s) up", path, peer);
@@ -210,32 +239,16 @@ static int sleep_all(void *ctx)
  * MAC. */
 static void net_open(const struct bh_partition_info *info)
 {
-	uint32_t n = info->mem_count < BH_INFO_MEM_MAX ? info->mem_count : BH_INFO_MEM_MAX;
-	void *mem[2];
-	size_t size[2];
-	unsigned paths = 0;
-	const uint8_t *mac = NULL;
+	struct paths *p = &wire_paths;
+	const uint8_t *mac;
 	int r;
 
-	for (uint32_t i = 0; i < n && paths < 2; i++) {
-		const struct bh_mem_region *m = &info->mem[i];
-		if ((m->kind & 0xff) != BH_MEM_KIND_CHANNEL || info->chan_type[i] != BH_CFG_CHAN_NET)
-			continue;
-		mem[paths] = (void *)(uintptr_t)m->gpa;
-		size[paths] = m->size;
-		wire_chan[paths] = BH_MEM_KIND_CHAN_ID(m->kind);
-		wire_peer[paths] = info->peer_name[i];
-		mac = info->chan_client[i].mac;
-		paths++;
-	}
-	if (!paths)
+	if (!find_paths(info, BH_CFG_CHAN_NET, p))
 		return; /* no network configured: no device */
-	if (paths == 1) {
-		mem[1] = mem[0], size[1] = size[0], wire_chan[1] = wire_chan[0];
-		wire_peer[1] = wire_peer[0];
-	}
+	mac = info->chan_client[p->index[0]].mac;
 	wire_env = (struct net_env){ NULL, wire_signal, wire_wait, wire_log };
-	if ((r = net_client_init(&wire, &wire_env, mem, size)) || (r = net_client_start(&wire))) {
+	if ((r = net_client_init(&wire, &wire_env, p->mem, p->size)) ||
+	    (r = net_client_start(&wire))) {
 		board_log(&board, "virtio-net: net channels not usable (error %d): no network", r);
 		return;
 	}
@@ -244,15 +257,14 @@ static void net_open(const struct bh_partition_info *info)
 	board_add_virtio(&board, &vnet.pci);
 	have_net = true;
 	board_log(&board, "virtio-net 00:02.0: %02x:%02x:%02x:%02x:%02x:%02x through %.31s and "
-		  "%.31s", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], wire_peer[0],
-		  wire_peer[1]);
+		  "%.31s", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], p->peer[0], p->peer[1]);
 }
 
 /* ---- the disk: the guest's block channels (blk-client.h) ------------------------------- */
 
 static void disk_signal(void *ctx, unsigned path)
 {
-	bh_hc1(BH_HC_SIGNAL, disk_chan[path & 1]);
+	bh_hc1(BH_HC_SIGNAL, disk_paths.chan[path & 1]);
 }
 
 /* The client sleeps: the guest is served meanwhile (while connecting) and the devices'
@@ -271,7 +283,7 @@ static uint64_t disk_now(void *ctx)
 
 static void disk_log(void *ctx, enum blk_event ev, unsigned path, uint64_t value)
 {
-	const char *peer = disk_peer[path & 1];
+	const char *peer = disk_paths.peer[path & 1];
 
 	if (ev == BLK_EV_PATH_UP)
 		board_log(&board, "virtio-blk: path %u (%.31s) up", path, peer);
@@ -310,36 +322,20 @@ static bool find_guest_ram(const struct bh_partition_info *info)
  * (the guest is served meanwhile). */
 static void disk_open(const struct bh_partition_info *info)
 {
-	uint32_t n = info->mem_count < BH_INFO_MEM_MAX ? info->mem_count : BH_INFO_MEM_MAX;
-	void *mem[2];
-	size_t size[2];
-	unsigned paths = 0;
-	bool ro = false;
+	struct paths *p = &disk_paths;
+	bool ro;
 	int r;
 
-	for (uint32_t i = 0; i < n && paths < 2; i++) {
-		const struct bh_mem_region *m = &info->mem[i];
-		if ((m->kind & 0xff) != BH_MEM_KIND_CHANNEL || info->chan_type[i] != BH_CFG_CHAN_BLOCK)
-			continue;
-		mem[paths] = (void *)(uintptr_t)m->gpa;
-		size[paths] = m->size;
-		disk_chan[paths] = BH_MEM_KIND_CHAN_ID(m->kind);
-		disk_peer[paths] = info->peer_name[i];
-		ro |= info->chan_client[i].disk_flags & BH_DISK_RO;
-		paths++;
-	}
-	if (!paths)
+	if (!find_paths(info, BH_CFG_CHAN_BLOCK, p))
 		return; /* no disk configured: no device */
+	ro = (info->chan_client[p->index[0]].disk_flags |
+	      info->chan_client[p->index[1]].disk_flags) & BH_DISK_RO;
 	vblk_init(&vblk, VBLK_BDF, VBLK_IO, (uint32_t)BH_HVM_BAR_GPA, bar_pages, VBLK_IRQ,
 		  &guest_mem, &board.vpci_ops, NULL, ro, info->name);
 	board_add_virtio(&board, &vblk.pci);
-	if (paths == 1) { /* one path: both are it */
-		mem[1] = mem[0], size[1] = size[0], disk_chan[1] = disk_chan[0];
-		disk_peer[1] = disk_peer[0];
-	}
 	disk_env = (struct blk_env){ NULL, disk_signal, disk_wait, disk_now, disk_log };
-	size_t scratch = size[0] < size[1] ? size[0] : size[1];
-	if ((r = blk_client_init(&disk, &disk_env, mem, size, malloc(scratch), scratch))) {
+	size_t scratch = p->size[0] < p->size[1] ? p->size[0] : p->size[1];
+	if ((r = blk_client_init(&disk, &disk_env, p->mem, p->size, malloc(scratch), scratch))) {
 		board_log(&board, "virtio-blk: block channels not usable (error %d)", r);
 		return;
 	}
@@ -355,8 +351,8 @@ static void disk_open(const struct bh_partition_info *info)
 	vblk_attach(&vblk, &disk);
 	board_log(&board, "virtio-blk 00:01.0: %llu MiB (%llu sectors)%s through %.31s and "
 		  "%.31s, %u sectors per request", (unsigned long long)(disk.capacity >> 11),
-		  (unsigned long long)disk.capacity, ro ? ", read-only" : "", disk_peer[0],
-		  disk_peer[1], disk.max_sectors);
+		  (unsigned long long)disk.capacity, ro ? ", read-only" : "", p->peer[0],
+		  p->peer[1], disk.max_sectors);
 }
 
 int main(void)

@@ -4,17 +4,14 @@ build/run.iso, the shared NVMe disk and an e1000 per I/O partition on restricted
 networks): the Linux guest comes up with its virtio disk (its 256 MiB window) and its
 network (eth0 10.0.2.15 from its command line), and fetches a file the host serves through
 the guestfwd rule `make run` has (10.0.2.100:80 -> 127.0.0.1)."""
-import functools
 import hashlib
-import http.server
 import os
 import subprocess
-import threading
 
 import bhrun
 import opconsole
 from test_linux import BHCONFIG, LINUX, PARTS, Shell
-from test_virtio_net import free_port
+from test_virtio_net import serve
 
 EXAMPLE = bhrun.ROOT / "examples" / "default.yaml"
 QEMU_DISK = ["-device", "nvme-subsys,id=subsys0,nqn=bulkhead",
@@ -28,10 +25,7 @@ def test_linux_has_its_disk_and_network(tmp_path):
     www.mkdir()
     payload = os.urandom(1 << 20)
     (www / "hello").write_bytes(payload)
-    port = free_port()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    httpd, port = serve(www)
     blob = tmp_path / "default.bin"
     subprocess.run([BHCONFIG, "compile", EXAMPLE, "-o", blob], check=True)
     mods = [(blob, "default.bin config")] + [

@@ -60,6 +60,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def serve(directory):
+    """An HTTP server on 127.0.0.1 for directory, in a thread: (server, port)."""
+    port = free_port()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, port
+
+
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("vnet")
@@ -67,10 +76,7 @@ def net(tmp_path_factory):
     www.mkdir()
     payload = os.urandom(4 << 20)
     (www / "file").write_bytes(payload)
-    port = free_port()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    httpd, port = serve(www)
     blob = tmp / "linux-net.bin"
     subprocess.run([BHCONFIG, "compile", CONFIG, "-o", blob], check=True)
     mods = [(blob, "linux-net.bin config")] + [
