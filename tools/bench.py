@@ -429,9 +429,15 @@ def net_tcp():
             g[name] = tvn.Guest(cli, name)
             g[name].attach(timeout=400)
             g[name].run("dmesg -n 1")
-            g[name].run(f"ip addr add {ip}/24 dev eth0 && ip link set eth0 up && "
-                        f"ip link set lo up; mkdir -p /tmp/www && head -c {NET_MIB << 20} "
-                        f"/dev/zero > /tmp/www/f && httpd -p 8080 -h /tmp/www")
+            # the bytes come from a CGI, not a file: 64 MiB does not fit the guest's rootfs
+            out = g[name].run(
+                f"ip addr add {ip}/24 dev eth0 && ip link set eth0 up && ip link set lo up && "
+                "mkdir -p /tmp/www/cgi-bin && printf '#!/bin/sh\\necho Content-Type: "
+                f"application/octet-stream\\necho\\nexec head -c {NET_MIB << 20} /dev/zero\\n' "
+                "> /tmp/www/cgi-bin/f && chmod +x /tmp/www/cgi-bin/f && "
+                "httpd -p 8080 -h /tmp/www && echo serving")
+            if out[-1:] != ["serving"]:
+                raise RuntimeError(f"{name}: httpd: {out}")
             g[name].detach()
         one = g["linux-1"]
         one.attach()
@@ -439,10 +445,13 @@ def net_tcp():
         for i in range(NET_PAIRS):
             for side in ("guests", "loopback") if i % 2 == 0 else ("loopback", "guests"):
                 host = tvn.IP["linux-2"] if side == "guests" else "127.0.0.1"
-                out = one.run(f"a=$(cut -d' ' -f1 /proc/uptime); wget -q -O /dev/null "
-                              f"http://{host}:8080/f && b=$(cut -d' ' -f1 /proc/uptime) && "
-                              "echo $a $b", timeout=600)
-                a, b = map(float, out[-1].split())
+                out = one.run(f"a=$(cut -d' ' -f1 /proc/uptime); n=$(wget -q -O - "
+                              f"http://{host}:8080/cgi-bin/f | wc -c) && "
+                              "b=$(cut -d' ' -f1 /proc/uptime) && echo $a $b $n", timeout=600)
+                m = re.fullmatch(r"([\d.]+) ([\d.]+) (\d+)", out[-1] if out else "")
+                if not m or int(m.group(3)) != NET_MIB << 20:
+                    raise RuntimeError(f"{side}: wget of {NET_MIB} MiB: {out}")
+                a, b = float(m.group(1)), float(m.group(2))
                 took[side].append(b - a)
         one.detach()
     finally:

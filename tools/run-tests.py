@@ -121,7 +121,7 @@ def stage_system(logs: Path) -> Tally:
     xml = logs / "system.xml"
     xml.unlink(missing_ok=True)
     cmd = ["/usr/bin/python3", "-m", "pytest", "tests/system", "-q",
-           "-p", "no:cacheprovider", f"--junitxml={xml}"]
+           "-p", "no:cacheprovider", "--durations=15", f"--junitxml={xml}"]
     rc = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL).returncode
     if rc == 5:
         print("   system: pytest collected no tests")
