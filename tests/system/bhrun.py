@@ -114,9 +114,18 @@ def iso_for(cmdline: str = "", bios_only: bool = False, modules=()) -> Path:
     return iso
 
 
-def _run(cmd, name: str, timeout: float, env=None):
+def _seen(path: Path, pattern) -> bool:
+    try:
+        return bool(pattern.search(clean(path.read_bytes())))
+    except OSError:
+        return False
+
+
+def _run(cmd, name: str, timeout: float, env=None, until=None):
     """Run cmd in its own session (no tty, no SIGINT from the terminal); SIGKILL its whole
-    process group on timeout or on any exception. Returns (exit_code, timed_out, seconds)."""
+    process group on timeout or on any exception, or once until = (file, regex) matches what
+    the file holds (checked every second: a run that has shown all it must stops early).
+    Returns (exit_code, timed_out, seconds); exit_code is None after such an early stop."""
     LOGS.mkdir(parents=True, exist_ok=True)
     (LOGS / f"{name}-cmd.txt").write_text(shlex.join(map(str, cmd)) + "\n")
     out = open(LOGS / f"{name}-out.log", "wb")
@@ -124,8 +133,17 @@ def _run(cmd, name: str, timeout: float, env=None):
     proc = subprocess.Popen(list(map(str, cmd)), stdin=subprocess.DEVNULL, stdout=out,
                             stderr=subprocess.STDOUT, env=env, start_new_session=True)
     timed_out = False
+    rc = None
     try:
-        rc = proc.wait(timeout=timeout)
+        while rc is None:
+            left = timeout - (time.monotonic() - start)
+            if left <= 0:
+                raise subprocess.TimeoutExpired(cmd, timeout)
+            try:
+                rc = proc.wait(timeout=min(left, 1.0) if until else left)
+            except subprocess.TimeoutExpired:
+                if until and _seen(*until):
+                    break
     except subprocess.TimeoutExpired:
         timed_out = True
         rc = None
@@ -223,7 +241,8 @@ class Bochs:
             "",
         ])
 
-    def run(self, name: str) -> Result:
+    def run(self, name: str, until: Optional[str] = None) -> Result:
+        """until: a regex; once COM1 shows it, Bochs is stopped (exit_code None)."""
         if not BOCHS_TERM_PLUGIN.exists():
             raise RuntimeError("Bochs has no 'term' display plugin: apt-get install bochs-term")
         com1, com2 = LOGS / f"{name}-com1.log", LOGS / f"{name}-com2.log"
@@ -237,7 +256,8 @@ class Bochs:
         env = dict(os.environ, TERM="dumb")
         cmd = ["timeout", "-s", "KILL", str(self.timeout),
                "bochs", "-q", "-f", rc_file, "-rc", dbg]
-        rc, timed_out, secs = _run(cmd, name, self.timeout + 10, env)
+        stop = (com1, re.compile(until, re.M)) if until else None
+        rc, timed_out, secs = _run(cmd, name, self.timeout + 10, env, stop)
         # timeout(1) signals its whole process group, so SIGKILL ends timeout(1) too: -9.
         timed_out = timed_out or (rc in (-9, 124, 137) and secs >= self.timeout - 1)
         return _result(name, com1, com2, rc, timed_out, secs, self.timeout)

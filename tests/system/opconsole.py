@@ -3,6 +3,7 @@
 partition's CLI answers typed lines with "[command] ok" or "[command] error: ..."."""
 import re
 import time
+import warnings
 
 import pexpect
 
@@ -60,6 +61,22 @@ class Cli:
         body, end = self.run(line, timeout)
         assert end == "ok", (line, body, end, self.log)
         return body
+
+    def console(self, name, timeout=30):
+        """`console <name>`: the operator's keyboard to that partition. A line typed while the
+        command partition is down (crashed: its restart rule brings it back) is dropped by the
+        console server with a note; this then warns (pytest's warnings summary names the test),
+        waits for the CLI's next "ready" and types the line once more."""
+        dropped = re.escape("console: command is not attached: typed line dropped")
+        attached = rf"console: attached to {re.escape(name)}"
+        self.child.sendline(f"console {name}")
+        if not re.search(dropped, self.wait_re(f"{attached}|{dropped}", timeout, True).group(0)):
+            return
+        warnings.warn(f"`console {name}` was dropped: the command partition was down "
+                      f"({self.log}); typed again once it was back")
+        self.wait_re(r"\[command\] ready", timeout=60, new_only=True)
+        self.child.sendline(f"console {name}")
+        self.wait_re(attached, timeout, new_only=True)
 
     def parts(self):
         """`list` as {name: {column: value}}."""

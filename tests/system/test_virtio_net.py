@@ -37,8 +37,7 @@ class Guest(Shell):
         self.name = name
 
     def attach(self, timeout=60):
-        self.cli.child.sendline(f"console {self.name}")
-        self.cli.wait_re(rf"console: attached to {self.name}", timeout=30, new_only=True)
+        self.cli.console(self.name)
         end = time.time() + timeout
         while True:  # until the shell answers (the guest may still be booting)
             self.cli.child.send("\r")
