@@ -4,6 +4,8 @@
 #include <bulkhead/errno.h>
 #include "virtio-blk.h"
 
+#define BLK_F_SIZE_MAX  (1u << 1)
+#define BLK_F_SEG_MAX   (1u << 2)
 #define BLK_F_RO        (1u << 5)
 #define BLK_F_BLK_SIZE  (1u << 6)
 #define BLK_F_FLUSH     (1u << 9)
@@ -35,7 +37,8 @@ static void set_config(struct vblk *b)
 {
 	memset(b->cfg, 0, sizeof(b->cfg));
 	put_le(b->cfg + 0, b->cl ? b->cl->capacity : 0, 8); /* capacity, 512-byte sectors */
-	put_le(b->cfg + 12, VQ_SEG_MAX - 2, 4);              /* seg_max: header and status aside */
+	put_le(b->cfg + 8, VBLK_SEG_BYTES, 4);               /* size_max */
+	put_le(b->cfg + 12, VBLK_SEGS, 4);                   /* seg_max */
 	put_le(b->cfg + 20, BH_BLK_SECTOR, 4);               /* blk_size */
 }
 
@@ -81,13 +84,23 @@ static void answer_now(struct vblk *b, const struct vq_chain *c, uint8_t status,
 	vq_push(&b->pci.vq[0], c->head, written);
 }
 
-/* Queues the pieces of data segment s of chain ch at sector *lba. → false if they do not fit. */
+/* Queues the pieces of data segment s of chain ch at sector *lba: the first joins the
+ * chain's last piece, not yet submitted, when it goes on where that one ends in the guest's
+ * RAM and both fit one request (the driver sends a page per segment, VBLK_SEG_BYTES). →
+ * false if they do not fit. */
 static bool add_pieces(struct vblk *b, uint16_t chain, const struct vq_seg *s, uint8_t op,
 		       uint64_t *lba, unsigned *budget)
 {
 	uint32_t max = b->cl->max_sectors, left = s->len / BH_BLK_SECTOR;
 	uint8_t *buf = s->host;
+	struct vblk_piece *last = &b->pieces[(b->head - 1) % VBLK_PIECES];
 
+	if (b->head != b->sub && last->chain == chain && last->op == op && last->gen == b->gen &&
+	    last->buf + (size_t)last->sectors * BH_BLK_SECTOR == buf && last->sectors < max) {
+		uint32_t n = left < max - last->sectors ? left : max - last->sectors;
+		last->sectors += n;
+		*lba += n, buf += (size_t)n * BH_BLK_SECTOR, left -= n;
+	}
 	while (left) {
 		uint32_t n = left < max ? left : max;
 		if (!(*budget)--)
@@ -275,7 +288,8 @@ void vblk_init(struct vblk *b, uint16_t bdf, uint16_t io_base, uint32_t bar1, vo
 	b->ro = ro;
 	b->cl = cl;
 	memcpy(b->id, id, strnlen(id, sizeof(b->id)));
-	b->dev = (struct vpci_dev){ .ctx = b, .features = BLK_F_BLK_SIZE | BLK_F_FLUSH |
+	b->dev = (struct vpci_dev){ .ctx = b, .features = BLK_F_SIZE_MAX | BLK_F_SEG_MAX |
+				    BLK_F_BLK_SIZE | BLK_F_FLUSH |
 				    (ro ? BLK_F_RO : 0), .queue_size = { VBLK_QUEUE },
 				    .cfg_len = sizeof(b->cfg), .cfg_read = cfg_read,
 				    .notify = kick, .reset = reset };

@@ -36,6 +36,12 @@
 
 #define VBLK_QUEUE  128  /* queue size, and chains in flight */
 #define VBLK_PIECES 512  /* block requests queued or in flight */
+/* What the driver may put in one request (size_max, seg_max): a page per segment, so that a
+ * segment is one piece (max_sectors >= 8) and a chain at most VBLK_SEGS pieces; segments
+ * adjacent in the guest's RAM are joined into one piece again (add_pieces). Without seg_max
+ * Linux sends one segment per request. */
+#define VBLK_SEG_BYTES 4096u
+#define VBLK_SEGS      254u
 #define VBLK_ID_LEN 20   /* VIRTIO_BLK_ID_BYTES */
 
 struct vblk_chain {

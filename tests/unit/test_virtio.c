@@ -328,6 +328,41 @@ static void test_multi_segment_and_indirect(void **state)
 	free(want);
 }
 
+/* The driver may send a page per segment, up to 254 of them (size_max, seg_max: without
+ * SEG_MAX Linux sends one segment per request); pages that follow each other in the guest's
+ * RAM go out as one block request, scattered ones as one each. */
+static void test_pages_adjacent_in_ram_are_one_request(void **state)
+{
+	struct seg adjacent[4], scattered[4];
+	uint64_t before;
+
+	drv_probe(true, ~0u);
+	assert_int_equal(io_r(0, 4) & 6u, 6u);            /* SIZE_MAX, SEG_MAX */
+	assert_int_equal(io_r(0x18 + 8, 4), 4096);        /* size_max */
+	assert_int_equal(io_r(0x18 + 12, 4), 254);        /* seg_max */
+	for (unsigned i = 0; i < 4; i++) {
+		adjacent[i] = (struct seg){ DATA_GPA + 0x1000 * i, 0x1000, false };
+		scattered[i] = (struct seg){ DATA_GPA + 0x10000 + 0x2000 * i, 0x1000, false };
+		fill(host(adjacent[i].gpa), 0x1000, 40 + i);
+	}
+	before = G.b->stats.pieces;
+	uint16_t h = drv_req(0, T_OUT, 300, adjacent, 4, false);
+	kick();
+	run();
+	expect_used(h, 1);
+	assert_int_equal(status_of(0), S_OK);
+	assert_int_equal(G.b->stats.pieces - before, 1); /* 32 sectors <= DISK_MAX */
+	assert_memory_equal(G.w->disk.data + 300 * SEC, host(DATA_GPA), 0x4000);
+	before = G.b->stats.pieces;
+	h = drv_req(1, T_IN, 300, scattered, 4, true);
+	kick();
+	run();
+	expect_used(h, 0x4000 + 1);
+	assert_int_equal(G.b->stats.pieces - before, 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_memory_equal(host(scattered[i].gpa), host(adjacent[i].gpa), 0x1000);
+}
+
 static void test_flush(void **state)
 {
 	drv_probe(true, ~0u);
@@ -461,6 +496,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe_and_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multi_segment_and_indirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pages_adjacent_in_ram_are_one_request, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsupported_type, setup, teardown),
