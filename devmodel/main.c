@@ -48,8 +48,8 @@ static uint8_t typed[256];          /* typed bytes the UART has not taken yet */
 static size_t typed_off, typed_len;
 static uint64_t armed;              /* the timer as last set */
 
-/* The guest's two channels of a type, in info-page order (path 0 first); with one, both
- * paths are it. Each path's region, channel id, peer and info-page index. → how many (0-2). */
+/* The guest's two channels of a type (find_paths): each path's region, channel id, peer and
+ * info-page index. */
 struct paths {
 	void *mem[2];
 	size_t size[2];
@@ -182,6 +182,8 @@ static bool pass(void)
 	return dm_ring_pending(&ring);
 }
 
+/* The guest's channels of type into p, in info-page order (path 0 first); with one, both
+ * paths are it. → how many were found (0-2). */
 static unsigned find_paths(const struct bh_partition_info *info, uint8_t type, struct paths *p)
 {
 	uint32_t n = info->mem_count < BH_INFO_MEM_MAX ? info->mem_count : BH_INFO_MEM_MAX;

@@ -85,9 +85,9 @@ static void answer_now(struct vblk *b, const struct vq_chain *c, uint8_t status,
 }
 
 /* Queues the pieces of data segment s of chain ch at sector *lba: the first joins the
- * chain's last piece, not yet submitted, when it goes on where that one ends in the guest's
- * RAM and both fit one request (the driver sends a page per segment, VBLK_SEG_BYTES). →
- * false if they do not fit. */
+ * chain's last piece, not yet submitted (reset() drops those: it is of this generation),
+ * when it goes on where that one ends in the guest's RAM and both fit one request (the
+ * driver sends a page per segment, VBLK_SEG_BYTES). → false if they do not fit. */
 static bool add_pieces(struct vblk *b, uint16_t chain, const struct vq_seg *s, uint8_t op,
 		       uint64_t *lba, unsigned *budget)
 {
@@ -95,7 +95,7 @@ static bool add_pieces(struct vblk *b, uint16_t chain, const struct vq_seg *s, u
 	uint8_t *buf = s->host;
 	struct vblk_piece *last = &b->pieces[(b->head - 1) % VBLK_PIECES];
 
-	if (b->head != b->sub && last->chain == chain && last->op == op && last->gen == b->gen &&
+	if (b->head != b->sub && last->chain == chain && last->op == op &&
 	    last->buf + (size_t)last->sectors * BH_BLK_SECTOR == buf && last->sectors < max) {
 		uint32_t n = left < max - last->sectors ? left : max - last->sectors;
 		last->sectors += n;

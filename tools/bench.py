@@ -426,7 +426,7 @@ def net_tcp():
         cli.wait_for("[command] ready", timeout=180)
         g = {}
         for name, ip in tvn.IP.items():
-            g[name] = tvn.Guest(cli, name)
+            g[name] = tvn.Shell(cli, name)
             g[name].attach(timeout=400)
             g[name].run("dmesg -n 1")
             # the bytes come from a CGI, not a file: 64 MiB does not fit the guest's rootfs

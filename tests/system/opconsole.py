@@ -67,10 +67,10 @@ class Cli:
         command partition is down (crashed: its restart rule brings it back) is dropped by the
         console server with a note; this then warns (pytest's warnings summary names the test),
         waits for the CLI's next "ready" and types the line once more."""
-        dropped = re.escape("console: command is not attached: typed line dropped")
+        dropped = "console: command is not attached: typed line dropped"
         attached = rf"console: attached to {re.escape(name)}"
         self.child.sendline(f"console {name}")
-        if not re.search(dropped, self.wait_re(f"{attached}|{dropped}", timeout, True).group(0)):
+        if self.wait_re(f"{attached}|{re.escape(dropped)}", timeout, True).group(0) != dropped:
             return
         warnings.warn(f"`console {name}` was dropped: the command partition was down "
                       f"({self.log}); typed again once it was back")

@@ -10,6 +10,7 @@ import re
 import subprocess
 import time
 
+import pexpect
 import pytest
 
 import bhrun
@@ -72,19 +73,28 @@ def test_linux_under_bochs_vmx(tmp_path):
 
 
 class Shell:
-    """The Linux shell behind `console linux` on COM1 (the operator console)."""
+    """The shell of a Linux partition (name) behind `console <name>` on COM1 (the operator
+    console)."""
 
-    def __init__(self, cli):
-        self.cli, self.n = cli, 0
+    def __init__(self, cli, name="linux"):
+        self.cli, self.name, self.n = cli, name, 0
 
-    def attach(self):
-        self.cli.console("linux")
-        self.cli.child.send("\r")
-        self.cli.wait_re(re.escape(PROMPT), timeout=60, new_only=True)
+    def attach(self, timeout=60):
+        self.cli.console(self.name)
+        end = time.time() + timeout
+        while True:  # until the shell answers (the guest may still be booting)
+            self.cli.child.send("\r")
+            try:
+                self.cli.wait_re(re.escape(PROMPT), timeout=10, new_only=True)
+                return
+            except pexpect.TIMEOUT:
+                if time.time() > end:
+                    raise
 
     def detach(self):
         self.cli.child.send(ESCAPE)
-        self.cli.wait_re(r"console: detached from linux", timeout=30, new_only=True)
+        self.cli.wait_re(rf"console: detached from {re.escape(self.name)}", timeout=30,
+                         new_only=True)
 
     def run(self, command, timeout=60):
         """command's output lines, between two markers only this call prints."""

@@ -21,36 +21,12 @@ import pytest
 
 import bhrun
 import opconsole
-from test_linux import BHCONFIG, LINUX, PARTS, PROMPT, Shell
+from test_linux import BHCONFIG, LINUX, PARTS, Shell
 
 CONFIG = bhrun.ROOT / "tests" / "system" / "configs" / "linux-net.yaml"
 IP = {"linux-1": "10.0.2.31", "linux-2": "10.0.2.32"}
 HOST_FWD = "10.0.2.100"  # the guests' name for the host's test server (guestfwd)
 RELAY = bhrun.ROOT / "tools" / "stdio-tcp.py"  # one per connection, unlike a tcp: target
-
-
-class Guest(Shell):
-    """The shell of one of the two guests, behind `console <name>`."""
-
-    def __init__(self, cli, name):
-        super().__init__(cli)
-        self.name = name
-
-    def attach(self, timeout=60):
-        self.cli.console(self.name)
-        end = time.time() + timeout
-        while True:  # until the shell answers (the guest may still be booting)
-            self.cli.child.send("\r")
-            try:
-                self.cli.wait_re(re.escape(PROMPT), timeout=10, new_only=True)
-                return
-            except Exception:
-                if time.time() > end:
-                    raise
-
-    def detach(self):
-        self.cli.child.send("\x1d")
-        self.cli.wait_re(rf"console: detached from {self.name}", timeout=30, new_only=True)
 
 
 def free_port():
@@ -94,7 +70,7 @@ def net(tmp_path_factory):
         cli.wait_for("[command] ready", timeout=180)
         guests = {}
         for name, ip in IP.items():
-            g = guests[name] = Guest(cli, name)
+            g = guests[name] = Shell(cli, name)
             g.attach(timeout=400)  # its lines interleave with the other's: wait for a prompt
             g.run("dmesg -n 1")
             assert g.run(f"ip addr add {ip}/24 dev eth0 && ip link set eth0 up && echo up") == ["up"]
